@@ -1,0 +1,22 @@
+"""The test suite: always PostgreSQL and Redis, never SQLite."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+SECRET_KEY = "test-secret-key"
+DEBUG = False
+DATABASES = {
+    "default": env.db(
+        "TEST_DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/pension"
+    )
+}
+DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default="test_pension")}
+REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/15")
+CELERY_BROKER_URL = REDIS_URL
+# Unit tests run tasks in-process; the integration tests start a real worker on Redis.
+CELERY_TASK_ALWAYS_EAGER = True
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from insured.api_docs import docs_permission
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("insured.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(permission_classes=docs_permission), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema", permission_classes=docs_permission),
+         name="api-docs"),
+    path("", include("insured.urls")),
+]

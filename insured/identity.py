@@ -1,0 +1,100 @@
+"""Resident ID (GB 11643) and unified social credit code (GB 32100) checks.
+
+`stdnum.cn.ric.validate()` is deliberately not used: it also checks the six-digit address
+code against its own table and so rejects real IDs whose county code was later renamed
+or retired. The number on the card never changes, so only the MOD 11-2 check digit and
+the birth date are checked here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from stdnum.cn import uscc
+from stdnum.iso7064 import mod_11_2
+
+_ID_RE = re.compile(r"^\d{17}[\dX]$")
+_USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+EARLIEST_BIRTH = dt.date(1890, 1, 1)
+
+
+@dataclass(frozen=True)
+class ResidentId:
+    number: str
+    birth_date: dt.date
+    sex: str  # "M" or "F"
+
+    def age_on(self, day: dt.date) -> int:
+        years = day.year - self.birth_date.year
+        if (day.month, day.day) < (self.birth_date.month, self.birth_date.day):
+            years -= 1
+        return years
+
+
+def normalize_id_no(raw: str) -> str:
+    return (raw or "").strip().replace(" ", "").upper()
+
+
+def parse_resident_id(raw: str, today: dt.date | None = None) -> ResidentId:
+    """Return the parsed ID or raise ValidationError with a Chinese message."""
+    number = normalize_id_no(raw)
+    if len(number) == 15 and number.isdigit():
+        raise ValidationError(
+            _("This is an old 15-digit ID number. Please enter the 18-digit resident ID number."),
+            code="id_15_digits",
+        )
+    if not _ID_RE.match(number):
+        raise ValidationError(
+            _("A resident ID number has 18 characters: 17 digits and a final digit or X."),
+            code="id_format",
+        )
+    if mod_11_2.calc_check_digit(number[:17]) != number[17]:
+        raise ValidationError(
+            _("The check digit of this resident ID number is wrong; please check the number."),
+            code="id_checksum",
+        )
+    try:
+        birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        raise ValidationError(
+            _("The birth date in this resident ID number does not exist."), code="id_birth_date"
+        ) from None
+    today = today or dt.date.today()
+    if birth > today or birth < EARLIEST_BIRTH:
+        raise ValidationError(
+            _("The birth date in this resident ID number is impossible."), code="id_birth_date"
+        )
+    return ResidentId(number=number, birth_date=birth, sex="M" if int(number[16]) % 2 else "F")
+
+
+def validate_resident_id(raw: str) -> None:
+    parse_resident_id(raw)
+
+
+def normalize_uscc(raw: str) -> str:
+    return (raw or "").strip().replace(" ", "").upper()
+
+
+def validate_uscc(raw: str) -> str:
+    """Alphabet and check character only.
+
+    `stdnum.cn.uscc.validate()` insists on eight leading digits and so rejects the codes of
+    rural collective organisations (N2…), which notice 001 附件5 asks for.
+    """
+    code = normalize_uscc(raw)
+    if len(code) != 18 or any(c not in _USCC_ALPHABET for c in code):
+        raise ValidationError(
+            _("A unified social credit code has 18 characters (digits and capital letters "
+              "except I, O, Z, S, V)."),
+            code="uscc_format",
+        )
+    if uscc.calc_check_digit(code[:17]) != code[17]:
+        raise ValidationError(
+            _("The check character of this unified social credit code is wrong."),
+            code="uscc_checksum",
+        )
+    return code

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from insured import views
+
+urlpatterns = [
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("", views.home, name="home"),
+    path("persons/", views.person_search, name="person-search"),
+    path("persons/new/", views.person_create, name="person-create"),
+    path("persons/<int:pk>/", views.person_detail, name="person-detail"),
+    path("persons/<int:pk>/edit/", views.person_edit, name="person-edit"),
+]
