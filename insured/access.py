@@ -102,21 +102,6 @@ def capability_required(capability: str) -> Callable[[Callable[..., HttpResponse
     return decorator
 
 
-def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Any user with a staff profile (the home page)."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if profile_of(request.user) is None:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    wrapped.access_declared = True  # type: ignore[attr-defined]
-    return wrapped
-
-
 class DenyUnlessDeclaredMiddleware:
     """Refuse any staff page whose view does not declare who may open it.
 

@@ -43,5 +43,6 @@ class PersonDetailApi(generics.GenericAPIView):
         person = self.get_object()
         person.balance = selectors.account_balance(person)
         person.standing = selectors.year_standing(person, timezone.localdate())
-        person.years = selectors.account_by_year(person)
+        # Not `years`: that name is the person's reverse relation to PersonYear.
+        person.account_years = selectors.account_by_year(person)
         return Response(self.get_serializer(person).data)

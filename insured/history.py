@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from insured.models import InsuredPerson, SpecialGroupMembership
 
@@ -19,7 +20,7 @@ class Change:
     details: list[tuple[str, str, str]] = field(default_factory=list)
 
 
-_ACTIONS = {"+": _("created"), "~": _("changed"), "-": _("deleted")}
+_ACTIONS = {"+": gettext_lazy("created"), "~": gettext_lazy("changed"), "-": gettext_lazy("deleted")}
 
 
 def _label(model: type, name: str) -> str:

@@ -38,7 +38,7 @@ class Region(models.Model):
     PARENT_LEVEL = {"city": "province", "county": "city", "township": "county", "village": "township"}
 
     code = models.CharField(_("division code"), max_length=12, unique=True)
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("division name"), max_length=100)
     level = models.CharField(_("level"), max_length=10, choices=Level.choices)
     parent = models.ForeignKey(
         "self", verbose_name=_("parent"), null=True, blank=True,
@@ -94,7 +94,7 @@ class Region(models.Model):
         length = self.PREFIX_LENGTH.get(self.level)
         if length and self.code and set(self.code[length:]) - {"0"}:
             raise ValidationError(
-                {"code": _("A %(level)s code ends in zeros after its first %(n)s digits.")
+                {"code": _("A %(level)s code must end in zeros after its first %(n)s digits.")
                  % {"level": self.get_level_display(), "n": length}}
             )
         expected_parent = self.PARENT_LEVEL.get(self.level)
@@ -134,6 +134,9 @@ class PolicyYear(models.Model):
     hardship_groups = models.JSONField(
         _("groups that may use the hardship tier"), default=list, blank=True,
         help_text=_("Codes of the special groups allowed to choose a hardship-only tier."),
+    )
+    gov_paid_groups = models.JSONField(
+        _("groups whose contribution the government pays"), default=list, blank=True,
     )
     gov_paid_amount = MoneyField(_("government-paid amount for special groups"), null=True, blank=True)
     gov_paid_counts_as_own = models.BooleanField(
@@ -193,10 +196,10 @@ class PolicyYear(models.Model):
         return next((t for t in self.tiers.all() if t.scheme == scheme and t.amount == amount), None)
 
     def clean(self) -> None:
-        unknown = set(self.hardship_groups or []) - set(SpecialGroup.values)
-        if unknown:
-            raise ValidationError({"hardship_groups": _("Unknown special group: %(g)s")
-                                   % {"g": ", ".join(sorted(unknown))}})
+        for name in ("hardship_groups", "gov_paid_groups"):
+            unknown = set(getattr(self, name) or []) - set(SpecialGroup.values)
+            if unknown:
+                raise ValidationError({name: _("Unknown special group: %(g)s") % {"g": ", ".join(sorted(unknown))}})
         if self.region_id and self.region.level not in ("province", "city", "county"):
             raise ValidationError({"region": _("A policy year belongs to a province, city or county.")})
 
@@ -448,8 +451,8 @@ class PersonYear(models.Model):
     own_amount = MoneyField(_("own contribution arrived"), default=Decimal("0.00"))
     own_arrived_on = models.DateField(_("own contribution arrived on"), null=True, blank=True)
     gov_paid_amount = MoneyField(_("government-paid contribution arrived"), default=Decimal("0.00"))
-    support_reserved = MoneyField(_("support approved, not yet paid"), default=Decimal("0.00"))
-    support_credited = MoneyField(_("support credited"), default=Decimal("0.00"))
+    support_reserved = MoneyField(_("sponsorship and subsidy approved, not yet paid"), default=Decimal("0.00"))
+    support_credited = MoneyField(_("sponsorship and subsidy credited"), default=Decimal("0.00"))
 
     objects = PersonYearQuerySet.as_manager()
 

@@ -15,7 +15,7 @@ def quantize(value: Decimal) -> Decimal:
 
 def parse_amount(raw: object) -> Decimal:
     """A decimal string with at most two places. Floats are refused: they are not money."""
-    if isinstance(raw, float) or isinstance(raw, bool):
+    if isinstance(raw, (float, bool)):
         raise ValueError("amounts must be decimal strings, not floats")
     try:
         value = Decimal(str(raw).strip())

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from insured.identity import parse_resident_id
 
 if TYPE_CHECKING:
-    from insured.models import InsuredPerson, PersonYear, PolicyYear, Region
+    from insured.models import InsuredPerson, PersonYear, PolicyTier, PolicyYear, Region
 
 MIN_ENROLMENT_AGE = 16
 MIN_SPONSOR_AGE = 18
@@ -134,12 +134,14 @@ def government_subsidy_for(kind: str, amount: Decimal, policy: PolicyYear) -> De
     """The subsidy credited beside a payment of `kind`; zero for every unsubsidised kind."""
     if kind not in SUBSIDISED_KINDS:
         return Decimal("0.00")
-    scheme = "supplementary" if kind == "supplementary" else "basic"
-    tier = policy.tier_for(amount, scheme)
-    if tier is None:
-        raise RuleViolation("tier_invalid", _(
-            "Rule 7 (notice 002 section 2): %(amount)s yuan is not a contribution tier of %(year)s."
-        ) % {"amount": _money(amount), "year": policy.year}, "amount")
+    if kind == "supplementary":
+        tier = policy.tier_for(amount, "supplementary")
+        if tier is None:
+            raise RuleViolation("supplementary_tier_invalid", _(
+                "Notice 004 section 4(2): %(amount)s yuan is not a supplementary pension tier of %(year)s."
+            ) % {"amount": _money(amount), "year": policy.year}, "amount")
+    else:
+        tier = _basic_tier_or_raise(policy, amount)
     if tier.government_subsidy is None:
         raise RuleViolation("subsidy_not_configured", _(
             "The government subsidy of the %(amount)s yuan tier of %(year)s has not been "
@@ -163,18 +165,28 @@ def check_sponsor_age(sponsor_id_no: str, today: dt.date) -> int:
     return age
 
 
+def _basic_tier_or_raise(policy: PolicyYear, amount: Decimal) -> PolicyTier:
+    tier = policy.tier_for(amount, "basic")
+    if tier is not None:
+        return tier
+    if not policy.basic_tiers():
+        raise RuleViolation("policy_tiers_missing", _(
+            "The contribution tiers of %(year)s have not been entered; ask the administrator to "
+            "enter the policy year."
+        ) % {"year": policy.year}, "amount")
+    tiers = "、".join(f"{t.amount:.0f}" for t in policy.basic_tiers())
+    raise RuleViolation("tier_invalid", _(
+        "Rule 7 (notice 002 section 2): %(amount)s yuan is not a contribution tier of %(year)s. "
+        "The tiers are (yuan): %(tiers)s."
+    ) % {"amount": _money(amount), "year": policy.year, "tiers": tiers}, "amount")
+
+
 # Rule 7 — own contribution is one of the year's tiers; the hardship tier only for the
-# groups the policy names: 002 二; 003 四.
+# groups the policy names: 002 二.
 def check_own_contribution_tier(
     person: InsuredPerson, policy: PolicyYear, amount: Decimal, today: dt.date
 ) -> None:
-    tier = policy.tier_for(amount, "basic")
-    if tier is None:
-        tiers = "、".join(f"{t.amount:.0f}" for t in policy.basic_tiers()) or _("none entered")
-        raise RuleViolation("tier_invalid", _(
-            "Rule 7 (notice 002 section 2): %(amount)s yuan is not a contribution tier of "
-            "%(year)s. The tiers are: %(tiers)s yuan."
-        ) % {"amount": _money(amount), "year": policy.year, "tiers": tiers}, "amount")
+    tier = _basic_tier_or_raise(policy, amount)
     if tier.is_hardship_only:
         allowed = set(policy.hardship_groups) or None
         groups = person.active_groups(today)
@@ -218,7 +230,7 @@ def check_eligibility(person: InsuredPerson, today: dt.date, agency_region: Regi
         ), "has_employee_pension")
     if person.has_land_acquired_scheme:
         raise RuleViolation("land_acquired_scheme", _(
-            "Eligibility (notice 003 section 6(3)): persons in the land-acquired farmers' "
+            "Eligibility (notice 003 section 6(3), point 3): persons in the land-acquired farmers' "
             "pension scheme do not enrol in the resident scheme."
         ), "has_land_acquired_scheme")
     check_local(person, agency_region)

@@ -19,6 +19,7 @@ from insured.models import (
     PolicyYear,
     Region,
 )
+from insured.money import quantize
 
 
 def policy_for(village: Region, year: int) -> PolicyYear:
@@ -81,7 +82,7 @@ def account_by_year(person: InsuredPerson) -> list[YearAccount]:
 
 
 def account_balance(person: InsuredPerson) -> Decimal:
-    return person.entries.aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
+    return quantize(person.entries.aggregate(total=Sum("amount"))["total"] or Decimal("0"))
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,7 @@ class PersonDetailOutput(PersonListOutput):
     memberships = MembershipOutput(many=True)
     balance = serializers.DecimalField(max_digits=14, decimal_places=2)
     standing = StandingOutput()
-    years = YearAccountOutput(many=True)
+    years = YearAccountOutput(many=True, source="account_years")
 
     class Meta(PersonListOutput.Meta):
         fields = [*PersonListOutput.Meta.fields, "phone", "is_student", "has_employee_pension",

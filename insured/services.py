@@ -13,7 +13,14 @@ from django.utils.translation import gettext as _
 
 from insured import rules
 from insured.identity import parse_resident_id
-from insured.models import AccountEntry, InsuredPerson, PersonYear, Region, SpecialGroupMembership
+from insured.models import (
+    AccountEntry,
+    InsuredPerson,
+    PersonYear,
+    PolicyYear,
+    Region,
+    SpecialGroupMembership,
+)
 from insured.selectors import policy_for
 
 Kind = AccountEntry.Kind
@@ -95,8 +102,8 @@ def _entry(person_id: int, year: int, kind: str, amount: Decimal, source_type: s
 
 @transaction.atomic
 def own_contribution_post(*, person: InsuredPerson, year: int, amount: Decimal, arrived_on: dt.date,
-                          source_type: str, source_key: str,
-                          user: AbstractBaseUser | None = None) -> bool:
+                          source_type: str, source_key: str, user: AbstractBaseUser | None = None,
+                          policy: PolicyYear | None = None) -> bool:
     """Credit an own contribution and, beside it, its tier's government subsidy (rule 5, 7).
 
     Returns False when this source was already posted: a source credits at most once.
@@ -104,7 +111,7 @@ def own_contribution_post(*, person: InsuredPerson, year: int, amount: Decimal, 
     person_year = PersonYear.objects.locked(person.pk, year)
     if AccountEntry.objects.filter(source_key=source_key).exists():
         return False
-    policy = policy_for(person.village, year)
+    policy = policy or policy_for(person.village, year)
     rules.check_own_contribution_tier(person, policy, amount, arrived_on)
     subsidy = rules.government_subsidy_for(Kind.OWN, amount, policy)
     entries = [_entry(person.pk, year, Kind.OWN, amount, source_type, source_key, user)]

@@ -26,15 +26,16 @@ def _persons(request: HttpRequest):
     return access.scoped(InsuredPerson.objects.select_related("village__parent"), request.user, "village")
 
 
-@access.staff_required
+@access.capability_required(access.PERSON_VIEW)
 def home(request: HttpRequest) -> HttpResponse:
     year = timezone.localdate().year
-    counts = _persons(request).aggregate(
+    persons = _persons(request)
+    counts = persons.aggregate(
         total=Count("pk"),
         enrolled=Count("pk", filter=Q(status=InsuredPerson.Status.ENROLLED)),
         receiving=Count("pk", filter=Q(status=InsuredPerson.Status.RECEIVING)),
-        paid=Count("pk", filter=Q(years__year=year, years__own_arrived_on__isnull=False)),
     )
+    counts["paid"] = persons.filter(years__year=year, years__own_arrived_on__isnull=False).count()
     return render(request, "insured/home.html", {"counts": counts, "year": year,
                                                  "search_form": PersonSearchForm()})
 
@@ -71,7 +72,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def person_create(request: HttpRequest) -> HttpResponse:
     scope = access.scope_region(request.user)
-    form = PersonForm(request.POST or None, scope=scope)
+    form = PersonForm(request.POST or None, scope=scope, initial={"enrolled_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
             person = services.person_create(user=request.user, agency_region=scope, **form.cleaned_data)

@@ -41,7 +41,7 @@ def _run(statements_by_vendor):
             raise RuntimeError(f"no append-only trigger for the {vendor} database")
         statements = statements_by_vendor[vendor]
         for sql in [statements] if isinstance(statements, str) else statements:
-            schema_editor.execute(sql)
+            schema_editor.execute(sql, params=None)
 
     return run
 

@@ -1,0 +1,90 @@
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from insured.identity import parse_resident_id, validate_uscc
+from tests.factories import make_id_no
+
+TODAY = dt.date(2026, 11, 22)
+
+
+def test_valid_id_gives_birth_date_and_sex():
+    parsed = parse_resident_id(make_id_no(dt.date(1958, 7, 9), 131, "211370"), today=TODAY)
+    assert parsed.birth_date == dt.date(1958, 7, 9)
+    assert parsed.sex == "M"  # 17th digit 1 is odd
+
+
+def test_x_check_digit_is_valid():
+    # GLOSSARY 4.2 test vector: body 11010519491231002 has check character X.
+    parsed = parse_resident_id("11010519491231002X", today=TODAY)
+    assert parsed.birth_date == dt.date(1949, 12, 31)
+    assert parsed.sex == "F"  # 17th digit 2 is even
+
+
+def test_lower_case_x_is_upper_cased():
+    assert parse_resident_id("11010519491231002x", today=TODAY).number == "11010519491231002X"
+
+
+def test_spaces_are_ignored():
+    assert parse_resident_id(" 110105 19491231002X ", today=TODAY).number == "11010519491231002X"
+
+
+def test_bad_checksum_is_refused():
+    with pytest.raises(ValidationError) as exc:
+        parse_resident_id("110105194912310022", today=TODAY)
+    assert exc.value.code == "id_checksum"
+    assert "校验" in exc.value.messages[0]
+
+
+def test_impossible_date_is_refused():
+    body = "11010519490231002"  # 31 February
+    from stdnum.iso7064 import mod_11_2
+    with pytest.raises(ValidationError) as exc:
+        parse_resident_id(body + mod_11_2.calc_check_digit(body), today=TODAY)
+    assert exc.value.code == "id_birth_date"
+
+
+def test_future_birth_date_is_refused():
+    with pytest.raises(ValidationError) as exc:
+        parse_resident_id(make_id_no(dt.date(2027, 1, 1), 11), today=TODAY)
+    assert exc.value.code == "id_birth_date"
+
+
+def test_fifteen_digit_id_is_refused_with_advice():
+    with pytest.raises(ValidationError) as exc:
+        parse_resident_id("110105491231002", today=TODAY)
+    assert exc.value.code == "id_15_digits"
+    assert "18" in exc.value.messages[0]
+
+
+def test_wrong_length_is_refused():
+    with pytest.raises(ValidationError) as exc:
+        parse_resident_id("1101051949123100", today=TODAY)
+    assert exc.value.code == "id_format"
+
+
+def test_retired_county_code_with_right_checksum_passes():
+    # 370103 (济南市市中区) was absorbed, 320821 (淮阴县) was renamed: the cards stay valid.
+    for area in ("320821", "440902", "370103"):
+        number = make_id_no(dt.date(1980, 3, 4), 123, area)
+        assert parse_resident_id(number, today=TODAY).number == number
+
+
+def test_uscc_check_character():
+    assert validate_uscc("91350100M000100Y43") == "91350100M000100Y43"
+    with pytest.raises(ValidationError):
+        validate_uscc("91350100M000100Y44")
+
+
+def test_uscc_of_a_rural_collective_starting_with_n_passes():
+    from stdnum.cn import uscc
+    body = "N2150102MA0N2C3D4"
+    code = body + uscc.calc_check_digit(body)
+    assert validate_uscc(code) == code
+
+
+def test_uscc_with_forbidden_letter_is_refused():
+    with pytest.raises(ValidationError) as exc:
+        validate_uscc("91350100M000100YO3")
+    assert exc.value.code == "uscc_format"

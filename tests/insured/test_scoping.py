@@ -1,0 +1,324 @@
+"""Who may open what, and where: every role against every staff page and API endpoint.
+
+One county (two townships, two villages each) and a second county; two persons in several
+villages of both. Each role is scoped at its proper level: the village accountant at village
+1-1, the township office at township 1, the county roles at the first county.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.http import HttpRequest, HttpResponse
+from django.test import override_settings
+from django.urls import include, path, reverse
+from django.utils import timezone
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from insured.models import InsuredPerson, PersonYear, Region, Role
+from tests.factories import InsuredPersonFactory, make_id_no, make_user, region_tree
+
+pytestmark = pytest.mark.django_db
+
+
+# --- A URLconf with views that declare nothing (used through override_settings) ---------------
+
+def undeclared_view(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("registry secrets")
+
+
+class UndeclaredApi(APIView):
+    def get(self, request: Request) -> Response:
+        return Response({"secret": True})
+
+
+urlpatterns = [
+    path("undeclared/", undeclared_view),
+    path("api/v1/undeclared/", UndeclaredApi.as_view()),
+    path("", include("config.urls")),
+]
+
+THIS_URLCONF = __name__
+
+
+# --- The expected matrix, written out here rather than read from insured.access ---------------
+
+HOME, VIEW, EDIT, SCHEMA = "home", "person.view", "person.edit", "schema"
+
+ALLOWED: dict[str, set[str]] = {
+    Role.CLERK: {HOME, VIEW, EDIT, SCHEMA},
+    Role.REVIEWER: {HOME, VIEW, SCHEMA},
+    Role.FINANCE: {HOME, VIEW, SCHEMA},
+    Role.AUDITOR: {HOME, VIEW, SCHEMA},
+    Role.VILLAGE_ACCOUNTANT: {HOME, VIEW, SCHEMA},
+    Role.TOWNSHIP_OFFICE: {HOME, VIEW, EDIT, SCHEMA},
+    Role.ADMINISTRATOR: {HOME, VIEW, SCHEMA},
+    # A machine client with no capability; api_docs.IsStaffMember lets any staff profile
+    # read the schema and its docs.
+    Role.TAX_CLIENT: {SCHEMA},
+}
+
+# The region each role's user is scoped to (a key of the first county's region_tree).
+SCOPE_KEY = {
+    Role.VILLAGE_ACCOUNTANT: "village11",
+    Role.TOWNSHIP_OFFICE: "township1",
+}
+
+# Villages holding persons: (county, village key). Two persons in each.
+PERSON_VILLAGES = [("a", "village11"), ("a", "village12"), ("a", "village21"),
+                   ("b", "village11"), ("b", "village22")]
+
+VISIBLE_VILLAGES = {
+    "county": {"a-village11", "a-village12", "a-village21"},
+    "township1": {"a-village11", "a-village12"},
+    "village11": {"a-village11"},
+}
+
+ID_PREFIX = "21137019800101"  # every person's ID starts so, whatever county they live in
+NAME_PREFIX = "钱"
+
+# name: (capability needed, is API, kind)
+ENDPOINTS: dict[str, tuple[str, bool, str]] = {
+    "home": (HOME, False, "home"),
+    "person-search?name": (VIEW, False, "search"),
+    "person-search?id": (VIEW, False, "search"),
+    "person-detail": (VIEW, False, "person"),
+    "person-create": (EDIT, False, "create"),
+    "person-edit": (EDIT, False, "person"),
+    "api-persons?name": (VIEW, True, "search"),
+    "api-persons?id": (VIEW, True, "search"),
+    "api-person-detail": (VIEW, True, "person"),
+    "api-schema": (SCHEMA, True, "schema"),
+    "api-docs": (SCHEMA, True, "schema"),
+}
+
+ROLES = list(Role)
+PAGES = [e for e, (_, is_api, _) in ENDPOINTS.items() if not is_api]
+APIS = [e for e, (_, is_api, _) in ENDPOINTS.items() if is_api]
+
+
+def _pairs(*, allowed: bool, kinds: set[str] | None = None) -> list[tuple[str, str]]:
+    return [
+        pytest.param(role, endpoint, id=f"{role.value}-{endpoint}")
+        for role in ROLES
+        for endpoint, (need, _, kind) in ENDPOINTS.items()
+        if (need in ALLOWED[role]) is allowed and (kinds is None or kind in kinds)
+    ]
+
+
+def _roles_with(need: str) -> list[str]:
+    return [pytest.param(role, id=role.value) for role in ROLES if need in ALLOWED[role]]
+
+
+@dataclass
+class World:
+    a: dict[str, Region]
+    b: dict[str, Region]
+    persons: dict[str, InsuredPerson]  # "a-village11-1"
+    users: dict[str, object]  # by role
+
+    def scope_key(self, role: str) -> str:
+        return SCOPE_KEY.get(role, "county")
+
+    def visible(self, role: str) -> list[InsuredPerson]:
+        villages = VISIBLE_VILLAGES[self.scope_key(role)]
+        return [p for key, p in self.persons.items() if key.rsplit("-", 1)[0] in villages]
+
+    def invisible(self, role: str) -> list[InsuredPerson]:
+        seen = {p.pk for p in self.visible(role)}
+        return [p for p in self.persons.values() if p.pk not in seen]
+
+    @property
+    def inside(self) -> InsuredPerson:
+        """A person every scoped role can see."""
+        return self.persons["a-village11-1"]
+
+
+@pytest.fixture
+def world() -> World:
+    a = region_tree()
+    b = region_tree("622901", "别县")
+    trees = {"a": a, "b": b}
+    persons: dict[str, InsuredPerson] = {}
+    seq = 0
+    for county, village_key in PERSON_VILLAGES:
+        for i in (1, 2):
+            seq += 1
+            persons[f"{county}-{village_key}-{i}"] = InsuredPersonFactory(
+                village=trees[county][village_key],
+                name=f"{NAME_PREFIX}{county}{village_key[-2:]}号{i}",
+                birth_date=dt.date(1980, 1, 1),
+                id_no=make_id_no(dt.date(1980, 1, 1), seq, "211370"),
+                status=InsuredPerson.Status.ENROLLED if i == 1 else InsuredPerson.Status.RECEIVING,
+            )
+    users = {role: make_user(role, a[SCOPE_KEY.get(role, "county")]) for role in ROLES}
+    return World(a=a, b=b, persons=persons, users=users)
+
+
+def _url(endpoint: str, person: InsuredPerson | None = None) -> str:
+    name, _, query = endpoint.partition("?")
+    q = {"name": NAME_PREFIX, "id": ID_PREFIX}.get(query)
+    urls = {
+        "home": lambda: reverse("home"),
+        "person-search": lambda: f"{reverse('person-search')}?q={q}",
+        "person-detail": lambda: reverse("person-detail", args=[person.pk]),
+        "person-create": lambda: reverse("person-create"),
+        "person-edit": lambda: reverse("person-edit", args=[person.pk]),
+        "api-persons": lambda: f"/api/v1/persons/?q={q}",
+        "api-person-detail": lambda: f"/api/v1/persons/{person.pk}/",
+        "api-schema": lambda: "/api/schema/",
+        "api-docs": lambda: "/api/docs/",
+    }
+    return urls[name]()
+
+
+def _names_in_search(response, is_api: bool) -> set[str]:
+    if is_api:
+        return {row["name"] for row in response.json()["results"]}
+    return {p.name for p in response.context["page"].object_list}
+
+
+def test_matrix_names_every_role():
+    assert set(ALLOWED) == set(Role)
+
+
+# --- Anonymous ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("endpoint", PAGES)
+def test_anonymous_page_redirects_to_login(client, world, endpoint):
+    url = _url(endpoint, world.inside)
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login") + "?next=")
+
+
+@pytest.mark.parametrize("endpoint", APIS)
+def test_anonymous_api_is_refused(client, world, endpoint):
+    response = client.get(_url(endpoint, world.inside))
+    assert response.status_code in (401, 403)
+    assert world.inside.name not in response.content.decode()
+
+
+# --- Capability ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("role", "endpoint"), _pairs(allowed=False))
+def test_role_lacking_capability_is_refused(client, world, role, endpoint):
+    client.force_login(world.users[role])
+    response = client.get(_url(endpoint, world.inside))
+    assert response.status_code == 403
+    assert world.inside.name not in response.content.decode()
+
+
+@pytest.mark.parametrize("endpoint", list(ENDPOINTS))
+def test_user_without_staff_profile_is_refused(client, world, endpoint):
+    user = get_user_model().objects.create_user(username="no-profile", password="pw-test-123")
+    client.force_login(user)
+    response = client.get(_url(endpoint, world.inside))
+    assert response.status_code == 403
+    assert world.inside.name not in response.content.decode()
+
+
+@pytest.mark.parametrize("role", ROLES, ids=[r.value for r in ROLES])
+@pytest.mark.parametrize("endpoint", ["api-schema", "api-docs"])
+def test_schema_and_docs_open_to_every_staff_member(client, world, role, endpoint):
+    client.force_login(world.users[role])
+    assert client.get(_url(endpoint)).status_code == 200
+
+
+# --- Scope ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("role", "endpoint"), _pairs(allowed=True, kinds={"person"}))
+def test_person_inside_scope_is_shown(client, world, role, endpoint):
+    client.force_login(world.users[role])
+    response = client.get(_url(endpoint, world.inside))
+    assert response.status_code == 200
+    if endpoint.startswith("api-"):
+        assert response.json()["name"] == world.inside.name
+    else:
+        assert world.inside.name in response.content.decode()
+
+
+@pytest.mark.parametrize(("role", "endpoint"), _pairs(allowed=True, kinds={"person"}))
+def test_person_outside_scope_is_not_found(client, world, role, endpoint):
+    client.force_login(world.users[role])
+    outside = world.invisible(role)
+    assert outside  # both counties hold persons outside every scope
+    for person in outside:
+        response = client.get(_url(endpoint, person))
+        assert response.status_code == 404, person.name
+        assert person.name not in response.content.decode()
+
+
+@pytest.mark.parametrize(("role", "endpoint"), _pairs(allowed=True, kinds={"search"}))
+def test_search_finds_only_persons_in_scope(client, world, role, endpoint):
+    client.force_login(world.users[role])
+    response = client.get(_url(endpoint))
+    assert response.status_code == 200
+    assert _names_in_search(response, endpoint.startswith("api-")) == {p.name for p in world.visible(role)}
+    content = response.content.decode()
+    for person in world.invisible(role):
+        assert person.name not in content
+
+
+@pytest.mark.parametrize("role", _roles_with(HOME))
+def test_home_counts_only_persons_in_scope(client, world, role):
+    client.force_login(world.users[role])
+    response = client.get(reverse("home"))
+    assert response.status_code == 200
+    visible = world.visible(role)
+    counts = response.context["counts"]
+    assert counts["total"] == len(visible)
+    assert counts["enrolled"] == sum(p.status == InsuredPerson.Status.ENROLLED for p in visible)
+    assert counts["receiving"] == sum(p.status == InsuredPerson.Status.RECEIVING for p in visible)
+
+
+@pytest.mark.parametrize("role", _roles_with(HOME))
+def test_home_counts_each_person_once(client, world, role):
+    """A person with several person-year rows is still one person."""
+    year = timezone.localdate().year
+    person = world.inside
+    PersonYear.objects.create(person=person, year=year - 2)
+    PersonYear.objects.create(person=person, year=year - 1, own_arrived_on=dt.date(year - 1, 3, 1))
+    PersonYear.objects.create(person=person, year=year, own_arrived_on=dt.date(year, 3, 1))
+    client.force_login(world.users[role])
+    counts = client.get(reverse("home")).context["counts"]
+    visible = world.visible(role)
+    assert counts["total"] == len(visible)
+    assert counts["enrolled"] == sum(p.status == InsuredPerson.Status.ENROLLED for p in visible)
+    assert counts["paid"] == 1
+
+
+@pytest.mark.parametrize("role", _roles_with(EDIT))
+def test_create_form_offers_only_villages_in_scope(client, world, role):
+    client.force_login(world.users[role])
+    response = client.get(reverse("person-create"))
+    assert response.status_code == 200
+    offered = set(response.context["form"].fields["village"].queryset)
+    scope = world.a[world.scope_key(role)]
+    expected = set(Region.objects.filter(level="village", code__startswith=scope.prefix))
+    assert offered == expected
+    assert world.b["village11"] not in offered
+
+
+# --- Views that declare nothing ------------------------------------------------------------------
+
+@override_settings(ROOT_URLCONF=THIS_URLCONF)
+def test_page_without_access_declaration_is_refused(client, world):
+    client.force_login(world.users[Role.CLERK])
+    assert client.get(reverse("home")).status_code == 200  # the URLconf itself works
+    response = client.get("/undeclared/")
+    assert response.status_code == 403
+    assert "registry secrets" not in response.content.decode()
+
+
+@override_settings(ROOT_URLCONF=THIS_URLCONF)
+def test_api_view_without_permission_classes_is_refused(client, world):
+    client.force_login(world.users[Role.CLERK])
+    response = client.get("/api/v1/undeclared/")
+    assert response.status_code == 403
+    assert "secret" not in response.json()

@@ -1,0 +1,103 @@
+"""Project-wide checks: migrations match the models, production settings pass --deploy,
+the reference fixtures load as the notices print them."""
+
+import os
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from insured.models import PolicyYear
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.django_db
+def test_no_missing_migrations():
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_check_deploy_with_production_settings_is_clean():
+    env = os.environ | {
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "SECRET_KEY": "x" * 20 + "a-long-random-production-secret-0123456789",
+        "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/pension",
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
+    }
+    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_compiled_catalogue_is_committed_beside_its_source():
+    po = ROOT / "locale/zh_Hans/LC_MESSAGES/django.po"
+    mo = ROOT / "locale/zh_Hans/LC_MESSAGES/django.mo"
+    assert po.exists() and mo.exists()
+    untranslated = [block for block in po.read_text().split("\n\n")[1:]
+                    if 'msgstr ""' in block and "msgstr[" not in block and block.rstrip().endswith('msgstr ""')]
+    assert untranslated == []
+
+
+def _tiers(region_code: str, year: int, scheme: str = "basic") -> list[tuple[Decimal, Decimal | None, bool]]:
+    policy = PolicyYear.objects.get(region__code=region_code, year=year)
+    return [(t.amount, t.government_subsidy, t.is_hardship_only)
+            for t in policy.tiers.filter(scheme=scheme).order_by("amount")]
+
+
+@pytest.mark.django_db
+def test_reference_fixture_fei_county_2020_as_printed():
+    call_command("loaddata", "reference", verbosity=0)
+    tiers = _tiers("371325000000", 2020)
+    printed = ["100", "300", "500", "600", "800", "1000", "1500", "2000", "2500", "3000", "4000", "5000"]
+    assert [a for a, _, _ in tiers] == [Decimal(x) for x in printed]
+    assert [a for a, _, hardship in tiers if hardship] == [Decimal("100")]  # 002 二
+    assert all(subsidy is None for _, subsidy, _ in tiers)  # not printed in the notice
+
+
+@pytest.mark.django_db
+def test_reference_fixture_linxia_2023_as_printed():
+    call_command("loaddata", "reference", verbosity=0)
+    tiers = _tiers("622901000000", 2023)
+    assert len(tiers) == 14
+    assert tiers[0][0] == Decimal("300") and tiers[-1][0] == Decimal("5000")
+    policy = PolicyYear.objects.get(region__code="622901000000", year=2023)
+    assert policy.gov_paid_amount == Decimal("100.00")  # 003 四(二)
+    assert len(policy.gov_paid_groups) == 5
+    assert policy.top_tier == Decimal("5000")
+
+
+@pytest.mark.django_db
+def test_reference_fixture_anze_2021_as_printed():
+    call_command("loaddata", "reference", verbosity=0)
+    basic = [(a, s) for a, s, _ in _tiers("141026000000", 2021)]
+    assert basic == [(Decimal(a), Decimal(s)) for a, s in
+                     [("200", "35"), ("300", "40"), ("500", "60"), ("700", "80"), ("1000", "100"),
+                      ("1500", "140"), ("2000", "180"), ("3000", "220"), ("4000", "260"),
+                      ("5000", "300")]]
+    supplementary = [(a, s) for a, s, _ in _tiers("141026000000", 2021, "supplementary")]
+    assert supplementary == [(Decimal(a), Decimal(s)) for a, s in
+                             [("200", "70"), ("500", "120"), ("1000", "200"), ("2000", "360"),
+                              ("5000", "600")]]
+    policy = PolicyYear.objects.get(region__code="141026000000", year=2021)
+    assert (policy.collection_day_from, policy.collection_day_to) == (1, 25)
+
+
+@pytest.mark.django_db
+def test_reference_fixture_leaves_unprinted_tiers_to_the_administrator():
+    call_command("loaddata", "reference", verbosity=0)
+    for code, year in (("211300000000", 2026), ("150000000000", 2025)):
+        policy = PolicyYear.objects.get(region__code=code, year=year)
+        assert policy.top_tier is None
+        assert policy.notes
+
+
+@pytest.mark.django_db
+def test_reference_fixture_loads_twice_without_change():
+    call_command("loaddata", "reference", verbosity=0)
+    before = PolicyYear.objects.count()
+    call_command("loaddata", "reference", verbosity=0)
+    assert PolicyYear.objects.count() == before == 5
