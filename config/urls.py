@@ -8,8 +8,12 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("insured.api_urls")),
+    path("api/v1/", include("payments.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=docs_permission), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema", permission_classes=docs_permission),
-         name="api-docs"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerView.as_view(url_name="schema", permission_classes=docs_permission),
+        name="api-docs",
+    ),
     path("", include("insured.urls")),
 ]

@@ -27,8 +27,9 @@ class PersonListApi(generics.ListAPIView):
     serializer_class = PersonListOutput
 
     def get_queryset(self):
-        return selectors.person_search(_persons(self.request), self.request.query_params.get("q", "")) \
-            .order_by("name", "id_no")
+        return selectors.person_search(_persons(self.request), self.request.query_params.get("q", "")).order_by(
+            "name", "id_no"
+        )
 
 
 class PersonDetailApi(generics.GenericAPIView):

@@ -24,8 +24,18 @@ class PersonSearchForm(forms.Form):
 class PersonForm(forms.ModelForm):
     class Meta:
         model = InsuredPerson
-        fields = ["id_no", "name", "village", "person_no", "status", "enrolled_on", "phone",
-                  "is_student", "has_employee_pension", "has_land_acquired_scheme"]
+        fields = [
+            "id_no",
+            "name",
+            "village",
+            "person_no",
+            "status",
+            "enrolled_on",
+            "phone",
+            "is_student",
+            "has_employee_pension",
+            "has_land_acquired_scheme",
+        ]
         widgets = {"enrolled_on": forms.DateInput(attrs={"type": "date"})}
 
     def __init__(self, *args: Any, scope: Region, **kwargs: Any) -> None:

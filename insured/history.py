@@ -45,13 +45,11 @@ def _changes(records: list, model: type, subject) -> list[Change]:
     previous = None
     for record in ordered:
         who = record.history_user.get_username() if record.history_user else _("system")
-        change = Change(record.history_date, who, str(_ACTIONS.get(record.history_type, "")),
-                        subject(record))
+        change = Change(record.history_date, who, str(_ACTIONS.get(record.history_type, "")), subject(record))
         if previous is not None and record.history_type == "~":
             delta = record.diff_against(previous)
             change.details = [
-                (_label(model, c.field), _display(previous, c.field), _display(record, c.field))
-                for c in delta.changes
+                (_label(model, c.field), _display(previous, c.field), _display(record, c.field)) for c in delta.changes
             ]
             if not change.details:
                 previous = record
@@ -69,6 +67,7 @@ def person_history(person: InsuredPerson) -> list[Change]:
     for record in membership_records:
         by_membership.setdefault(record.id, []).append(record)
     for records in by_membership.values():
-        changes += _changes(records, SpecialGroupMembership,
-                            lambda r: _("special group: %(g)s") % {"g": r.get_group_display()})
+        changes += _changes(
+            records, SpecialGroupMembership, lambda r: _("special group: %(g)s") % {"g": r.get_group_display()}
+        )
     return sorted(changes, key=lambda c: c.when, reverse=True)

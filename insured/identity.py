@@ -65,9 +65,7 @@ def parse_resident_id(raw: str, today: dt.date | None = None) -> ResidentId:
         ) from None
     today = today or dt.date.today()
     if birth > today or birth < EARLIEST_BIRTH:
-        raise ValidationError(
-            _("The birth date in this resident ID number is impossible."), code="id_birth_date"
-        )
+        raise ValidationError(_("The birth date in this resident ID number is impossible."), code="id_birth_date")
     return ResidentId(number=number, birth_date=birth, sex="M" if int(number[16]) % 2 else "F")
 
 
@@ -88,8 +86,7 @@ def validate_uscc(raw: str) -> str:
     code = normalize_uscc(raw)
     if len(code) != 18 or any(c not in _USCC_ALPHABET for c in code):
         raise ValidationError(
-            _("A unified social credit code has 18 characters (digits and capital letters "
-              "except I, O, Z, S, V)."),
+            _("A unified social credit code has 18 characters (digits and capital letters except I, O, Z, S, V)."),
             code="uscc_format",
         )
     if uscc.calc_check_digit(code[:17]) != code[17]:

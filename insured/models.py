@@ -41,8 +41,12 @@ class Region(models.Model):
     name = models.CharField(_("division name"), max_length=100)
     level = models.CharField(_("level"), max_length=10, choices=Level.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="children",
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     urban_rural_class = models.CharField(_("urban-rural class"), max_length=3, blank=True)
     external_code = models.CharField(_("code in the tax system"), max_length=30, blank=True)
@@ -58,7 +62,8 @@ class Region(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(code__regex=r"^[0-9]{12}$"), name="region_code_12_digits"),
             models.CheckConstraint(
-                condition=Q(valid_to__isnull=True) | Q(valid_from__isnull=True)
+                condition=Q(valid_to__isnull=True)
+                | Q(valid_from__isnull=True)
                 | Q(valid_to__gte=models.F("valid_from")),
                 name="region_validity_ordered",
             ),
@@ -94,18 +99,26 @@ class Region(models.Model):
         length = self.PREFIX_LENGTH.get(self.level)
         if length and self.code and set(self.code[length:]) - {"0"}:
             raise ValidationError(
-                {"code": _("A %(level)s code must end in zeros after its first %(n)s digits.")
-                 % {"level": self.get_level_display(), "n": length}}
+                {
+                    "code": _("A %(level)s code must end in zeros after its first %(n)s digits.")
+                    % {"level": self.get_level_display(), "n": length}
+                }
             )
         expected_parent = self.PARENT_LEVEL.get(self.level)
         if expected_parent and (self.parent is None or self.parent.level != expected_parent):
-            raise ValidationError({"parent": _("The parent of a %(level)s must be a %(parent)s.") % {
-                "level": self.get_level_display(),
-                "parent": Region.Level(expected_parent).label,
-            }})
+            raise ValidationError(
+                {
+                    "parent": _("The parent of a %(level)s must be a %(parent)s.")
+                    % {
+                        "level": self.get_level_display(),
+                        "parent": Region.Level(expected_parent).label,
+                    }
+                }
+            )
         if self.parent is not None and not self.code.startswith(self.parent.prefix):
-            raise ValidationError({"code": _("The code must begin with the parent's code %(p)s.")
-                                   % {"p": self.parent.prefix}})
+            raise ValidationError(
+                {"code": _("The code must begin with the parent's code %(p)s.") % {"p": self.parent.prefix}}
+            )
 
 
 class PolicyYearManager(models.Manager["PolicyYear"]):
@@ -126,21 +139,25 @@ class SpecialGroup(models.TextChoices):
 class PolicyYear(models.Model):
     """The contribution standard of one region for one year (年度缴费标准)."""
 
-    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT,
-                               related_name="policy_years")
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="policy_years")
     year = models.PositiveSmallIntegerField(_("year"))
     title = models.CharField(_("title"), max_length=200)
     source = models.CharField(_("source notice"), max_length=200, blank=True)
     hardship_groups = models.JSONField(
-        _("groups that may use the hardship tier"), default=list, blank=True,
+        _("groups that may use the hardship tier"),
+        default=list,
+        blank=True,
         help_text=_("Codes of the special groups allowed to choose a hardship-only tier."),
     )
     gov_paid_groups = models.JSONField(
-        _("groups whose contribution the government pays"), default=list, blank=True,
+        _("groups whose contribution the government pays"),
+        default=list,
+        blank=True,
     )
     gov_paid_amount = MoneyField(_("government-paid amount for special groups"), null=True, blank=True)
     gov_paid_counts_as_own = models.BooleanField(
-        _("government-paid contribution counts as own contribution"), default=False,
+        _("government-paid contribution counts as own contribution"),
+        default=False,
         help_text=_("Rule 2: whether a government-paid contribution satisfies the own-contribution requirement."),
     )
     collection_start = models.DateField(_("collection window start"), null=True, blank=True)
@@ -206,8 +223,9 @@ class PolicyYear(models.Model):
 
 class PolicyTierManager(models.Manager["PolicyTier"]):
     def get_by_natural_key(self, region_code: str, year: int, scheme: str, amount: str) -> PolicyTier:
-        return self.get(policy_year__region__code=region_code, policy_year__year=year,
-                        scheme=scheme, amount=Decimal(amount))
+        return self.get(
+            policy_year__region__code=region_code, policy_year__year=year, scheme=scheme, amount=Decimal(amount)
+        )
 
 
 class PolicyTier(models.Model):
@@ -217,12 +235,15 @@ class PolicyTier(models.Model):
         BASIC = "basic", _("basic pension")
         SUPPLEMENTARY = "supplementary", _("supplementary pension")
 
-    policy_year = models.ForeignKey(PolicyYear, verbose_name=_("policy year"),
-                                    on_delete=models.CASCADE, related_name="tiers")
+    policy_year = models.ForeignKey(
+        PolicyYear, verbose_name=_("policy year"), on_delete=models.CASCADE, related_name="tiers"
+    )
     scheme = models.CharField(_("scheme"), max_length=13, choices=Scheme.choices, default=Scheme.BASIC)
     amount = MoneyField(_("contribution"))
     government_subsidy = MoneyField(
-        _("government subsidy"), null=True, blank=True,
+        _("government subsidy"),
+        null=True,
+        blank=True,
         help_text=_("Empty where the notice does not print it; the administrator enters it."),
     )
     is_hardship_only = models.BooleanField(_("hardship groups only"), default=False)
@@ -269,9 +290,13 @@ class InsuredPerson(models.Model):
     name = models.CharField(_("name"), max_length=50)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, editable=False)
     birth_date = models.DateField(_("birth date"), editable=False)
-    village = models.ForeignKey(Region, verbose_name=_("household registration village"),
-                                on_delete=models.PROTECT, related_name="persons",
-                                limit_choices_to={"level": "village"})
+    village = models.ForeignKey(
+        Region,
+        verbose_name=_("household registration village"),
+        on_delete=models.PROTECT,
+        related_name="persons",
+        limit_choices_to={"level": "village"},
+    )
     person_no = models.CharField(_("person number"), max_length=20, unique=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ENROLLED)
     enrolled_on = models.DateField(_("enrolment date"))
@@ -309,8 +334,9 @@ class InsuredPerson(models.Model):
 class SpecialGroupMembership(models.Model):
     """A person's membership of one of the five special groups 五类人员, as a department certified it."""
 
-    person = models.ForeignKey(InsuredPerson, verbose_name=_("insured person"),
-                               on_delete=models.CASCADE, related_name="memberships")
+    person = models.ForeignKey(
+        InsuredPerson, verbose_name=_("insured person"), on_delete=models.CASCADE, related_name="memberships"
+    )
     group = models.CharField(_("special group"), max_length=30, choices=SpecialGroup.choices)
     source_department = models.CharField(_("certifying department"), max_length=50)
     valid_from = models.DateField(_("valid from"))
@@ -362,11 +388,11 @@ class StaffProfile(models.Model):
         Role.TAX_CLIENT: {"county", "city", "province"},
     }
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("user"),
-                                on_delete=models.CASCADE, related_name="staff")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="staff"
+    )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
-    region = models.ForeignKey(Region, verbose_name=_("scope region"), on_delete=models.PROTECT,
-                               related_name="staff")
+    region = models.ForeignKey(Region, verbose_name=_("scope region"), on_delete=models.PROTECT, related_name="staff")
     history = HistoricalRecords()
 
     class Meta:
@@ -379,10 +405,15 @@ class StaffProfile(models.Model):
     def clean(self) -> None:
         allowed = self.ROLE_SCOPE_LEVELS.get(self.role, set())
         if self.region_id and self.region.level not in allowed:
-            raise ValidationError({"region": _("A %(role)s is scoped to a region of level: %(levels)s.") % {
-                "role": Role(self.role).label,
-                "levels": "、".join(str(Region.Level(lv).label) for lv in sorted(allowed)),
-            }})
+            raise ValidationError(
+                {
+                    "region": _("A %(role)s is scoped to a region of level: %(levels)s.")
+                    % {
+                        "role": Role(self.role).label,
+                        "levels": "、".join(str(Region.Level(lv).label) for lv in sorted(allowed)),
+                    }
+                }
+            )
 
 
 class AccountEntry(models.Model):
@@ -404,19 +435,27 @@ class AccountEntry(models.Model):
     # The kinds that count against the yearly cap of rule 1.
     SUPPORT_KINDS = frozenset({Kind.COLLECTIVE, Kind.SPONSORSHIP, Kind.SOCIAL})
 
-    person = models.ForeignKey(InsuredPerson, verbose_name=_("insured person"),
-                               on_delete=models.PROTECT, related_name="entries")
+    person = models.ForeignKey(
+        InsuredPerson, verbose_name=_("insured person"), on_delete=models.PROTECT, related_name="entries"
+    )
     year = models.PositiveSmallIntegerField(_("contribution year"))
     kind = models.CharField(_("kind"), max_length=25, choices=Kind.choices)
     amount = MoneyField(_("amount"))
     source_type = models.CharField(_("source type"), max_length=30)
     source_key = models.CharField(_("source key"), max_length=100, unique=True)
-    reverses = models.OneToOneField("self", verbose_name=_("reverses"), null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="reversed_by")
+    reverses = models.OneToOneField(
+        "self", verbose_name=_("reverses"), null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
+    )
     note = models.CharField(_("note"), max_length=200, blank=True)
     posted_at = models.DateTimeField(_("posted at"), default=timezone.now)
-    posted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("posted by"), null=True,
-                                  blank=True, on_delete=models.PROTECT, related_name="+")
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("posted by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("account entry")
@@ -445,8 +484,9 @@ class PersonYearQuerySet(models.QuerySet["PersonYear"]):
 class PersonYear(models.Model):
     """Per person and year: what has arrived and what support is reserved or credited."""
 
-    person = models.ForeignKey(InsuredPerson, verbose_name=_("insured person"),
-                               on_delete=models.PROTECT, related_name="years")
+    person = models.ForeignKey(
+        InsuredPerson, verbose_name=_("insured person"), on_delete=models.PROTECT, related_name="years"
+    )
     year = models.PositiveSmallIntegerField(_("year"))
     own_amount = MoneyField(_("own contribution arrived"), default=Decimal("0.00"))
     own_arrived_on = models.DateField(_("own contribution arrived on"), null=True, blank=True)
@@ -472,4 +512,3 @@ class PersonYear(models.Model):
     @property
     def support_used(self) -> Decimal:
         return self.support_reserved + self.support_credited
-

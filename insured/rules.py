@@ -51,20 +51,34 @@ def check_cap(*, year: int, cap: Decimal | None, used: Decimal, amount: Decimal)
     year; the caller holds the person-year row lock while it reads `used` and reserves.
     """
     if cap is None:
-        raise RuleViolation("policy_tiers_missing", _(
-            "The contribution tiers of %(year)s have not been entered, so the cap of rule 1 "
-            "(notice 000 section 2; notice 001 section 2(2)) is unknown. Ask the administrator "
-            "to enter the policy year."
-        ) % {"year": year})
+        raise RuleViolation(
+            "policy_tiers_missing",
+            _(
+                "The contribution tiers of %(year)s have not been entered, so the cap of rule 1 "
+                "(notice 000 section 2; notice 001 section 2(2)) is unknown. Ask the administrator "
+                "to enter the policy year."
+            )
+            % {"year": year},
+        )
     if amount <= 0:
         raise RuleViolation("amount_not_positive", _("The amount must be greater than zero."), "amount")
     if used + amount > cap:
-        raise RuleViolation("cap_exceeded", _(
-            "Rule 1 (notice 000 section 2; notice 001 section 2(2)): sponsorship plus collective "
-            "subsidy in %(year)s may not exceed the top tier of %(cap)s yuan. Already used or "
-            "approved: %(used)s yuan; this amount: %(amount)s yuan; room left: %(room)s yuan."
-        ) % {"year": year, "cap": _money(cap), "used": _money(used), "amount": _money(amount),
-             "room": _money(max(cap - used, Decimal("0")))}, "amount")
+        raise RuleViolation(
+            "cap_exceeded",
+            _(
+                "Rule 1 (notice 000 section 2; notice 001 section 2(2)): sponsorship plus collective "
+                "subsidy in %(year)s may not exceed the top tier of %(cap)s yuan. Already used or "
+                "approved: %(used)s yuan; this amount: %(amount)s yuan; room left: %(room)s yuan."
+            )
+            % {
+                "year": year,
+                "cap": _money(cap),
+                "used": _money(used),
+                "amount": _money(amount),
+                "room": _money(max(cap - used, Decimal("0"))),
+            },
+            "amount",
+        )
 
 
 def cap_room(*, cap: Decimal | None, used: Decimal) -> Decimal | None:
@@ -82,48 +96,68 @@ def has_own_contribution(person_year: PersonYear | None, policy: PolicyYear) -> 
 
 def check_own_contribution_arrived(person_year: PersonYear | None, policy: PolicyYear) -> None:
     if not has_own_contribution(person_year, policy):
-        raise RuleViolation("own_contribution_missing", _(
-            "Rule 2 (notice 000 section 1(3); notice 001 section 2(2)): the person's own "
-            "contribution for %(year)s has not arrived yet; sponsorship and collective subsidy "
-            "can only be added after it has."
-        ) % {"year": policy.year})
+        raise RuleViolation(
+            "own_contribution_missing",
+            _(
+                "Rule 2 (notice 000 section 1(3); notice 001 section 2(2)): the person's own "
+                "contribution for %(year)s has not arrived yet; sponsorship and collective subsidy "
+                "can only be added after it has."
+            )
+            % {"year": policy.year},
+        )
 
 
 # Rule 3 — enrolled, local, not receiving benefits: 000 一(二)(三); 001 附件1 一.
 def check_can_receive_support(person: InsuredPerson, agency_region: Region | None = None) -> None:
     if person.status == person.Status.RECEIVING:
-        raise RuleViolation("receiving_benefits", _(
-            "Rule 3 (notice 000 section 1(3); notice 001 attachment 1 section 1): %(name)s is "
-            "already receiving pension benefits and cannot be sponsored or subsidised."
-        ) % {"name": person.name})
+        raise RuleViolation(
+            "receiving_benefits",
+            _(
+                "Rule 3 (notice 000 section 1(3); notice 001 attachment 1 section 1): %(name)s is "
+                "already receiving pension benefits and cannot be sponsored or subsidised."
+            )
+            % {"name": person.name},
+        )
     if person.status != person.Status.ENROLLED:
-        raise RuleViolation("not_enrolled", _(
-            "Rule 3 (notice 000 section 1(2)): %(name)s is not enrolled and paying (status: "
-            "%(status)s)."
-        ) % {"name": person.name, "status": person.get_status_display()})
+        raise RuleViolation(
+            "not_enrolled",
+            _("Rule 3 (notice 000 section 1(2)): %(name)s is not enrolled and paying (status: %(status)s).")
+            % {"name": person.name, "status": person.get_status_display()},
+        )
     check_local(person, agency_region)
 
 
 def check_local(person: InsuredPerson, agency_region: Region | None) -> None:
     if agency_region is not None and not agency_region.contains(person.village):
-        raise RuleViolation("not_local", _(
-            "Rule 3 (notice 000 section 1(2)): %(name)s's household registration is not in "
-            "%(region)s."
-        ) % {"name": person.name, "region": agency_region.name})
+        raise RuleViolation(
+            "not_local",
+            _("Rule 3 (notice 000 section 1(2)): %(name)s's household registration is not in %(region)s.")
+            % {"name": person.name, "region": agency_region.name},
+        )
 
 
 # Rule 4 — current year only: 000 二 "不能对以往年度进行资助".
 def check_current_year(year: int, today: dt.date) -> None:
     if year < today.year:
-        raise RuleViolation("past_year", _(
-            "Rule 4 (notice 000 section 2): sponsorship cannot be made for a past year "
-            "(%(year)s); only for %(current)s."
-        ) % {"year": year, "current": today.year}, "year")
+        raise RuleViolation(
+            "past_year",
+            _(
+                "Rule 4 (notice 000 section 2): sponsorship cannot be made for a past year "
+                "(%(year)s); only for %(current)s."
+            )
+            % {"year": year, "current": today.year},
+            "year",
+        )
     if year > today.year:
-        raise RuleViolation("future_year", _(
-            "Rule 4 (notice 000 section 4): sponsorship is paid in the year it is applied "
-            "for; %(year)s is not the current year %(current)s."
-        ) % {"year": year, "current": today.year}, "year")
+        raise RuleViolation(
+            "future_year",
+            _(
+                "Rule 4 (notice 000 section 4): sponsorship is paid in the year it is applied "
+                "for; %(year)s is not the current year %(current)s."
+            )
+            % {"year": year, "current": today.year},
+            "year",
+        )
 
 
 # Rule 5 — no government subsidy on support or back payment: 000 二; 003 六(三).
@@ -137,16 +171,23 @@ def government_subsidy_for(kind: str, amount: Decimal, policy: PolicyYear) -> De
     if kind == "supplementary":
         tier = policy.tier_for(amount, "supplementary")
         if tier is None:
-            raise RuleViolation("supplementary_tier_invalid", _(
-                "Notice 004 section 4(2): %(amount)s yuan is not a supplementary pension tier of %(year)s."
-            ) % {"amount": _money(amount), "year": policy.year}, "amount")
+            raise RuleViolation(
+                "supplementary_tier_invalid",
+                _("Notice 004 section 4(2): %(amount)s yuan is not a supplementary pension tier of %(year)s.")
+                % {"amount": _money(amount), "year": policy.year},
+                "amount",
+            )
     else:
         tier = _basic_tier_or_raise(policy, amount)
     if tier.government_subsidy is None:
-        raise RuleViolation("subsidy_not_configured", _(
-            "The government subsidy of the %(amount)s yuan tier of %(year)s has not been "
-            "entered; ask the administrator to enter it before crediting."
-        ) % {"amount": _money(amount), "year": policy.year})
+        raise RuleViolation(
+            "subsidy_not_configured",
+            _(
+                "The government subsidy of the %(amount)s yuan tier of %(year)s has not been "
+                "entered; ask the administrator to enter it before crediting."
+            )
+            % {"amount": _money(amount), "year": policy.year},
+        )
     return tier.government_subsidy
 
 
@@ -158,10 +199,12 @@ def check_sponsor_age(sponsor_id_no: str, today: dt.date) -> int:
         raise RuleViolation("sponsor_id_invalid", exc.messages[0], "sponsor_id_no") from None
     age = parsed.age_on(today)
     if age < MIN_SPONSOR_AGE:
-        raise RuleViolation("sponsor_under_18", _(
-            "Rule 6 (notice 000 section 1(1)): the sponsor must be at least 18 years old; "
-            "this sponsor is %(age)s."
-        ) % {"age": age}, "sponsor_id_no")
+        raise RuleViolation(
+            "sponsor_under_18",
+            _("Rule 6 (notice 000 section 1(1)): the sponsor must be at least 18 years old; this sponsor is %(age)s.")
+            % {"age": age},
+            "sponsor_id_no",
+        )
     return age
 
 
@@ -170,31 +213,44 @@ def _basic_tier_or_raise(policy: PolicyYear, amount: Decimal) -> PolicyTier:
     if tier is not None:
         return tier
     if not policy.basic_tiers():
-        raise RuleViolation("policy_tiers_missing", _(
-            "The contribution tiers of %(year)s have not been entered; ask the administrator to "
-            "enter the policy year."
-        ) % {"year": policy.year}, "amount")
+        raise RuleViolation(
+            "policy_tiers_missing",
+            _(
+                "The contribution tiers of %(year)s have not been entered; ask the administrator to "
+                "enter the policy year."
+            )
+            % {"year": policy.year},
+            "amount",
+        )
     tiers = "、".join(f"{t.amount:.0f}" for t in policy.basic_tiers())
-    raise RuleViolation("tier_invalid", _(
-        "Rule 7 (notice 002 section 2): %(amount)s yuan is not a contribution tier of %(year)s. "
-        "The tiers are (yuan): %(tiers)s."
-    ) % {"amount": _money(amount), "year": policy.year, "tiers": tiers}, "amount")
+    raise RuleViolation(
+        "tier_invalid",
+        _(
+            "Rule 7 (notice 002 section 2): %(amount)s yuan is not a contribution tier of %(year)s. "
+            "The tiers are (yuan): %(tiers)s."
+        )
+        % {"amount": _money(amount), "year": policy.year, "tiers": tiers},
+        "amount",
+    )
 
 
 # Rule 7 — own contribution is one of the year's tiers; the hardship tier only for the
 # groups the policy names: 002 二.
-def check_own_contribution_tier(
-    person: InsuredPerson, policy: PolicyYear, amount: Decimal, today: dt.date
-) -> None:
+def check_own_contribution_tier(policy: PolicyYear, amount: Decimal, *, groups: set[str], name: str) -> None:
+    """`groups` are the special groups the person belongs to on the day of payment."""
     tier = _basic_tier_or_raise(policy, amount)
     if tier.is_hardship_only:
         allowed = set(policy.hardship_groups) or None
-        groups = person.active_groups(today)
         if not groups or (allowed is not None and not groups & allowed):
-            raise RuleViolation("hardship_tier_not_allowed", _(
-                "Rule 7 (notice 002 section 2): the %(amount)s yuan tier is only for persons in "
-                "a hardship group; %(name)s is not in one."
-            ) % {"amount": _money(amount), "name": person.name}, "amount")
+            raise RuleViolation(
+                "hardship_tier_not_allowed",
+                _(
+                    "Rule 7 (notice 002 section 2): the %(amount)s yuan tier is only for persons in "
+                    "a hardship group; %(name)s is not in one."
+                )
+                % {"amount": _money(amount), "name": name},
+                "amount",
+            )
 
 
 # Rule 8 — approved sponsorship unpaid at the end of its year is void: 000 四.
@@ -205,32 +261,48 @@ def is_void_due(year: int, today: dt.date) -> bool:
 # Rule 9 — no refund of sponsorship once credited: 000 三(三).
 def check_withdrawable(is_credited: bool) -> None:
     if is_credited:
-        raise RuleViolation("credited_no_refund", _(
-            "Rule 9 (notice 000 section 3(3)): the sponsorship has been credited to the "
-            "account and cannot be withdrawn or refunded, except in the cases policy provides."
-        ))
+        raise RuleViolation(
+            "credited_no_refund",
+            _(
+                "Rule 9 (notice 000 section 3(3)): the sponsorship has been credited to the "
+                "account and cannot be withdrawn or refunded, except in the cases policy provides."
+            ),
+        )
 
 
 # Eligibility to enrol: 002 一; 003 三(一) and 六(三); 004 一(一).
 def check_eligibility(person: InsuredPerson, today: dt.date, agency_region: Region | None = None) -> None:
     age = person.age_on(today)
     if age < MIN_ENROLMENT_AGE:
-        raise RuleViolation("under_16", _(
-            "Eligibility (notice 002 section 1; notice 003 section 3(1)): residents enrol from "
-            "the age of 16; this person is %(age)s."
-        ) % {"age": age}, "id_no")
+        raise RuleViolation(
+            "under_16",
+            _(
+                "Eligibility (notice 002 section 1; notice 003 section 3(1)): residents enrol from "
+                "the age of 16; this person is %(age)s."
+            )
+            % {"age": age},
+            "id_no",
+        )
     if person.is_student:
-        raise RuleViolation("student", _(
-            "Eligibility (notice 002 section 1): full-time students do not enrol."
-        ), "is_student")
+        raise RuleViolation(
+            "student", _("Eligibility (notice 002 section 1): full-time students do not enrol."), "is_student"
+        )
     if person.has_employee_pension:
-        raise RuleViolation("employee_pension", _(
-            "Eligibility (notice 003 section 3(1); notice 004 section 1(1)): persons covered by "
-            "the employee basic pension do not enrol in the resident scheme."
-        ), "has_employee_pension")
+        raise RuleViolation(
+            "employee_pension",
+            _(
+                "Eligibility (notice 003 section 3(1); notice 004 section 1(1)): persons covered by "
+                "the employee basic pension do not enrol in the resident scheme."
+            ),
+            "has_employee_pension",
+        )
     if person.has_land_acquired_scheme:
-        raise RuleViolation("land_acquired_scheme", _(
-            "Eligibility (notice 003 section 6(3), point 3): persons in the land-acquired farmers' "
-            "pension scheme do not enrol in the resident scheme."
-        ), "has_land_acquired_scheme")
+        raise RuleViolation(
+            "land_acquired_scheme",
+            _(
+                "Eligibility (notice 003 section 6(3), point 3): persons in the land-acquired farmers' "
+                "pension scheme do not enrol in the resident scheme."
+            ),
+            "has_land_acquired_scheme",
+        )
     check_local(person, agency_region)

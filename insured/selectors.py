@@ -22,23 +22,48 @@ from insured.models import (
 from insured.money import quantize
 
 
+class PolicyResolver:
+    """Finds the most specific policy year for a village code: county, then city, then province.
+
+    Loads each year's policies once with their tiers, so a batch of thousands of payments
+    resolves its policies in memory.
+    """
+
+    def __init__(self) -> None:
+        self._by_year: dict[int, dict[str, PolicyYear]] = {}
+
+    def _load(self, year: int) -> dict[str, PolicyYear]:
+        if year not in self._by_year:
+            policies = (
+                PolicyYear.objects.filter(year=year, region__level__in=["county", "city", "province"])
+                .select_related("region")
+                .prefetch_related(Prefetch("tiers", queryset=PolicyTier.objects.order_by("scheme", "amount")))
+            )
+            self._by_year[year] = {p.region.prefix: p for p in policies}
+        return self._by_year[year]
+
+    def get(self, village_code: str, year: int) -> PolicyYear | None:
+        by_prefix = self._load(year)
+        for length in (6, 4, 2):
+            policy = by_prefix.get(village_code[:length])
+            if policy is not None:
+                return policy
+        return None
+
+
 def policy_for(village: Region, year: int) -> PolicyYear:
     """The most specific policy year covering the village: county before city before province."""
-    prefixes = [village.code[:n] for n in (6, 4, 2)]
-    candidates = {
-        p.region.prefix: p
-        for p in PolicyYear.objects.filter(year=year, region__level__in=["county", "city", "province"])
-        .select_related("region")
-        .prefetch_related(Prefetch("tiers", queryset=PolicyTier.objects.order_by("scheme", "amount")))
-        if village.code.startswith(p.region.prefix)
-    }
-    for prefix in prefixes:
-        if prefix in candidates:
-            return candidates[prefix]
-    raise rules.RuleViolation("policy_missing", _(
-        "No contribution standard for %(year)s covers %(village)s; ask the administrator to "
-        "enter the policy year."
-    ) % {"year": year, "village": village.name})
+    policy = PolicyResolver().get(village.code, year)
+    if policy is None:
+        raise rules.RuleViolation(
+            "policy_missing",
+            _(
+                "No contribution standard for %(year)s covers %(village)s; ask the administrator to "
+                "enter the policy year."
+            )
+            % {"year": year, "village": village.name},
+        )
+    return policy
 
 
 def policy_for_or_none(village: Region, year: int) -> PolicyYear | None:

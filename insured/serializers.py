@@ -12,8 +12,19 @@ class PersonListOutput(serializers.ModelSerializer):
 
     class Meta:
         model = InsuredPerson
-        fields = ["id", "id_no", "name", "sex", "birth_date", "person_no", "status",
-                  "village", "village_code", "township", "enrolled_on"]
+        fields = [
+            "id",
+            "id_no",
+            "name",
+            "sex",
+            "birth_date",
+            "person_no",
+            "status",
+            "village",
+            "village_code",
+            "township",
+            "enrolled_on",
+        ]
 
 
 class MembershipOutput(serializers.ModelSerializer):
@@ -31,8 +42,7 @@ class EntryOutput(serializers.ModelSerializer):
 class PersonYearOutput(serializers.ModelSerializer):
     class Meta:
         model = PersonYear
-        fields = ["year", "own_amount", "own_arrived_on", "gov_paid_amount",
-                  "support_reserved", "support_credited"]
+        fields = ["year", "own_amount", "own_arrived_on", "gov_paid_amount", "support_reserved", "support_credited"]
 
 
 class YearAccountOutput(serializers.Serializer):
@@ -57,5 +67,14 @@ class PersonDetailOutput(PersonListOutput):
     years = YearAccountOutput(many=True, source="account_years")
 
     class Meta(PersonListOutput.Meta):
-        fields = [*PersonListOutput.Meta.fields, "phone", "is_student", "has_employee_pension",
-                  "has_land_acquired_scheme", "memberships", "balance", "standing", "years"]
+        fields = [
+            *PersonListOutput.Meta.fields,
+            "phone",
+            "is_student",
+            "has_employee_pension",
+            "has_land_acquired_scheme",
+            "memberships",
+            "balance",
+            "standing",
+            "years",
+        ]

@@ -34,8 +34,13 @@ def _history_user(obj: object, user: AbstractBaseUser | None) -> None:
 
 
 @transaction.atomic
-def person_create(*, user: AbstractBaseUser | None, today: dt.date | None = None,
-                  agency_region: Region | None = None, **fields: object) -> InsuredPerson:
+def person_create(
+    *,
+    user: AbstractBaseUser | None,
+    today: dt.date | None = None,
+    agency_region: Region | None = None,
+    **fields: object,
+) -> InsuredPerson:
     today = today or timezone.localdate()
     parsed = parse_resident_id(str(fields.pop("id_no")), today=today)
     person = InsuredPerson(id_no=parsed.number, birth_date=parsed.birth_date, sex=parsed.sex, **fields)
@@ -43,32 +48,44 @@ def person_create(*, user: AbstractBaseUser | None, today: dt.date | None = None
         person.person_no = _next_person_no(person.village)
     rules.check_eligibility(person, today, agency_region)
     if InsuredPerson.objects.filter(id_no=person.id_no).exists():
-        raise rules.RuleViolation("duplicate_person", _(
-            "A person with this resident ID number is already registered."), "id_no")
+        raise rules.RuleViolation(
+            "duplicate_person", _("A person with this resident ID number is already registered."), "id_no"
+        )
     _history_user(person, user)
     try:
         with transaction.atomic():
             person.save()
     except IntegrityError:
         # Two clerks registering the same person at once: the unique index decides.
-        raise rules.RuleViolation("duplicate_person", _(
-            "A person with this resident ID number or person number is already registered."),
-            "id_no") from None
+        raise rules.RuleViolation(
+            "duplicate_person",
+            _("A person with this resident ID number or person number is already registered."),
+            "id_no",
+        ) from None
     return person
 
 
 def _next_person_no(village: Region) -> str:
     """County code and an eight-digit sequence; the unique index settles a collision."""
     county = village.code[:6]
-    last = (InsuredPerson.objects.filter(person_no__startswith=county, person_no__regex=r"^[0-9]{14}$")
-            .order_by("-person_no").values_list("person_no", flat=True).first())
+    last = (
+        InsuredPerson.objects.filter(person_no__startswith=county, person_no__regex=r"^[0-9]{14}$")
+        .order_by("-person_no")
+        .values_list("person_no", flat=True)
+        .first()
+    )
     return f"{county}{int(last[6:]) + 1 if last else 1:08d}"
 
 
 @transaction.atomic
-def person_update(person: InsuredPerson, *, user: AbstractBaseUser | None,
-                  today: dt.date | None = None, agency_region: Region | None = None,
-                  **fields: object) -> InsuredPerson:
+def person_update(
+    person: InsuredPerson,
+    *,
+    user: AbstractBaseUser | None,
+    today: dt.date | None = None,
+    agency_region: Region | None = None,
+    **fields: object,
+) -> InsuredPerson:
     today = today or timezone.localdate()
     locked = InsuredPerson.objects.select_for_update().get(pk=person.pk)
     for name, value in fields.items():
@@ -82,28 +99,58 @@ def person_update(person: InsuredPerson, *, user: AbstractBaseUser | None,
     return locked
 
 
-def membership_add(*, person: InsuredPerson, group: str, source_department: str,
-                   valid_from: dt.date, valid_to: dt.date | None = None,
-                   user: AbstractBaseUser | None = None) -> SpecialGroupMembership:
-    membership = SpecialGroupMembership(person=person, group=group, source_department=source_department,
-                                        valid_from=valid_from, valid_to=valid_to)
+def membership_add(
+    *,
+    person: InsuredPerson,
+    group: str,
+    source_department: str,
+    valid_from: dt.date,
+    valid_to: dt.date | None = None,
+    user: AbstractBaseUser | None = None,
+) -> SpecialGroupMembership:
+    membership = SpecialGroupMembership(
+        person=person, group=group, source_department=source_department, valid_from=valid_from, valid_to=valid_to
+    )
     membership.full_clean()
     _history_user(membership, user)
     membership.save()
     return membership
 
 
-def _entry(person_id: int, year: int, kind: str, amount: Decimal, source_type: str,
-           source_key: str, user: AbstractBaseUser | None, note: str = "") -> AccountEntry:
-    return AccountEntry(person_id=person_id, year=year, kind=kind, amount=amount,
-                        source_type=source_type, source_key=source_key, note=note,
-                        posted_by=user if user and user.pk else None)
+def _entry(
+    person_id: int,
+    year: int,
+    kind: str,
+    amount: Decimal,
+    source_type: str,
+    source_key: str,
+    user: AbstractBaseUser | None,
+    note: str = "",
+) -> AccountEntry:
+    return AccountEntry(
+        person_id=person_id,
+        year=year,
+        kind=kind,
+        amount=amount,
+        source_type=source_type,
+        source_key=source_key,
+        note=note,
+        posted_by=user if user and user.pk else None,
+    )
 
 
 @transaction.atomic
-def own_contribution_post(*, person: InsuredPerson, year: int, amount: Decimal, arrived_on: dt.date,
-                          source_type: str, source_key: str, user: AbstractBaseUser | None = None,
-                          policy: PolicyYear | None = None) -> bool:
+def own_contribution_post(
+    *,
+    person: InsuredPerson,
+    year: int,
+    amount: Decimal,
+    arrived_on: dt.date,
+    source_type: str,
+    source_key: str,
+    user: AbstractBaseUser | None = None,
+    policy: PolicyYear | None = None,
+) -> bool:
     """Credit an own contribution and, beside it, its tier's government subsidy (rule 5, 7).
 
     Returns False when this source was already posted: a source credits at most once.
@@ -112,12 +159,13 @@ def own_contribution_post(*, person: InsuredPerson, year: int, amount: Decimal, 
     if AccountEntry.objects.filter(source_key=source_key).exists():
         return False
     policy = policy or policy_for(person.village, year)
-    rules.check_own_contribution_tier(person, policy, amount, arrived_on)
+    rules.check_own_contribution_tier(policy, amount, groups=person.active_groups(arrived_on), name=person.name)
     subsidy = rules.government_subsidy_for(Kind.OWN, amount, policy)
     entries = [_entry(person.pk, year, Kind.OWN, amount, source_type, source_key, user)]
     if subsidy:
-        entries.append(_entry(person.pk, year, Kind.GOVERNMENT_SUBSIDY, subsidy, source_type,
-                              f"{source_key}:subsidy", user))
+        entries.append(
+            _entry(person.pk, year, Kind.GOVERNMENT_SUBSIDY, subsidy, source_type, f"{source_key}:subsidy", user)
+        )
     AccountEntry.objects.bulk_create(entries)
     PersonYear.objects.filter(pk=person_year.pk).update(
         own_amount=F("own_amount") + amount,
@@ -127,9 +175,15 @@ def own_contribution_post(*, person: InsuredPerson, year: int, amount: Decimal, 
 
 
 @transaction.atomic
-def government_paid_post(*, person: InsuredPerson, year: int, amount: Decimal,
-                         source_type: str, source_key: str,
-                         user: AbstractBaseUser | None = None) -> bool:
+def government_paid_post(
+    *,
+    person: InsuredPerson,
+    year: int,
+    amount: Decimal,
+    source_type: str,
+    source_key: str,
+    user: AbstractBaseUser | None = None,
+) -> bool:
     """Credit a government-paid contribution 政府代缴 for a special-group member."""
     person_year = PersonYear.objects.locked(person.pk, year)
     if AccountEntry.objects.filter(source_key=source_key).exists():
@@ -167,9 +221,16 @@ def support_release(*, person: InsuredPerson, year: int, amount: Decimal) -> Per
 
 
 @transaction.atomic
-def support_credit(*, person: InsuredPerson, year: int, amount: Decimal, kind: str,
-                   source_type: str, source_key: str,
-                   user: AbstractBaseUser | None = None) -> bool:
+def support_credit(
+    *,
+    person: InsuredPerson,
+    year: int,
+    amount: Decimal,
+    kind: str,
+    source_type: str,
+    source_key: str,
+    user: AbstractBaseUser | None = None,
+) -> bool:
     """Credit reserved support to the account: the reservation becomes a ledger entry.
 
     No government subsidy is posted beside it (rule 5). Returns False for a repeat.

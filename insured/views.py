@@ -36,8 +36,7 @@ def home(request: HttpRequest) -> HttpResponse:
         receiving=Count("pk", filter=Q(status=InsuredPerson.Status.RECEIVING)),
     )
     counts["paid"] = persons.filter(years__year=year, years__own_arrived_on__isnull=False).count()
-    return render(request, "insured/home.html", {"counts": counts, "year": year,
-                                                 "search_form": PersonSearchForm()})
+    return render(request, "insured/home.html", {"counts": counts, "year": year, "search_form": PersonSearchForm()})
 
 
 @access.capability_required(access.PERSON_VIEW)
@@ -53,8 +52,7 @@ def person_search(request: HttpRequest) -> HttpResponse:
 
 @access.capability_required(access.PERSON_VIEW)
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    person = access.scoped_get(_persons(request).prefetch_related("memberships"), request.user,
-                               "village", pk=pk)
+    person = access.scoped_get(_persons(request).prefetch_related("memberships"), request.user, "village", pk=pk)
     today = timezone.localdate()
     show_account = access.has_capability(request.user, access.ACCOUNT_VIEW)
     context = {

@@ -19,8 +19,14 @@ def _check_services() -> None:
     if db["ENGINE"] != "django.db.backends.postgresql":
         pytest.exit("The test suite runs on PostgreSQL only; set TEST_DATABASE_URL.", returncode=3)
     try:
-        psycopg.connect(host=db["HOST"], port=db["PORT"] or 5432, user=db["USER"],
-                        password=db["PASSWORD"] or None, dbname="postgres", connect_timeout=3).close()
+        psycopg.connect(
+            host=db["HOST"],
+            port=db["PORT"] or 5432,
+            user=db["USER"],
+            password=db["PASSWORD"] or None,
+            dbname="postgres",
+            connect_timeout=3,
+        ).close()
     except psycopg.OperationalError as exc:
         pytest.exit(
             f"PostgreSQL is not reachable at {db['HOST']}:{db['PORT'] or 5432} ({exc}).\n"

@@ -20,8 +20,7 @@ from insured.models import (
     StaffProfile,
 )
 
-DEMO_TIERS = [("200", "35"), ("300", "40"), ("500", "60"), ("1000", "100"), ("2000", "180"),
-              ("5000", "300")]
+DEMO_TIERS = [("200", "35"), ("300", "40"), ("500", "60"), ("1000", "100"), ("2000", "180"), ("5000", "300")]
 
 
 def make_id_no(birth: dt.date, seq: int, area: str = "211370") -> str:
@@ -31,20 +30,23 @@ def make_id_no(birth: dt.date, seq: int, area: str = "211370") -> str:
 
 def region_tree(county_code: str = "211370", county_name: str = "测试县") -> dict[str, Region]:
     """Province > city > county > two townships > two villages each."""
-    province, _ = Region.objects.get_or_create(code=f"{county_code[:2]}0000000000",
-                                               defaults={"name": "测试省", "level": "province"})
-    city, _ = Region.objects.get_or_create(code=f"{county_code[:4]}00000000",
-                                           defaults={"name": "测试市", "level": "city", "parent": province})
+    province, _ = Region.objects.get_or_create(
+        code=f"{county_code[:2]}0000000000", defaults={"name": "测试省", "level": "province"}
+    )
+    city, _ = Region.objects.get_or_create(
+        code=f"{county_code[:4]}00000000", defaults={"name": "测试市", "level": "city", "parent": province}
+    )
     county = Region.objects.create(code=f"{county_code}000000", name=county_name, level="county", parent=city)
     tree = {"province": province, "city": city, "county": county}
     for t, tcode in enumerate(("100", "200")):
-        township = Region.objects.create(code=f"{county_code}{tcode}000", name=f"{county_name}第{t + 1}镇",
-                                         level="township", parent=county)
+        township = Region.objects.create(
+            code=f"{county_code}{tcode}000", name=f"{county_name}第{t + 1}镇", level="township", parent=county
+        )
         tree[f"township{t + 1}"] = township
         for v, vcode in enumerate(("201", "202")):
             tree[f"village{t + 1}{v + 1}"] = Region.objects.create(
-                code=f"{county_code}{tcode}{vcode}", name=f"{township.name}{v + 1}村",
-                level="village", parent=township)
+                code=f"{county_code}{tcode}{vcode}", name=f"{township.name}{v + 1}村", level="village", parent=township
+            )
     return tree
 
 
@@ -63,11 +65,13 @@ class PolicyYearFactory(factory.django.DjangoModelFactory):
     def tiers(self, create, extracted, **kwargs):
         tiers = extracted if extracted is not None else DEMO_TIERS
         for amount, subsidy in tiers:
-            PolicyTier.objects.create(policy_year=self, amount=Decimal(amount),
-                                      government_subsidy=Decimal(subsidy) if subsidy else None)
+            PolicyTier.objects.create(
+                policy_year=self, amount=Decimal(amount), government_subsidy=Decimal(subsidy) if subsidy else None
+            )
         if extracted is None:
-            PolicyTier.objects.create(policy_year=self, amount=Decimal("100"),
-                                      government_subsidy=Decimal("30"), is_hardship_only=True)
+            PolicyTier.objects.create(
+                policy_year=self, amount=Decimal("100"), government_subsidy=Decimal("30"), is_hardship_only=True
+            )
 
 
 def first_village(region: Region) -> Region:
@@ -97,7 +101,8 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 
 
 def make_user(role: str, region: Region, username: str | None = None, **extra):
-    user = get_user_model().objects.create_user(username=username or f"{role}-{region.code}",
-                                                password="pw-test-123", **extra)
+    user = get_user_model().objects.create_user(
+        username=username or f"{role}-{region.code}", password="pw-test-123", **extra
+    )
     StaffProfile.objects.create(user=user, role=Role(role), region=region)
     return user

@@ -27,8 +27,14 @@ def test_check_deploy_with_production_settings_is_clean():
         "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/pension",
         "REDIS_URL": "redis://127.0.0.1:6379/0",
     }
-    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
@@ -37,15 +43,20 @@ def test_compiled_catalogue_is_committed_beside_its_source():
     po = ROOT / "locale/zh_Hans/LC_MESSAGES/django.po"
     mo = ROOT / "locale/zh_Hans/LC_MESSAGES/django.mo"
     assert po.exists() and mo.exists()
-    untranslated = [block for block in po.read_text().split("\n\n")[1:]
-                    if 'msgstr ""' in block and "msgstr[" not in block and block.rstrip().endswith('msgstr ""')]
+    untranslated = [
+        block
+        for block in po.read_text().split("\n\n")[1:]
+        if 'msgstr ""' in block and "msgstr[" not in block and block.rstrip().endswith('msgstr ""')
+    ]
     assert untranslated == []
 
 
 def _tiers(region_code: str, year: int, scheme: str = "basic") -> list[tuple[Decimal, Decimal | None, bool]]:
     policy = PolicyYear.objects.get(region__code=region_code, year=year)
-    return [(t.amount, t.government_subsidy, t.is_hardship_only)
-            for t in policy.tiers.filter(scheme=scheme).order_by("amount")]
+    return [
+        (t.amount, t.government_subsidy, t.is_hardship_only)
+        for t in policy.tiers.filter(scheme=scheme).order_by("amount")
+    ]
 
 
 @pytest.mark.django_db
@@ -74,14 +85,26 @@ def test_reference_fixture_linxia_2023_as_printed():
 def test_reference_fixture_anze_2021_as_printed():
     call_command("loaddata", "reference", verbosity=0)
     basic = [(a, s) for a, s, _ in _tiers("141026000000", 2021)]
-    assert basic == [(Decimal(a), Decimal(s)) for a, s in
-                     [("200", "35"), ("300", "40"), ("500", "60"), ("700", "80"), ("1000", "100"),
-                      ("1500", "140"), ("2000", "180"), ("3000", "220"), ("4000", "260"),
-                      ("5000", "300")]]
+    assert basic == [
+        (Decimal(a), Decimal(s))
+        for a, s in [
+            ("200", "35"),
+            ("300", "40"),
+            ("500", "60"),
+            ("700", "80"),
+            ("1000", "100"),
+            ("1500", "140"),
+            ("2000", "180"),
+            ("3000", "220"),
+            ("4000", "260"),
+            ("5000", "300"),
+        ]
+    ]
     supplementary = [(a, s) for a, s, _ in _tiers("141026000000", 2021, "supplementary")]
-    assert supplementary == [(Decimal(a), Decimal(s)) for a, s in
-                             [("200", "70"), ("500", "120"), ("1000", "200"), ("2000", "360"),
-                              ("5000", "600")]]
+    assert supplementary == [
+        (Decimal(a), Decimal(s))
+        for a, s in [("200", "70"), ("500", "120"), ("1000", "200"), ("2000", "360"), ("5000", "600")]
+    ]
     policy = PolicyYear.objects.get(region__code="141026000000", year=2021)
     assert (policy.collection_day_from, policy.collection_day_to) == (1, 25)
 

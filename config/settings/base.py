@@ -145,6 +145,14 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A task whose worker died unacknowledged is handed out again after this many seconds; it
+# must exceed the longest batch's processing time.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=900)}
+CELERY_BEAT_SCHEDULE = {
+    "requeue-waiting-batches": {"task": "payments.tasks.requeue_waiting_batches", "schedule": 300.0},
+}
+# A batch of up to 50,000 notices is about 25 MB of JSON.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=40 * 1024 * 1024)
 
 SIMPLE_HISTORY_HISTORY_ID_USE_UUID = False
 

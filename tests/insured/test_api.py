@@ -41,8 +41,12 @@ def clerk(tree):
 
 @pytest.fixture
 def person(tree):
-    return InsuredPersonFactory(village=tree["village11"], name="李春华",
-                                birth_date=dt.date(1968, 2, 3), id_no=make_id_no(dt.date(1968, 2, 3), 7))
+    return InsuredPersonFactory(
+        village=tree["village11"],
+        name="李春华",
+        birth_date=dt.date(1968, 2, 3),
+        id_no=make_id_no(dt.date(1968, 2, 3), 7),
+    )
 
 
 @pytest.fixture
@@ -51,12 +55,22 @@ def funded(tree, person):
     year = timezone.localdate().year
     PolicyYearFactory(region=tree["county"], year=year - 1)
     PolicyYearFactory(region=tree["county"], year=year)
-    services.own_contribution_post(person=person, year=year - 1, amount=Decimal("300.00"),
-                                   arrived_on=dt.date(year - 1, 4, 1), source_type="test",
-                                   source_key="test:last")
-    services.own_contribution_post(person=person, year=year, amount=Decimal("500.00"),
-                                   arrived_on=dt.date(year, 4, 1), source_type="test",
-                                   source_key="test:this")
+    services.own_contribution_post(
+        person=person,
+        year=year - 1,
+        amount=Decimal("300.00"),
+        arrived_on=dt.date(year - 1, 4, 1),
+        source_type="test",
+        source_key="test:last",
+    )
+    services.own_contribution_post(
+        person=person,
+        year=year,
+        amount=Decimal("500.00"),
+        arrived_on=dt.date(year, 4, 1),
+        source_type="test",
+        source_key="test:this",
+    )
     services.support_reserve(person=person, year=year, amount=Decimal("1000.00"))
     return person
 
@@ -66,6 +80,7 @@ def _token(client, username: str, password: str = PASSWORD):
 
 
 # --- Authentication ------------------------------------------------------------------------------
+
 
 def test_token_is_issued_for_username_and_password(client, clerk):
     response = _token(client, clerk.username)
@@ -116,9 +131,14 @@ def test_token_of_a_role_without_capability_is_refused(client, tree, person):
 
 # --- Search --------------------------------------------------------------------------------------
 
+
 def test_search_by_id_prefix(client, clerk, tree, person):
-    InsuredPersonFactory(village=tree["village12"], name="李春明",
-                         birth_date=dt.date(1990, 1, 1), id_no=make_id_no(dt.date(1990, 1, 1), 8))
+    InsuredPersonFactory(
+        village=tree["village12"],
+        name="李春明",
+        birth_date=dt.date(1990, 1, 1),
+        id_no=make_id_no(dt.date(1990, 1, 1), 8),
+    )
     client.force_login(clerk)
     response = client.get(f"{LIST}?q={person.id_no[:12]}")
     assert response.status_code == 200
@@ -133,8 +153,9 @@ def test_search_by_id_prefix(client, clerk, tree, person):
 
 
 def test_search_by_full_id_in_lower_case_x(client, clerk, tree):
-    id_no = next(make_id_no(dt.date(1970, 1, 1), n) for n in range(1000)
-                 if make_id_no(dt.date(1970, 1, 1), n).endswith("X"))
+    id_no = next(
+        make_id_no(dt.date(1970, 1, 1), n) for n in range(1000) if make_id_no(dt.date(1970, 1, 1), n).endswith("X")
+    )
     person = InsuredPersonFactory(village=tree["village11"], birth_date=dt.date(1970, 1, 1), id_no=id_no)
     client.force_login(clerk)
     response = client.get(f"{LIST}?q={id_no.lower()}")
@@ -171,6 +192,7 @@ def test_search_leaves_out_persons_outside_scope(client, clerk, other_county, pe
 
 # --- Detail --------------------------------------------------------------------------------------
 
+
 def test_detail_shows_account_years_and_entries(client, clerk, funded):
     year = timezone.localdate().year
     client.force_login(clerk)
@@ -180,7 +202,9 @@ def test_detail_shows_account_years_and_entries(client, clerk, funded):
     assert [(y["year"], y["total"]) for y in years] == [(year, "560.00"), (year - 1, "340.00")]
     this_year = years[0]
     assert [(e["kind"], e["amount"], e["source_key"]) for e in this_year["entries"]] == [
-        ("own", "500.00", "test:this"), ("government_subsidy", "60.00", "test:this:subsidy")]
+        ("own", "500.00", "test:this"),
+        ("government_subsidy", "60.00", "test:this:subsidy"),
+    ]
     assert this_year["person_year"]["own_amount"] == "500.00"
     assert this_year["person_year"]["support_reserved"] == "1000.00"
     assert this_year["person_year"]["own_arrived_on"] == f"{year}-04-01"
@@ -191,8 +215,11 @@ def test_detail_shows_balance_and_standing(client, clerk, funded):
     body = client.get(_detail(funded)).json()
     assert body["balance"] == "900.00"
     assert body["standing"] == {
-        "year": timezone.localdate().year, "has_own_contribution": True,
-        "cap": "5000.00", "used": "1000.00", "room": "4000.00",
+        "year": timezone.localdate().year,
+        "has_own_contribution": True,
+        "cap": "5000.00",
+        "used": "1000.00",
+        "room": "4000.00",
     }
 
 
@@ -240,6 +267,7 @@ def test_api_is_read_only(client, clerk, person):
 
 
 # --- Schema and docs -----------------------------------------------------------------------------
+
 
 def test_schema_is_an_openapi_document_with_the_person_paths(client, clerk):
     client.force_login(clerk)

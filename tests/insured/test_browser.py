@@ -27,8 +27,13 @@ def browser_page():
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
         )
         page = browser.new_page(locale="en-US")
         yield page
@@ -42,8 +47,14 @@ def person_with_account(transactional_db):
     # get a connection of their own that nothing closes.
     policy = PolicyYearFactory()
     person = InsuredPersonFactory(village=first_village(policy.region), name="张桂兰")
-    services.own_contribution_post(person=person, year=2026, amount=Decimal("1000.00"),
-                                   arrived_on=dt.date(2026, 3, 2), source_type="t", source_key="b:1")
+    services.own_contribution_post(
+        person=person,
+        year=2026,
+        amount=Decimal("1000.00"),
+        arrived_on=dt.date(2026, 3, 2),
+        source_type="t",
+        source_key="b:1",
+    )
     make_user("clerk", policy.region, username="clerk1")
     return person
 

@@ -17,8 +17,14 @@ from tests.factories import InsuredPersonFactory, PolicyYearFactory, first_villa
 def test_twenty_threads_reserving_at_once_never_pass_the_cap():
     policy = PolicyYearFactory()  # top tier 5000
     person = InsuredPersonFactory(village=first_village(policy.region))
-    services.own_contribution_post(person=person, year=2026, amount=Decimal("500"),
-                                   arrived_on=dt.date(2026, 3, 1), source_type="t", source_key="own")
+    services.own_contribution_post(
+        person=person,
+        year=2026,
+        amount=Decimal("500"),
+        arrived_on=dt.date(2026, 3, 1),
+        source_type="t",
+        source_key="own",
+    )
     start = threading.Barrier(20)
     outcomes: list[str] = []
 
@@ -47,8 +53,15 @@ def test_twenty_threads_reserving_at_once_never_pass_the_cap():
 @pytest.mark.django_db
 def test_reservation_locks_the_person_year_row(person, django_assert_num_queries):
     from django.test.utils import CaptureQueriesContext
-    services.own_contribution_post(person=person, year=2026, amount=Decimal("500"),
-                                   arrived_on=dt.date(2026, 3, 1), source_type="t", source_key="own")
+
+    services.own_contribution_post(
+        person=person,
+        year=2026,
+        amount=Decimal("500"),
+        arrived_on=dt.date(2026, 3, 1),
+        source_type="t",
+        source_key="own",
+    )
     with CaptureQueriesContext(connection) as ctx:
         services.support_reserve(person=person, year=2026, amount=Decimal("10"))
     locks = [q["sql"] for q in ctx.captured_queries if "FOR UPDATE" in q["sql"]]

@@ -40,6 +40,7 @@ def test_bad_checksum_is_refused():
 def test_impossible_date_is_refused():
     body = "11010519490231002"  # 31 February
     from stdnum.iso7064 import mod_11_2
+
     with pytest.raises(ValidationError) as exc:
         parse_resident_id(body + mod_11_2.calc_check_digit(body), today=TODAY)
     assert exc.value.code == "id_birth_date"
@@ -79,6 +80,7 @@ def test_uscc_check_character():
 
 def test_uscc_of_a_rural_collective_starting_with_n_passes():
     from stdnum.cn import uscc
+
     body = "N2150102MA0N2C3D4"
     code = body + uscc.calc_check_digit(body)
     assert validate_uscc(code) == code

@@ -13,9 +13,15 @@ pytestmark = pytest.mark.django_db
 
 def _post_own(person, key="t:1", amount="500.00", year=2026, today=None):
     import datetime as dt
-    return services.own_contribution_post(person=person, year=year, amount=Decimal(amount),
-                                          arrived_on=dt.date(2026, 3, 1), source_type="test",
-                                          source_key=key)
+
+    return services.own_contribution_post(
+        person=person,
+        year=year,
+        amount=Decimal(amount),
+        arrived_on=dt.date(2026, 3, 1),
+        source_type="test",
+        source_key=key,
+    )
 
 
 def test_own_contribution_posts_entry_and_tier_subsidy(person):
@@ -37,8 +43,9 @@ def test_same_source_posts_once(person):
 def test_source_key_is_unique_in_the_database(person):
     _post_own(person)
     with pytest.raises(IntegrityError), transaction.atomic():
-        AccountEntry.objects.create(person=person, year=2026, kind="own", amount=Decimal("1.00"),
-                                    source_type="test", source_key="t:1")
+        AccountEntry.objects.create(
+            person=person, year=2026, kind="own", amount=Decimal("1.00"), source_type="test", source_key="t:1"
+        )
 
 
 def test_database_refuses_update(person):
@@ -63,22 +70,38 @@ def test_database_refuses_raw_sql_update(person):
 
 def test_zero_amount_is_refused_by_the_database(person):
     with pytest.raises(IntegrityError), transaction.atomic():
-        AccountEntry.objects.create(person=person, year=2026, kind="own", amount=Decimal("0"),
-                                    source_type="test", source_key="zero")
+        AccountEntry.objects.create(
+            person=person, year=2026, kind="own", amount=Decimal("0"), source_type="test", source_key="zero"
+        )
 
 
 def test_balance_by_year(person):
     _post_own(person, key="a", year=2026)
     import datetime as dt
-    services.own_contribution_post(person=person, year=2026, amount=Decimal("200.00"),
-                                   arrived_on=dt.date(2026, 4, 1), source_type="test", source_key="b")
+
+    services.own_contribution_post(
+        person=person,
+        year=2026,
+        amount=Decimal("200.00"),
+        arrived_on=dt.date(2026, 4, 1),
+        source_type="test",
+        source_key="b",
+    )
     years = selectors.account_by_year(person)
     assert [(y.year, y.total) for y in years] == [(2026, Decimal("795.00"))]
 
 
 def test_government_paid_contribution(person):
-    assert services.government_paid_post(person=person, year=2026, amount=Decimal("100.00"),
-                                         source_type="test", source_key="gp:1") is True
+    assert (
+        services.government_paid_post(
+            person=person, year=2026, amount=Decimal("100.00"), source_type="test", source_key="gp:1"
+        )
+        is True
+    )
     assert PersonYear.objects.get(person=person, year=2026).gov_paid_amount == Decimal("100.00")
-    assert services.government_paid_post(person=person, year=2026, amount=Decimal("100.00"),
-                                         source_type="test", source_key="gp:1") is False
+    assert (
+        services.government_paid_post(
+            person=person, year=2026, amount=Decimal("100.00"), source_type="test", source_key="gp:1"
+        )
+        is False
+    )

@@ -51,8 +51,13 @@ def township_office(tree):
 
 def _registration(village: Region, /, **overrides: object) -> dict[str, object]:
     data: dict[str, object] = {
-        "id_no": NEW_ID, "name": "孙立新", "village": village.pk, "person_no": "",
-        "status": "enrolled", "enrolled_on": "2026-11-01", "phone": "13912345678",
+        "id_no": NEW_ID,
+        "name": "孙立新",
+        "village": village.pk,
+        "person_no": "",
+        "status": "enrolled",
+        "enrolled_on": "2026-11-01",
+        "phone": "13912345678",
     }
     data.update(overrides)
     return data
@@ -60,14 +65,19 @@ def _registration(village: Region, /, **overrides: object) -> dict[str, object]:
 
 def _edit_data(person: InsuredPerson, **overrides: object) -> dict[str, object]:
     data: dict[str, object] = {
-        "name": person.name, "village": person.village_id, "person_no": person.person_no,
-        "status": person.status, "enrolled_on": person.enrolled_on.isoformat(), "phone": person.phone,
+        "name": person.name,
+        "village": person.village_id,
+        "person_no": person.person_no,
+        "status": person.status,
+        "enrolled_on": person.enrolled_on.isoformat(),
+        "phone": person.phone,
     }
     data.update(overrides)
     return data
 
 
 # --- Registering ---------------------------------------------------------------------------------
+
 
 def test_clerk_registers_a_person(client, clerk, tree):
     client.force_login(clerk)
@@ -143,13 +153,10 @@ def _other_county_village(tree, other_county) -> dict[str, object]:
 
 # (case id, field expected to carry the error, its code, builder of the bad input)
 BAD_REGISTRATIONS = [
-    ("bad_checksum", "id_no", "id_checksum",
-     lambda t, o: {"id_no": NEW_ID[:17] + ("0" if NEW_ID[17] != "0" else "1")}),
+    ("bad_checksum", "id_no", "id_checksum", lambda t, o: {"id_no": NEW_ID[:17] + ("0" if NEW_ID[17] != "0" else "1")}),
     ("fifteen_digits", "id_no", "id_15_digits", lambda t, o: {"id_no": "211370750308111"}),
-    ("impossible_date", "id_no", "id_birth_date",
-     lambda t, o: {"id_no": _with_check_digit("21137019750230011")}),
-    ("future_birth_date", "id_no", "id_birth_date",
-     lambda t, o: {"id_no": _with_check_digit("21137020990101011")}),
+    ("impossible_date", "id_no", "id_birth_date", lambda t, o: {"id_no": _with_check_digit("21137019750230011")}),
+    ("future_birth_date", "id_no", "id_birth_date", lambda t, o: {"id_no": _with_check_digit("21137020990101011")}),
     ("duplicate_person", "id_no", "duplicate_person", _existing_duplicate),
     ("village_outside_scope", "village", "invalid_choice", _other_county_village),
     ("student", "is_student", "student", _student),
@@ -202,11 +209,13 @@ def test_reviewer_cannot_register(client, tree):
 
 # --- Editing -------------------------------------------------------------------------------------
 
+
 def test_clerk_edits_phone_and_status(client, clerk, tree):
     person = InsuredPersonFactory(village=tree["village11"], phone="")
     client.force_login(clerk)
-    response = client.post(reverse("person-edit", args=[person.pk]),
-                           _edit_data(person, phone="13800001111", status="suspended"))
+    response = client.post(
+        reverse("person-edit", args=[person.pk]), _edit_data(person, phone="13800001111", status="suspended")
+    )
     assert response.status_code == 302
     assert response.url == reverse("person-detail", args=[person.pk])
     person.refresh_from_db()
@@ -218,8 +227,9 @@ def test_edit_cannot_change_the_id_number(client, clerk, tree):
     person = InsuredPersonFactory(village=tree["village11"])
     original = person.id_no
     client.force_login(clerk)
-    client.post(reverse("person-edit", args=[person.pk]),
-                _edit_data(person, id_no=make_id_no(BIRTH, 99), phone="13800001111"))
+    client.post(
+        reverse("person-edit", args=[person.pk]), _edit_data(person, id_no=make_id_no(BIRTH, 99), phone="13800001111")
+    )
     person.refresh_from_db()
     assert person.id_no == original
     assert person.phone == "13800001111"
@@ -228,8 +238,7 @@ def test_edit_cannot_change_the_id_number(client, clerk, tree):
 def test_edit_appears_in_history_with_the_username(client, clerk, tree):
     person = InsuredPersonFactory(village=tree["village11"], phone="")
     client.force_login(clerk)
-    client.post(reverse("person-edit", args=[person.pk]),
-                _edit_data(person, phone="13800001111", status="suspended"))
+    client.post(reverse("person-edit", args=[person.pk]), _edit_data(person, phone="13800001111", status="suspended"))
     response = client.get(reverse("person-detail", args=[person.pk]))
     assert response.status_code == 200
     changes = [c for c in response.context["history"] if c.who == clerk.username]
@@ -264,8 +273,7 @@ def test_township_office_gets_404_for_a_person_in_another_township(client, towns
 def test_township_office_cannot_move_a_person_out_of_its_township(client, township_office, tree):
     person = InsuredPersonFactory(village=tree["village11"])
     client.force_login(township_office)
-    response = client.post(reverse("person-edit", args=[person.pk]),
-                           _edit_data(person, village=tree["village21"].pk))
+    response = client.post(reverse("person-edit", args=[person.pk]), _edit_data(person, village=tree["village21"].pk))
     assert response.status_code == 200
     assert "village" in response.context["form"].errors
     person.refresh_from_db()
@@ -283,6 +291,7 @@ def test_auditor_cannot_edit(client, tree):
 
 # --- Reading the account -------------------------------------------------------------------------
 
+
 @pytest.fixture
 def funded_person(tree):
     """Own contribution in two years (300 + 40 subsidy, 500 + 60), 1000 support reserved now."""
@@ -290,12 +299,22 @@ def funded_person(tree):
     PolicyYearFactory(region=tree["county"], year=year - 1)
     PolicyYearFactory(region=tree["county"], year=year)
     person = InsuredPersonFactory(village=tree["village11"])
-    services.own_contribution_post(person=person, year=year - 1, amount=Decimal("300.00"),
-                                   arrived_on=dt.date(year - 1, 4, 1), source_type="test",
-                                   source_key="test:last")
-    services.own_contribution_post(person=person, year=year, amount=Decimal("500.00"),
-                                   arrived_on=dt.date(year, 4, 1), source_type="test",
-                                   source_key="test:this")
+    services.own_contribution_post(
+        person=person,
+        year=year - 1,
+        amount=Decimal("300.00"),
+        arrived_on=dt.date(year - 1, 4, 1),
+        source_type="test",
+        source_key="test:last",
+    )
+    services.own_contribution_post(
+        person=person,
+        year=year,
+        amount=Decimal("500.00"),
+        arrived_on=dt.date(year, 4, 1),
+        source_type="test",
+        source_key="test:this",
+    )
     services.support_reserve(person=person, year=year, amount=Decimal("1000.00"))
     return person
 

@@ -22,8 +22,14 @@ TODAY = dt.date(2026, 11, 22)
 
 
 def _own(person, amount="500.00", key="own"):
-    services.own_contribution_post(person=person, year=2026, amount=Decimal(amount),
-                                   arrived_on=dt.date(2026, 3, 1), source_type="test", source_key=key)
+    services.own_contribution_post(
+        person=person,
+        year=2026,
+        amount=Decimal(amount),
+        arrived_on=dt.date(2026, 3, 1),
+        source_type="test",
+        source_key=key,
+    )
 
 
 # Rule 1 — cap (notice 000 二; notice 001 二(二)).
@@ -69,8 +75,12 @@ def test_rule1_release_gives_room_back(person):
 def test_rule1_credit_moves_reservation_to_credited_without_subsidy(person):
     _own(person)
     services.support_reserve(person=person, year=2026, amount=Decimal("800"))
-    assert services.support_credit(person=person, year=2026, amount=Decimal("800"), kind="sponsorship",
-                                   source_type="test", source_key="sp:1") is True
+    assert (
+        services.support_credit(
+            person=person, year=2026, amount=Decimal("800"), kind="sponsorship", source_type="test", source_key="sp:1"
+        )
+        is True
+    )
     person_year = PersonYear.objects.get(person=person, year=2026)
     assert (person_year.support_reserved, person_year.support_credited) == (Decimal("0"), Decimal("800"))
     assert set(person.entries.values_list("kind", flat=True)) == {"own", "government_subsidy", "sponsorship"}
@@ -87,8 +97,7 @@ def test_rule2_reserve_refused_before_own_contribution(person):
 
 
 def test_rule2_government_paid_counts_only_when_policy_says_so(person, policy):
-    services.government_paid_post(person=person, year=2026, amount=Decimal("100"), source_type="t",
-                                  source_key="gp")
+    services.government_paid_post(person=person, year=2026, amount=Decimal("100"), source_type="t", source_key="gp")
     with pytest.raises(RuleViolation):
         services.support_reserve(person=person, year=2026, amount=Decimal("100"))
     policy.gov_paid_counts_as_own = True
@@ -177,31 +186,37 @@ def test_rule6_sponsor_with_bad_id_refused():
 
 # Rule 7 — own contribution is a tier; hardship tier only for special groups (notice 002 二).
 def test_rule7_tier_amount_passes(person, policy):
-    rules.check_own_contribution_tier(person, policy, Decimal("300.00"), TODAY)
+    rules.check_own_contribution_tier(policy, Decimal("300.00"), groups=person.active_groups(TODAY), name=person.name)
 
 
 def test_rule7_amount_between_tiers_refused(person, policy):
     with pytest.raises(RuleViolation) as exc:
-        rules.check_own_contribution_tier(person, policy, Decimal("350.00"), TODAY)
+        rules.check_own_contribution_tier(
+            policy, Decimal("350.00"), groups=person.active_groups(TODAY), name=person.name
+        )
     assert exc.value.code == "tier_invalid"
     assert "300" in exc.value.message  # lists the tiers
 
 
 def test_rule7_hardship_tier_refused_outside_groups(person, policy):
     with pytest.raises(RuleViolation) as exc:
-        rules.check_own_contribution_tier(person, policy, Decimal("100.00"), TODAY)
+        rules.check_own_contribution_tier(
+            policy, Decimal("100.00"), groups=person.active_groups(TODAY), name=person.name
+        )
     assert exc.value.code == "hardship_tier_not_allowed"
 
 
 def test_rule7_hardship_tier_allowed_for_group_member(person, policy):
     MembershipFactory(person=person)
-    rules.check_own_contribution_tier(person, policy, Decimal("100.00"), TODAY)
+    rules.check_own_contribution_tier(policy, Decimal("100.00"), groups=person.active_groups(TODAY), name=person.name)
 
 
 def test_rule7_expired_membership_does_not_count(person, policy):
     MembershipFactory(person=person, valid_to=dt.date(2025, 12, 31))
     with pytest.raises(RuleViolation):
-        rules.check_own_contribution_tier(person, policy, Decimal("100.00"), TODAY)
+        rules.check_own_contribution_tier(
+            policy, Decimal("100.00"), groups=person.active_groups(TODAY), name=person.name
+        )
 
 
 def test_rule7_hardship_tier_only_for_groups_the_policy_names(person, policy):
@@ -209,7 +224,9 @@ def test_rule7_hardship_tier_only_for_groups_the_policy_names(person, policy):
     policy.save()
     MembershipFactory(person=person, group="family_planning_household")
     with pytest.raises(RuleViolation):
-        rules.check_own_contribution_tier(person, policy, Decimal("100.00"), TODAY)
+        rules.check_own_contribution_tier(
+            policy, Decimal("100.00"), groups=person.active_groups(TODAY), name=person.name
+        )
 
 
 def test_rule7_enforced_when_crediting(person):
@@ -242,9 +259,14 @@ def candidate(policy):
     return build
 
 
-@pytest.mark.parametrize(("field", "code"), [("is_student", "student"),
-                                             ("has_employee_pension", "employee_pension"),
-                                             ("has_land_acquired_scheme", "land_acquired_scheme")])
+@pytest.mark.parametrize(
+    ("field", "code"),
+    [
+        ("is_student", "student"),
+        ("has_employee_pension", "employee_pension"),
+        ("has_land_acquired_scheme", "land_acquired_scheme"),
+    ],
+)
 def test_eligibility_refusals(candidate, field, code):
     rules.check_eligibility(candidate(), TODAY)
     with pytest.raises(RuleViolation) as exc:
@@ -262,6 +284,7 @@ def test_eligibility_age_16(candidate):
 # The policy for a person is the most specific one covering their village.
 def test_policy_for_prefers_county_over_city_and_province(person, policy):
     from insured.models import PolicyYear
+
     city = policy.region.parent
     PolicyYear.objects.create(region=city, year=2026, title="市")
     PolicyYear.objects.create(region=city.parent, year=2026, title="省")

@@ -28,6 +28,7 @@ pytestmark = pytest.mark.django_db
 
 # --- A URLconf with views that declare nothing (used through override_settings) ---------------
 
+
 def undeclared_view(request: HttpRequest) -> HttpResponse:
     return HttpResponse("registry secrets")
 
@@ -70,8 +71,7 @@ SCOPE_KEY = {
 }
 
 # Villages holding persons: (county, village key). Two persons in each.
-PERSON_VILLAGES = [("a", "village11"), ("a", "village12"), ("a", "village21"),
-                   ("b", "village11"), ("b", "village22")]
+PERSON_VILLAGES = [("a", "village11"), ("a", "village12"), ("a", "village21"), ("b", "village11"), ("b", "village22")]
 
 VISIBLE_VILLAGES = {
     "county": {"a-village11", "a-village12", "a-village21"},
@@ -189,6 +189,7 @@ def test_matrix_names_every_role():
 
 # --- Anonymous ---------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("endpoint", PAGES)
 def test_anonymous_page_redirects_to_login(client, world, endpoint):
     url = _url(endpoint, world.inside)
@@ -205,6 +206,7 @@ def test_anonymous_api_is_refused(client, world, endpoint):
 
 
 # --- Capability ---------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(("role", "endpoint"), _pairs(allowed=False))
 def test_role_lacking_capability_is_refused(client, world, role, endpoint):
@@ -231,6 +233,7 @@ def test_schema_and_docs_open_to_every_staff_member(client, world, role, endpoin
 
 
 # --- Scope ---------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(("role", "endpoint"), _pairs(allowed=True, kinds={"person"}))
 def test_person_inside_scope_is_shown(client, world, role, endpoint):
@@ -306,6 +309,7 @@ def test_create_form_offers_only_villages_in_scope(client, world, role):
 
 
 # --- Views that declare nothing ------------------------------------------------------------------
+
 
 @override_settings(ROOT_URLCONF=THIS_URLCONF)
 def test_page_without_access_declaration_is_refused(client, world):

@@ -54,18 +54,33 @@ EARLIEST_DEMO_DAY = dt.date(2024, 1, 1)
 
 # (township code, name, [(village segment, name, urban-rural class)])
 TOWNSHIPS = [
-    ("211370100000", "城关镇", [("001", "城关社区", "111"), ("200", "南关村", "220"),
-                                ("201", "北关村", "220"), ("202", "杨树沟村", "220")]),
-    ("211370101000", "东岭镇", [("200", "东岭村", "121"), ("201", "石门村", "220"),
-                                ("202", "大营子村", "220")]),
-    ("211370200000", "西河乡", [("200", "西河村", "210"), ("201", "河南村", "220"),
-                                ("202", "柳条沟村", "220"), ("203", "榆树林村", "220")]),
+    (
+        "211370100000",
+        "城关镇",
+        [("001", "城关社区", "111"), ("200", "南关村", "220"), ("201", "北关村", "220"), ("202", "杨树沟村", "220")],
+    ),
+    ("211370101000", "东岭镇", [("200", "东岭村", "121"), ("201", "石门村", "220"), ("202", "大营子村", "220")]),
+    (
+        "211370200000",
+        "西河乡",
+        [("200", "西河村", "210"), ("201", "河南村", "220"), ("202", "柳条沟村", "220"), ("203", "榆树林村", "220")],
+    ),
 ]
 VILLAGE_ACCOUNTANT_VILLAGE = "211370100200"  # 城关镇南关村
 
 # Tiers and subsidies after notice 004 四(一); the hardship tier after 002 二.
-BASIC_TIERS = [(200, 35), (300, 40), (500, 60), (700, 80), (1000, 100), (1500, 140),
-               (2000, 180), (3000, 220), (4000, 260), (5000, 300)]
+BASIC_TIERS = [
+    (200, 35),
+    (300, 40),
+    (500, 60),
+    (700, 80),
+    (1000, 100),
+    (1500, 140),
+    (2000, 180),
+    (3000, 220),
+    (4000, 260),
+    (5000, 300),
+]
 TIER_WEIGHTS = [30, 22, 18, 8, 9, 4, 4, 2, 1, 2]
 HARDSHIP_TIER = (100, 30)
 GOV_PAID_AMOUNT = Decimal("100.00")
@@ -85,9 +100,11 @@ DEPARTMENTS = {
 }
 GROUP_WEIGHTS = [10, 8, 3, 6, 3]
 
-SURNAMES = ("王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董程曹袁邓许傅沈曾彭吕"
-            "苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江"
-            "史顾侯邵孟龙万段")
+SURNAMES = (
+    "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董程曹袁邓许傅沈曾彭吕"
+    "苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江"
+    "史顾侯邵孟龙万段"
+)
 GIVEN_MALE = "伟强磊军勇杰涛明超刚平辉建国志华文斌鹏飞海波宏亮春生庆林永福德成俊宇浩然"
 GIVEN_FEMALE = "芳娜敏静丽艳娟霞秀英玲桂兰红梅燕萍凤琴翠云雪婷慧佳欣颖晶月"
 
@@ -117,6 +134,7 @@ DEMO_USERS = [
     DemoUser("taxbureau", Role.TAX_CLIENT, "演示县税务局", "接口", COUNTY_CODE),
 ]
 
+
 @dataclass
 class PersonSpec:
     id_no: str
@@ -140,14 +158,19 @@ class Command(BaseCommand):
     help = "Build the demo county 演示县（演示数据）: persons, contributions, one user per role."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--today", type=dt.date.fromisoformat, default=None,
-                            help="The day the demo is built on (YYYY-MM-DD); default: today.")
+        parser.add_argument(
+            "--today",
+            type=dt.date.fromisoformat,
+            default=None,
+            help="The day the demo is built on (YYYY-MM-DD); default: today.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         today: dt.date = options["today"] or timezone.localdate()
         if today < EARLIEST_DEMO_DAY:
-            raise CommandError(f"--today must be {EARLIEST_DEMO_DAY} or later: the demo covers "
-                               f"{DEMO_YEARS[0]}–{DEMO_YEARS[-1]}.")
+            raise CommandError(
+                f"--today must be {EARLIEST_DEMO_DAY} or later: the demo covers {DEMO_YEARS[0]}–{DEMO_YEARS[-1]}."
+            )
         missing = set(Role) - {u.role for u in DEMO_USERS}
         if missing:
             raise CommandError(f"no demo user for the roles: {sorted(missing)}")
@@ -158,8 +181,7 @@ class Command(BaseCommand):
             else:
                 counts = DemoBuilder(today).build()
                 elapsed = time.monotonic() - started
-                self.stdout.write(self.style.SUCCESS(
-                    f"已建立{COUNTY_NAME}（{COUNTY_CODE}），用时 {elapsed:.1f} 秒："))
+                self.stdout.write(self.style.SUCCESS(f"已建立{COUNTY_NAME}（{COUNTY_CODE}），用时 {elapsed:.1f} 秒："))
                 for label, number in counts.items():
                     self.stdout.write(f"  {label}：{number}")
         self.stdout.write(users_table())
@@ -172,8 +194,11 @@ class DemoBuilder:
         self.rng = random.Random(SEED)  # noqa: S311
 
     def build(self) -> dict[str, int]:
-        taken = sorted(get_user_model().objects.filter(
-            username__in=[u.username for u in DEMO_USERS]).values_list("username", flat=True))
+        taken = sorted(
+            get_user_model()
+            .objects.filter(username__in=[u.username for u in DEMO_USERS])
+            .values_list("username", flat=True)
+        )
         if taken:
             raise CommandError(f"these usernames already exist: {', '.join(taken)}")
         if not Region.objects.filter(code=CITY_CODE).exists():
@@ -196,8 +221,7 @@ class DemoBuilder:
             "五类人员身份": sum(len(m) for m in memberships.values()),
             "个人缴费": own,
             "政府代缴": gov_paid,
-            "个人账户记录": AccountEntry.objects.filter(
-                person__village__code__startswith=COUNTY_CODE[:6]).count(),
+            "个人账户记录": AccountEntry.objects.filter(person__village__code__startswith=COUNTY_CODE[:6]).count(),
             "用户": len(users),
         }
 
@@ -208,8 +232,9 @@ class DemoBuilder:
         for code, name, children in TOWNSHIPS:
             township = self._region(code, name, "township", county)
             for segment, village_name, urban_rural in children:
-                villages.append(self._region(code[:9] + segment, village_name, "village", township,
-                                             urban_rural_class=urban_rural))
+                villages.append(
+                    self._region(code[:9] + segment, village_name, "village", township, urban_rural_class=urban_rural)
+                )
         return county, villages
 
     @staticmethod
@@ -222,21 +247,30 @@ class DemoBuilder:
     @staticmethod
     def policy_year(county: Region, year: int) -> PolicyYear:
         policy = PolicyYear(
-            region=county, year=year, is_demo=True,
+            region=county,
+            year=year,
+            is_demo=True,
             title=f"演示县{year}年城乡居民基本养老保险缴费标准（演示数据）",
-            source="演示数据，无正式文件", notes=POLICY_NOTES,
-            hardship_groups=list(SpecialGroup.values), gov_paid_groups=list(SpecialGroup.values),
+            source="演示数据，无正式文件",
+            notes=POLICY_NOTES,
+            hardship_groups=list(SpecialGroup.values),
+            gov_paid_groups=list(SpecialGroup.values),
             gov_paid_amount=GOV_PAID_AMOUNT,
             gov_paid_counts_as_own=False,
-            collection_start=dt.date(year, 1, 1), collection_end=dt.date(year, 12, 31),
+            collection_start=dt.date(year, 1, 1),
+            collection_end=dt.date(year, 12, 31),
         )
         policy.full_clean()
         policy.save()
         tiers = [(HARDSHIP_TIER, True)] + [(tier, False) for tier in BASIC_TIERS]
         for (amount, subsidy), hardship_only in tiers:
-            PolicyTier.objects.create(policy_year=policy, scheme=PolicyTier.Scheme.BASIC,
-                                      amount=Decimal(amount), government_subsidy=Decimal(subsidy),
-                                      is_hardship_only=hardship_only)
+            PolicyTier.objects.create(
+                policy_year=policy,
+                scheme=PolicyTier.Scheme.BASIC,
+                amount=Decimal(amount),
+                government_subsidy=Decimal(subsidy),
+                is_hardship_only=hardship_only,
+            )
         return policy
 
     @staticmethod
@@ -248,9 +282,14 @@ class DemoBuilder:
         users = {}
         for spec, password_hash in zip(DEMO_USERS, hashes, strict=True):
             is_admin = spec.role == Role.ADMINISTRATOR
-            user = get_user_model()(username=spec.username, last_name=spec.last_name,
-                                    first_name=spec.first_name, is_staff=is_admin,
-                                    is_superuser=is_admin, password=password_hash)
+            user = get_user_model()(
+                username=spec.username,
+                last_name=spec.last_name,
+                first_name=spec.first_name,
+                is_staff=is_admin,
+                is_superuser=is_admin,
+                password=password_hash,
+            )
             validate_password(spec.password, user)
             user.save()
             scope = Region.objects.get(code=spec.scope)
@@ -264,16 +303,23 @@ class DemoBuilder:
         seen: set[str] = set()
         specs = [self._person_spec(villages, seen) for _ in range(PERSON_COUNT)]
         return [
-            services.person_create(user=clerk, today=self.today, agency_region=county,
-                                   id_no=s.id_no, name=s.name, village=s.village,
-                                   status=s.status, enrolled_on=s.enrolled_on)
+            services.person_create(
+                user=clerk,
+                today=self.today,
+                agency_region=county,
+                id_no=s.id_no,
+                name=s.name,
+                village=s.village,
+                status=s.status,
+                enrolled_on=s.enrolled_on,
+            )
             for s in specs
         ]
 
     def _person_spec(self, villages: list[Region], seen: set[str]) -> PersonSpec:
         rng = self.rng
         draw = rng.random()
-        status = ("receiving" if draw < 0.05 else "suspended" if draw < 0.08 else "enrolled")
+        status = "receiving" if draw < 0.05 else "suspended" if draw < 0.08 else "enrolled"
         # Those still paying are under 60 in the last demo year; the receiving born before 1961.
         first, last = (1950, 1960) if status == "receiving" else (1967, 2005)
         birth = dt.date(rng.randint(first, last), 1, 1) + dt.timedelta(days=rng.randint(0, 364))
@@ -290,8 +336,7 @@ class DemoBuilder:
         earliest = max(dt.date(2011, 7, 1), birth.replace(year=birth.year + 16))
         latest = dt.date(2015, 12, 31) if status == "receiving" else dt.date(2023, 12, 31)
         enrolled_on = earliest + dt.timedelta(days=rng.randint(0, max((latest - earliest).days, 0)))
-        return PersonSpec(id_no=id_no, name=name, village=rng.choice(villages), status=status,
-                          enrolled_on=enrolled_on)
+        return PersonSpec(id_no=id_no, name=name, village=rng.choice(villages), status=status, enrolled_on=enrolled_on)
 
     def memberships(self, persons: list[InsuredPerson], clerk: Any) -> dict[int, list[Membership]]:
         rng = self.rng
@@ -302,14 +347,20 @@ class DemoBuilder:
             valid_from = dt.date(rng.randint(2018, 2023), rng.randint(1, 12), 1)
             # Some leave the list: 低保 ends, the poverty monitoring period is over.
             valid_to = dt.date(2024, 12, 31) if rng.random() < 0.2 else None
-            services.membership_add(person=person, group=group,
-                                    source_department=DEPARTMENTS[group],
-                                    valid_from=valid_from, valid_to=valid_to, user=clerk)
+            services.membership_add(
+                person=person,
+                group=group,
+                source_department=DEPARTMENTS[group],
+                valid_from=valid_from,
+                valid_to=valid_to,
+                user=clerk,
+            )
             result[person.pk] = [Membership(group, valid_from, valid_to)]
         return result
 
-    def contributions(self, persons: list[InsuredPerson], memberships: dict[int, list[Membership]],
-                      policies: dict[int, PolicyYear]) -> tuple[int, int]:
+    def contributions(
+        self, persons: list[InsuredPerson], memberships: dict[int, list[Membership]], policies: dict[int, PolicyYear]
+    ) -> tuple[int, int]:
         own = gov_paid = 0
         paying_share = {2024: 0.93, 2025: 0.9, 2026: 0.8}
         for person in persons:
@@ -318,21 +369,30 @@ class DemoBuilder:
             for year in DEMO_YEARS:
                 # The suspended paid 2024 and then stopped.
                 stopped = person.status == InsuredPerson.Status.SUSPENDED and year > DEMO_YEARS[0]
-                gov, amount, arrived_on = self._year_draw(memberships.get(person.pk, []), year,
-                                                          paying_share[year])
+                gov, amount, arrived_on = self._year_draw(memberships.get(person.pk, []), year, paying_share[year])
                 if gov and not stopped and dt.date(year, 3, 1) <= self.today:
                     gov_paid += services.government_paid_post(
-                        person=person, year=year, amount=GOV_PAID_AMOUNT, source_type="demo",
-                        source_key=f"demo:gov:{person.pk}:{year}")
+                        person=person,
+                        year=year,
+                        amount=GOV_PAID_AMOUNT,
+                        source_type="demo",
+                        source_key=f"demo:gov:{person.pk}:{year}",
+                    )
                 if amount and not stopped and arrived_on <= self.today:
                     own += services.own_contribution_post(
-                        person=person, year=year, amount=amount, arrived_on=arrived_on,
-                        source_type="demo", source_key=f"demo:own:{person.pk}:{year}",
-                        policy=policies[year])
+                        person=person,
+                        year=year,
+                        amount=amount,
+                        arrived_on=arrived_on,
+                        source_type="demo",
+                        source_key=f"demo:own:{person.pk}:{year}",
+                        policy=policies[year],
+                    )
         return own, gov_paid
 
-    def _year_draw(self, memberships: list[Membership], year: int,
-                   paying_share: float) -> tuple[bool, Decimal | None, dt.date]:
+    def _year_draw(
+        self, memberships: list[Membership], year: int, paying_share: float
+    ) -> tuple[bool, Decimal | None, dt.date]:
         """Whether the government pays, the own tier (None: no payment) and its arrival day.
 
         Every draw is made whatever `today` is, so the same seed gives the same persons and
@@ -356,8 +416,12 @@ class DemoBuilder:
 
 
 def users_table() -> str:
-    profiles = {p.user.username: p for p in StaffProfile.objects.select_related("user", "region")
-                .filter(user__username__in=[u.username for u in DEMO_USERS])}
+    profiles = {
+        p.user.username: p
+        for p in StaffProfile.objects.select_related("user", "region").filter(
+            user__username__in=[u.username for u in DEMO_USERS]
+        )
+    }
     widths = (12, 14, 40, 22)
     lines = ["", _row(("用户名", "角色", "范围", "密码"), widths), _row(("-" * 10,) * 4, widths)]
     for spec in DEMO_USERS:
@@ -376,4 +440,3 @@ def _pad(text: str, width: int) -> str:
     # A CJK character takes two columns in a terminal.
     shown = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
     return text + " " * max(width - shown, 0)
-

@@ -1,0 +1,125 @@
+"""The tax bureau's push endpoint for arrival notices (see docs/tax-interface.md)."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, status
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from payments import intake, services, signing
+from payments.models import NoticeBatch, TaxClient
+from payments.serializers import BatchInvalidOutput, BatchStatusOutput, NoticeBatchInput
+
+
+class TaxClientUser:
+    """The machine identity of a tax client, as DRF's request.user."""
+
+    is_authenticated = True
+    is_active = True
+
+    def __init__(self, client: TaxClient) -> None:
+        self.client = client
+
+    def __str__(self) -> str:
+        return self.client.client_id
+
+
+class TaxSignatureAuthentication(BaseAuthentication):
+    def authenticate(self, request: Request):
+        headers = request.headers
+        try:
+            client = signing.verify(
+                client_id=headers.get("X-Client-Id"),
+                timestamp=headers.get("X-Timestamp"),
+                signature=headers.get("X-Signature"),
+                body=request._request.body,
+            )
+        except signing.SignatureRefused as exc:
+            if exc.status == 403:
+                raise exceptions.PermissionDenied(exc.message, code=exc.code) from None
+            raise exceptions.AuthenticationFailed(exc.message, code=exc.code) from None
+        return TaxClientUser(client), client
+
+    def authenticate_header(self, request: Request) -> str:
+        return 'HMAC-SHA256 realm="tax"'
+
+
+class TaxSignatureScheme(OpenApiAuthenticationExtension):
+    target_class = "payments.api.TaxSignatureAuthentication"
+    name = "taxSignature"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "X-Signature",
+            "description": "hex(HMAC-SHA256(secret, X-Timestamp + '.' + raw body)), with X-Client-Id and "
+            "X-Timestamp (Unix seconds, within 300 s).",
+        }
+
+
+class IsTaxClient(BasePermission):
+    def has_permission(self, request: Request, view) -> bool:
+        return isinstance(request.user, TaxClientUser)
+
+
+def _status(batch: NoticeBatch, code: int) -> Response:
+    return Response(BatchStatusOutput(batch).data, status=code)
+
+
+class NoticeBatchPushApi(APIView):
+    authentication_classes = [TaxSignatureAuthentication]
+    permission_classes = [IsTaxClient]
+
+    @extend_schema(
+        summary="Push a batch of arrival notices",
+        request=NoticeBatchInput,
+        responses={202: BatchStatusOutput, 200: BatchStatusOutput, 400: BatchInvalidOutput},
+        description="Stored whole in one transaction before 202 is returned; processed in the background. "
+        "The same batch_id with the same body again: 200 with the earlier result; with another body: 409.",
+    )
+    def post(self, request: Request) -> Response:
+        body = request._request.body
+        try:
+            parsed = intake.parse_batch_json(body)
+        except intake.BatchInvalid as exc:
+            return Response(
+                {
+                    "code": "batch_invalid",
+                    "detail": _("The batch was refused; nothing was stored."),
+                    "errors": [e.as_dict() for e in exc.errors],
+                },
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        try:
+            result = services.batch_store(client=request.auth, parsed=parsed, fingerprint=intake.body_fingerprint(body))
+        except services.BatchConflict:
+            return Response(
+                {
+                    "code": "batch_conflict",
+                    "detail": _("This batch_id was already used for a batch with different content."),
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
+        return _status(result.batch, status.HTTP_202_ACCEPTED if result.created else status.HTTP_200_OK)
+
+
+class NoticeBatchStatusApi(APIView):
+    authentication_classes = [TaxSignatureAuthentication]
+    permission_classes = [IsTaxClient]
+
+    @extend_schema(
+        summary="State and counts of a pushed batch",
+        responses={200: BatchStatusOutput},
+        parameters=[OpenApiParameter("batch_id", str, OpenApiParameter.PATH)],
+    )
+    def get(self, request: Request, batch_id: str) -> Response:
+        batch = get_object_or_404(NoticeBatch, client=request.auth, batch_id=batch_id)
+        return _status(batch, status.HTTP_200_OK)

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from payments import api
+
+urlpatterns = [
+    path("tax/notice-batches/", api.NoticeBatchPushApi.as_view(), name="api-notice-batch-push"),
+    path("tax/notice-batches/<str:batch_id>/", api.NoticeBatchStatusApi.as_view(), name="api-notice-batch-status"),
+]

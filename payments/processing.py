@@ -1,0 +1,455 @@
+"""Crediting a batch of arrival notices to the personal accounts.
+
+One batch is processed in one transaction, so a worker killed half-way leaves nothing
+behind and the redelivered task starts again from the stored notices. Batches are processed
+one at a time (an advisory lock): the duplicate and own-contribution checks below read what
+earlier batches wrote, and must not race another batch doing the same.
+
+The work is set-based: one query loads each kind of fact the batch needs, the decisions
+are made in memory (asking insured.rules), and the results are written with COPY and a few
+UPDATE … FROM statements (storage.py). A notice is never credited twice: it is a duplicate
+when an earlier notice has the same voucher and line, and the ledger's unique source key
+refuses a second credit even if that check were ever wrong.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.db.models import F, Min, OuterRef, Q, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from insured import rules
+from insured.models import AccountEntry, InsuredPerson, PersonYear, PolicyYear, SpecialGroupMembership
+from insured.selectors import PolicyResolver
+from payments import handlers, storage
+from payments.models import ArrivalNotice, NoticeBatch, PaymentKind, Receivable
+
+logger = logging.getLogger(__name__)
+
+State = ArrivalNotice.State
+Reason = ArrivalNotice.Reason
+Entry = AccountEntry.Kind
+ZERO = Decimal("0.00")
+# Any fixed number: the key of the advisory lock that lets one batch at a time be processed.
+PROCESSING_LOCK = 7_110_003
+
+SUPPORT_KINDS = frozenset({PaymentKind.SPONSORSHIP, PaymentKind.COLLECTIVE, PaymentKind.SOCIAL})
+NEEDS_RECEIVABLE = SUPPORT_KINDS | {PaymentKind.BACK_PAYMENT}
+ENTRY_KIND = {
+    PaymentKind.OWN: Entry.OWN,
+    PaymentKind.GOVERNMENT_PAID: Entry.GOVERNMENT_PAID,
+    PaymentKind.SPONSORSHIP: Entry.SPONSORSHIP,
+    PaymentKind.COLLECTIVE: Entry.COLLECTIVE,
+    PaymentKind.SOCIAL: Entry.SOCIAL,
+    PaymentKind.BACK_PAYMENT: Entry.BACK_PAYMENT,
+    PaymentKind.SUPPLEMENTARY: Entry.SUPPLEMENTARY,
+}
+SUBSIDY_KIND = {PaymentKind.OWN: Entry.GOVERNMENT_SUBSIDY, PaymentKind.SUPPLEMENTARY: Entry.SUPPLEMENTARY_SUBSIDY}
+NOTICE_FIELDS = (
+    "id",
+    "voucher_no",
+    "line_no",
+    "kind",
+    "insured_id_no",
+    "insured_name",
+    "year",
+    "amount",
+    "paid_at",
+    "receivable_no",
+    "reverses_voucher_no",
+    "reverses_line_no",
+)
+
+
+@dataclass(slots=True)
+class Notice:
+    id: int
+    voucher_no: str
+    line_no: int
+    kind: str
+    insured_id_no: str
+    insured_name: str
+    year: int
+    amount: Decimal
+    paid_at: dt.datetime
+    receivable_no: str
+    reverses_voucher_no: str
+    reverses_line_no: int | None
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.voucher_no, self.line_no)
+
+    @property
+    def source_key(self) -> str:
+        return f"notice:{self.voucher_no}:{self.line_no}"
+
+
+@dataclass(slots=True)
+class Person:
+    id: int
+    name: str
+    status: str
+    village_code: str
+
+
+@dataclass
+class Outcomes:
+    """Everything a pass decided, waiting to be written."""
+
+    notices: list[tuple[int, str, str, int | None, int | None]] = field(default_factory=list)
+    entries: list[tuple] = field(default_factory=list)
+    deltas: dict[tuple[int, int], list] = field(default_factory=dict)
+    paid_receivables: set[int] = field(default_factory=set)
+    reopened_receivables: set[int] = field(default_factory=set)
+    reversed_notices: set[int] = field(default_factory=set)
+    credited: int = 0
+    duplicates: int = 0
+    unmatched: int = 0
+    reversals: int = 0
+
+    def delta(self, person_id: int, year: int) -> list:
+        return self.deltas.setdefault((person_id, year), [ZERO, None, ZERO, ZERO, ZERO])
+
+
+class Unmatched(Exception):
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+def batch_process(batch_pk: int) -> bool:
+    """Process a stored batch. Safe to call again: a processed batch is left alone."""
+    with transaction.atomic():
+        _one_batch_at_a_time()
+        batch = NoticeBatch.objects.select_for_update().get(pk=batch_pk)
+        if batch.status == NoticeBatch.Status.PROCESSED:
+            return False
+        rows = list(batch.notices.filter(state=State.RECEIVED).order_by("id").values_list(*NOTICE_FIELDS))
+        notices = [Notice(*row) for row in rows]
+        payments = [n for n in notices if not n.reverses_voucher_no]
+        reversals = [n for n in notices if n.reverses_voucher_no]
+        totals = Outcomes()
+        # Payments first, then reversals: a reversal may take back a payment of this very batch.
+        for group, decide in ((payments, _decide_payment), (reversals, _decide_reversal)):
+            if group:
+                outcome = _run_pass(group, decide)
+                totals.credited += outcome.credited
+                totals.duplicates += outcome.duplicates
+                totals.unmatched += outcome.unmatched
+                totals.reversals += outcome.reversals
+        updated = NoticeBatch.objects.filter(pk=batch.pk, status=NoticeBatch.Status.RECEIVED).update(
+            status=NoticeBatch.Status.PROCESSED,
+            processed_at=timezone.now(),
+            credited_count=totals.credited,
+            duplicate_count=totals.duplicates,
+            unmatched_count=totals.unmatched,
+            reversed_count=totals.reversals,
+        )
+        if updated != 1:
+            raise RuntimeError(f"batch {batch.pk} changed state while it was processed")
+    logger.info(
+        "batch %s processed: %s credited, %s duplicate, %s unmatched, %s reversed",
+        batch.batch_id,
+        totals.credited,
+        totals.duplicates,
+        totals.unmatched,
+        totals.reversals,
+    )
+    return True
+
+
+def notice_assign(notice_pk: int, *, person_id: int, receivable_id: int | None) -> ArrivalNotice:
+    """Post one waiting notice to the person (and receivable) a clerk chose and a reviewer
+    confirmed, through the same decisions as automatic processing."""
+    with transaction.atomic():
+        _one_batch_at_a_time()
+        notice_row = ArrivalNotice.objects.select_for_update().get(pk=notice_pk)
+        if notice_row.state != State.UNMATCHED:
+            raise rules.RuleViolation("notice_not_waiting", _("This payment is no longer waiting to be assigned."))
+        notice = Notice(*[getattr(notice_row, f) for f in NOTICE_FIELDS])
+        decide = _decide_reversal if notice.reverses_voucher_no else _decide_payment
+        outcome = _run_pass([notice], decide, forced=(person_id, receivable_id))
+        notice_row.refresh_from_db()
+        if notice_row.state == State.UNMATCHED:
+            raise rules.RuleViolation(f"assignment_{notice_row.reason}", ArrivalNotice.Reason(notice_row.reason).label)
+        NoticeBatch.objects.filter(pk=notice_row.batch_id).update(
+            credited_count=F("credited_count") + outcome.credited + outcome.reversals,
+            unmatched_count=F("unmatched_count") - outcome.credited - outcome.reversals,
+        )
+        return notice_row
+
+
+def _one_batch_at_a_time() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [PROCESSING_LOCK])
+    # SQLite (the demo) takes its write lock at BEGIN IMMEDIATE: one writer at a time anyway.
+
+
+class Facts:
+    """What one pass reads, each kind with one query."""
+
+    def __init__(self, notices: list[Notice], forced: tuple[int, int | None] | None) -> None:
+        self.forced = forced
+        id_nos = {n.insured_id_no for n in notices}
+        person_q = Q(id_no__in=id_nos) | (Q(pk=forced[0]) if forced else Q(pk__in=[]))
+        self.persons = {
+            row[0]: Person(row[1], row[2], row[3], row[4])
+            for row in InsuredPerson.objects.filter(person_q).values_list(
+                "id_no", "id", "name", "status", "village__code"
+            )
+        }
+        self.persons_by_pk = {p.id: p for p in self.persons.values()}
+        numbers = {n.receivable_no for n in notices if n.receivable_no}
+        receivable_q = Q(number__in=numbers) | (Q(pk=forced[1]) if forced and forced[1] else Q(pk__in=[]))
+        # Locked in key order: a sponsorship being voided at this moment waits, or we wait for it.
+        self.receivables = {
+            r.number: r for r in Receivable.objects.select_for_update().filter(receivable_q).order_by("pk")
+        }
+        self.receivables_by_pk = {r.pk: r for r in self.receivables.values()}
+        self.first_seen = self._first_notice_ids(notices)
+        self.policies = PolicyResolver()
+        self._memberships: dict[int, list[tuple[str, dt.date, dt.date | None]]] | None = None
+        self.person_years: dict[tuple[int, int], PersonYear] = {}
+        self.paid_in_pass: set[tuple[int, int]] = set()
+        self.originals, self.original_entries = self._reversed_payments(notices)
+
+    @staticmethod
+    def _first_notice_ids(notices: list[Notice]) -> dict[tuple[str, int], int]:
+        vouchers = {n.voucher_no for n in notices} | {n.reverses_voucher_no for n in notices if n.reverses_voucher_no}
+        firsts = (
+            ArrivalNotice.objects.filter(voucher_no__in=vouchers)
+            .values("voucher_no", "line_no")
+            .annotate(first=Min("id"))
+        )
+        return {(r["voucher_no"], r["line_no"]): r["first"] for r in firsts}
+
+    def lock_person_years(self, pairs: set[tuple[int, int]]) -> None:
+        storage.person_years_ensure(pairs)
+        self.person_years = storage.person_years_lock(pairs)
+
+    def _reversed_payments(self, notices: list[Notice]) -> tuple[dict[int, ArrivalNotice], dict[int, list]]:
+        targets = {
+            self.first_seen.get((n.reverses_voucher_no, n.reverses_line_no)) for n in notices if n.reverses_voucher_no
+        } - {None}
+        if not targets:
+            return {}, {}
+        originals = {o.pk: o for o in ArrivalNotice.objects.filter(pk__in=targets)}
+        keys = {f"notice:{o.voucher_no}:{o.line_no}": o.pk for o in originals.values()}
+        entries: dict[int, list] = defaultdict(list)
+        for entry in AccountEntry.objects.filter(
+            Q(source_key__in=keys) | Q(source_key__in=[f"{k}:subsidy" for k in keys])
+        ):
+            entries[keys[entry.source_key.removesuffix(":subsidy")]].append(entry)
+        return originals, entries
+
+    def active_groups(self, person_id: int, day: dt.date) -> set[str]:
+        """Loaded on first use: only hardship-tier payments need the memberships."""
+        if self._memberships is None:
+            self._memberships = defaultdict(list)
+            rows = SpecialGroupMembership.objects.filter(person_id__in=list(self.persons_by_pk))
+            for pid, group, start, end in rows.values_list("person_id", "group", "valid_from", "valid_to"):
+                self._memberships[pid].append((group, start, end))
+        return {
+            g for g, start, end in self._memberships.get(person_id, []) if start <= day and (end is None or day <= end)
+        }
+
+    def policy(self, person: Person, year: int) -> PolicyYear:
+        policy = self.policies.get(person.village_code, year)
+        if policy is None:
+            raise Unmatched(Reason.POLICY_INCOMPLETE)
+        return policy
+
+
+def _run_pass(notices: list[Notice], decide, forced: tuple[int, int | None] | None = None) -> Outcomes:
+    facts = Facts(notices, forced)
+    pairs = set()
+    for n in notices:
+        person = facts.persons_by_pk.get(forced[0]) if forced else facts.persons.get(n.insured_id_no)
+        if person is not None:
+            pairs.add((person.id, n.year))
+    facts.lock_person_years(pairs)
+    out = Outcomes()
+    for notice in notices:
+        decide(notice, facts, out)
+    _write(out)
+    return out
+
+
+def _write(out: Outcomes) -> None:
+    inserted = storage.entries_insert(out.entries)
+    if inserted != len(out.entries):
+        # Never expected: duplicates are filtered before this point. Refuse the whole batch
+        # rather than leave the person-year figures disagreeing with the ledger.
+        raise RuntimeError(f"{len(out.entries) - inserted} ledger entries already existed")
+    storage.notices_update(out.notices)
+    storage.person_years_apply(out.deltas)
+    if out.reversed_notices:
+        ArrivalNotice.objects.filter(pk__in=out.reversed_notices).update(state=State.REVERSED)
+    if out.paid_receivables:
+        paying_notice = ArrivalNotice.objects.filter(receivable_id=OuterRef("pk"), state=State.CREDITED)
+        Receivable.objects.filter(pk__in=out.paid_receivables).update(
+            status=Receivable.Status.PAID, paid_at=Subquery(paying_notice.order_by("-id").values("paid_at")[:1])
+        )
+        handlers.receivables_paid(list(out.paid_receivables))
+    if out.reopened_receivables:
+        Receivable.objects.filter(pk__in=out.reopened_receivables).update(status=Receivable.Status.SENT, paid_at=None)
+        handlers.receivables_reopened(list(out.reopened_receivables))
+
+
+def _entry(
+    person_id: int, year: int, kind: str, amount: Decimal, key: str, note: str = "", reverses_id: int | None = None
+) -> tuple:
+    return (person_id, year, kind, amount, "notice", key, reverses_id, note, timezone.now())
+
+
+def _decide_payment(n: Notice, facts: Facts, out: Outcomes) -> None:
+    if facts.first_seen.get(n.key, n.id) < n.id:
+        out.notices.append((n.id, State.DUPLICATE, "", None, None))
+        out.duplicates += 1
+        return
+    person = None
+    receivable = None
+    try:
+        person, receivable = _match(n, facts)
+        _credit(n, person, receivable, facts, out)
+    except Unmatched as exc:
+        out.notices.append(
+            (n.id, State.UNMATCHED, exc.reason, person.id if person else None, receivable.pk if receivable else None)
+        )
+        out.unmatched += 1
+        return
+    out.notices.append((n.id, State.CREDITED, "", person.id, receivable.pk if receivable else None))
+    out.credited += 1
+
+
+def _match(n: Notice, facts: Facts) -> tuple[Person, Receivable | None]:
+    if facts.forced:
+        person = facts.persons_by_pk[facts.forced[0]]
+        receivable = facts.receivables_by_pk.get(facts.forced[1]) if facts.forced[1] else None
+    else:
+        person = facts.persons.get(n.insured_id_no)
+        if person is None:
+            raise Unmatched(Reason.PERSON_UNKNOWN)
+        receivable = None
+        if n.receivable_no:
+            receivable = facts.receivables.get(n.receivable_no)
+            if receivable is None:
+                raise Unmatched(Reason.NO_RECEIVABLE)
+    if person.status == InsuredPerson.Status.CLOSED:
+        raise Unmatched(Reason.PERSON_CLOSED)
+    if receivable is None:
+        if n.kind in NEEDS_RECEIVABLE:
+            raise Unmatched(Reason.RECEIVABLE_REQUIRED)
+        return person, None
+    if receivable.status == Receivable.Status.PAID:
+        raise Unmatched(Reason.RECEIVABLE_PAID)
+    if receivable.status in (Receivable.Status.CANCELLED, Receivable.Status.VOIDED):
+        raise Unmatched(Reason.RECEIVABLE_CLOSED)
+    if receivable.person_id != person.id or receivable.kind != n.kind or receivable.year != n.year:
+        raise Unmatched(Reason.RECEIVABLE_MISMATCH)
+    if receivable.amount != n.amount:
+        raise Unmatched(Reason.AMOUNT_MISMATCH)
+    return person, receivable
+
+
+def _credit(n: Notice, person: Person, receivable: Receivable | None, facts: Facts, out: Outcomes) -> None:
+    policy = facts.policy(person, n.year)
+    person_year = facts.person_years[(person.id, n.year)]
+    delta = out.delta(person.id, n.year)
+    paid_on = storage.as_date(n.paid_at)
+    if n.kind == PaymentKind.OWN:
+        # One own contribution a year (002 二: 按年缴费); a second payment waits to be refunded.
+        if person_year.own_amount + delta[0] > 0 or (person.id, n.year) in facts.paid_in_pass:
+            raise Unmatched(Reason.OWN_ALREADY_PAID)
+        try:
+            rules.check_own_contribution_tier(
+                policy, n.amount, groups=facts.active_groups(person.id, paid_on), name=person.name
+            )
+        except rules.RuleViolation as exc:
+            raise Unmatched(
+                Reason.POLICY_INCOMPLETE if exc.code == "policy_tiers_missing" else Reason.NOT_A_TIER
+            ) from None
+        facts.paid_in_pass.add((person.id, n.year))
+        delta[0] += n.amount
+        delta[1] = delta[1] or paid_on
+    elif n.kind == PaymentKind.GOVERNMENT_PAID:
+        if policy.gov_paid_amount is None or n.amount != policy.gov_paid_amount:
+            raise Unmatched(Reason.GOV_PAID_MISMATCH)
+        delta[2] += n.amount
+    elif n.kind in SUPPORT_KINDS:
+        reserved = person_year.support_reserved + delta[3]
+        if reserved >= n.amount:
+            delta[3] -= n.amount
+        else:
+            # Nothing was reserved for it (rule 1): credit only while the year's cap allows.
+            try:
+                used = reserved + person_year.support_credited + delta[4]
+                rules.check_cap(year=n.year, cap=policy.top_tier, used=used, amount=n.amount)
+            except rules.RuleViolation:
+                raise Unmatched(Reason.RECEIVABLE_MISMATCH) from None
+        delta[4] += n.amount
+    try:
+        subsidy = rules.government_subsidy_for(n.kind, n.amount, policy)  # rule 5: zero but for own, supplementary
+    except rules.RuleViolation as exc:
+        raise Unmatched(Reason.NOT_A_TIER if exc.code.endswith("tier_invalid") else Reason.POLICY_INCOMPLETE) from None
+    out.entries.append(_entry(person.id, n.year, ENTRY_KIND[n.kind], n.amount, n.source_key))
+    if subsidy:
+        out.entries.append(_entry(person.id, n.year, SUBSIDY_KIND[n.kind], subsidy, f"{n.source_key}:subsidy"))
+    if receivable is not None:
+        out.paid_receivables.add(receivable.pk)
+        receivable.status = Receivable.Status.PAID  # a second notice for it in this batch is refused
+
+
+def _decide_reversal(n: Notice, facts: Facts, out: Outcomes) -> None:
+    if facts.first_seen.get(n.key, n.id) < n.id:
+        out.notices.append((n.id, State.DUPLICATE, "", None, None))
+        out.duplicates += 1
+        return
+    original = facts.originals.get(facts.first_seen.get((n.reverses_voucher_no, n.reverses_line_no)))
+    if original is None or original.state != State.CREDITED:
+        _unmatched(n, out, Reason.REVERSAL_UNKNOWN, original)
+        return
+    if original.amount != n.amount or original.insured_id_no != n.insured_id_no or original.kind != n.kind:
+        _unmatched(n, out, Reason.REVERSAL_MISMATCH, original)
+        return
+    for entry in facts.original_entries.get(original.pk, []):
+        out.entries.append(
+            _entry(
+                entry.person_id,
+                entry.year,
+                Entry.REVERSAL,
+                -entry.amount,
+                f"reversal:{n.voucher_no}:{n.line_no}:{entry.pk}",
+                note=f"{original.voucher_no}/{original.line_no}",
+                reverses_id=entry.pk,
+            )
+        )
+    delta = out.delta(original.person_id, original.year)
+    if original.kind == PaymentKind.OWN:
+        delta[0] -= original.amount
+    elif original.kind == PaymentKind.GOVERNMENT_PAID:
+        delta[2] -= original.amount
+    elif original.kind in SUPPORT_KINDS:
+        delta[4] -= original.amount
+        if original.receivable_id:
+            # The receivable is open again, so its amount counts against the cap again (rule 1).
+            delta[3] += original.amount
+    if original.receivable_id:
+        out.reopened_receivables.add(original.receivable_id)
+    out.reversed_notices.add(original.pk)
+    original.state = State.REVERSED  # a second reversal of it in this batch is refused
+    out.notices.append((n.id, State.CREDITED, "", original.person_id, original.receivable_id))
+    out.reversals += 1
+
+
+def _unmatched(n: Notice, out: Outcomes, reason: str, original: ArrivalNotice | None) -> None:
+    out.notices.append((n.id, State.UNMATCHED, reason, original.person_id if original else None, None))
+    out.unmatched += 1

@@ -1,0 +1,242 @@
+"""Every write of the payments app."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from insured.models import InsuredPerson, Region
+from insured.rules import RuleViolation
+from payments import processing, storage
+from payments.intake import ParsedBatch
+from payments.models import (
+    ArrivalNotice,
+    ManualAssignment,
+    NoticeBatch,
+    Receivable,
+    ReceivableExport,
+    ReceivableExportLine,
+    TaxClient,
+)
+
+
+@dataclass(frozen=True)
+class StoreResult:
+    batch: NoticeBatch
+    created: bool  # False: the same batch was already stored
+
+
+class BatchConflict(Exception):
+    """The batch id was used before for a different body."""
+
+
+def batch_store(
+    *, client: TaxClient, parsed: ParsedBatch, fingerprint: str, source: str = NoticeBatch.Source.API
+) -> StoreResult:
+    """Store a batch whole, in one transaction, and queue it for processing once committed.
+
+    The same batch sent again (same id, same body) changes nothing. Three copies arriving
+    at once: the unique (client, batch_id) index lets one in; the others find it.
+    """
+    try:
+        with transaction.atomic():
+            batch = NoticeBatch.objects.create(
+                client=client,
+                batch_id=parsed.batch_id,
+                body_sha256=fingerprint,
+                source=source,
+                sent_at=parsed.sent_at,
+                declared_count=parsed.count,
+                declared_total=parsed.total_amount,
+            )
+            storage.notices_insert(batch.pk, parsed.rows)
+            transaction.on_commit(lambda: _enqueue(batch.pk))
+        return StoreResult(batch, True)
+    except IntegrityError:
+        existing = NoticeBatch.objects.filter(client=client, batch_id=parsed.batch_id).first()
+        if existing is None:
+            raise
+        if existing.body_sha256 != fingerprint:
+            raise BatchConflict(parsed.batch_id) from None
+        return StoreResult(existing, False)
+
+
+def _enqueue(batch_pk: int) -> None:
+    from payments.tasks import process_batch
+
+    process_batch.delay(batch_pk)
+
+
+def batches_requeue(older_than: dt.timedelta = dt.timedelta(minutes=5)) -> int:
+    """Queue again any batch still waiting: the database, not the broker, is the record of
+    what is left to do (a lost message or a broker restart loses no notice)."""
+    cutoff = timezone.now() - older_than
+    pending = list(
+        NoticeBatch.objects.filter(status=NoticeBatch.Status.RECEIVED, received_at__lt=cutoff)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for pk in pending:
+        _enqueue(pk)
+    return len(pending)
+
+
+def _next_number(prefix: str, model, field: str = "number") -> str:
+    today = timezone.localdate()
+    stem = f"{prefix}{today:%Y%m%d}"
+    last = (
+        model.objects.filter(**{f"{field}__startswith": stem})
+        .order_by(f"-{field}")
+        .values_list(field, flat=True)
+        .first()
+    )
+    return f"{stem}{int(last[len(stem) :]) + 1 if last else 1:05d}"
+
+
+@transaction.atomic
+def receivable_create(
+    *,
+    person: InsuredPerson,
+    kind: str,
+    payer_name: str,
+    payer_id: str,
+    year: int,
+    amount: Decimal,
+    due_date: dt.date,
+    source_type: str,
+    source_ref: str,
+    user: AbstractBaseUser | None = None,
+) -> Receivable:
+    """Assess an amount for tax to collect. The same source asks once: a repeat returns the
+    receivable it already has."""
+    existing = Receivable.objects.filter(
+        source_type=source_type,
+        source_ref=source_ref,
+        status__in=[Receivable.Status.OPEN, Receivable.Status.SENT, Receivable.Status.PAID],
+    ).first()
+    if existing is not None:
+        return existing
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                return Receivable.objects.create(
+                    number=_next_number("YS", Receivable),
+                    kind=kind,
+                    person=person,
+                    payer_name=payer_name,
+                    payer_id=payer_id,
+                    year=year,
+                    amount=amount,
+                    due_date=due_date,
+                    source_type=source_type,
+                    source_ref=source_ref,
+                    created_by=user if user and user.pk else None,
+                )
+        except IntegrityError:
+            # Either the number was taken by a concurrent request (try the next), or the same
+            # source was assessed concurrently (return that one).
+            existing = Receivable.objects.filter(
+                source_type=source_type, source_ref=source_ref, status__in=["open", "sent", "paid"]
+            ).first()
+            if existing is not None:
+                return existing
+    raise RuntimeError("could not allocate a receivable number")
+
+
+def _close(receivable: Receivable, status: str) -> bool:
+    changed = Receivable.objects.filter(
+        pk=receivable.pk, status__in=[Receivable.Status.OPEN, Receivable.Status.SENT]
+    ).update(status=status, closed_at=timezone.now())
+    return changed == 1
+
+
+def receivable_cancel(receivable: Receivable) -> bool:
+    """Withdraw an unpaid receivable (the application was withdrawn). False if already paid or closed."""
+    return _close(receivable, Receivable.Status.CANCELLED)
+
+
+def receivable_void(receivable: Receivable) -> bool:
+    """Void an unpaid receivable whose time ran out (000 四). A payment arriving later goes to
+    the unmatched queue, because the receivable is no longer open."""
+    return _close(receivable, Receivable.Status.VOIDED)
+
+
+@transaction.atomic
+def export_create(*, region: Region, user: AbstractBaseUser | None) -> ReceivableExport | None:
+    """Collect the receivables tax has not been told about: new ones, and cancellations of
+    ones it was told about. None when there is nothing to send."""
+    scoped = Receivable.objects.select_for_update().filter(person__village__code__startswith=region.prefix)
+    new = list(scoped.filter(status=Receivable.Status.OPEN).order_by("pk"))
+    announced = ReceivableExportLine.objects.filter(action=ReceivableExportLine.Action.NEW).values("receivable_id")
+    already_cancelled = ReceivableExportLine.objects.filter(action=ReceivableExportLine.Action.CANCEL).values(
+        "receivable_id"
+    )
+    cancelled = list(
+        scoped.filter(status__in=[Receivable.Status.CANCELLED, Receivable.Status.VOIDED], pk__in=announced)
+        .exclude(pk__in=already_cancelled)
+        .order_by("pk")
+    )
+    if not new and not cancelled:
+        return None
+    export = ReceivableExport.objects.create(
+        number=_next_number("YSPC", ReceivableExport), region=region, created_by=user if user and user.pk else None
+    )
+    ReceivableExportLine.objects.bulk_create(
+        [ReceivableExportLine(export=export, receivable=r, action="new") for r in new]
+        + [ReceivableExportLine(export=export, receivable=r, action="cancel") for r in cancelled]
+    )
+    Receivable.objects.filter(pk__in=[r.pk for r in new], status=Receivable.Status.OPEN).update(
+        status=Receivable.Status.SENT
+    )
+    return export
+
+
+@transaction.atomic
+def assignment_propose(
+    *,
+    notice: ArrivalNotice,
+    person: InsuredPerson,
+    receivable: Receivable | None,
+    user: AbstractBaseUser,
+    note: str = "",
+) -> ManualAssignment:
+    locked = ArrivalNotice.objects.select_for_update().get(pk=notice.pk)
+    if locked.state != ArrivalNotice.State.UNMATCHED:
+        raise RuleViolation("notice_not_waiting", _("This payment is no longer waiting to be assigned."))
+    if receivable is not None and receivable.person_id != person.pk:
+        raise RuleViolation("receivable_other_person", _("The receivable belongs to another person."), "receivable")
+    if locked.assignments.filter(status=ManualAssignment.Status.PROPOSED).exists():
+        raise RuleViolation(
+            "assignment_pending", _("An assignment of this payment is already waiting for confirmation.")
+        )
+    assignment = ManualAssignment(notice=locked, person=person, receivable=receivable, proposed_by=user, note=note)
+    assignment._history_user = user
+    assignment.save()
+    return assignment
+
+
+def assignment_decide(*, assignment: ManualAssignment, user: AbstractBaseUser, confirm: bool) -> ManualAssignment:
+    """The second person confirms (and the notice posts) or rejects (and it waits again)."""
+    if assignment.proposed_by_id == user.pk:
+        raise RuleViolation(
+            "same_person", _("The person who proposed an assignment cannot also confirm it; ask another colleague.")
+        )
+    with transaction.atomic():
+        locked = ManualAssignment.objects.select_for_update().get(pk=assignment.pk)
+        if locked.status != ManualAssignment.Status.PROPOSED:
+            raise RuleViolation("assignment_decided", _("This assignment has already been decided."))
+        locked.status = ManualAssignment.Status.CONFIRMED if confirm else ManualAssignment.Status.REJECTED
+        locked.decided_by = user
+        locked.decided_at = timezone.now()
+        locked._history_user = user
+        locked.save()
+        if confirm:
+            processing.notice_assign(locked.notice_id, person_id=locked.person_id, receivable_id=locked.receivable_id)
+    assignment.refresh_from_db()
+    return assignment

@@ -1,0 +1,3 @@
+from payments.views import queue, reconciliation
+
+urlpatterns = [*queue.urlpatterns, *reconciliation.urlpatterns]
