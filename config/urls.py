@@ -15,5 +15,6 @@ urlpatterns = [
         SpectacularSwaggerView.as_view(url_name="schema", permission_classes=docs_permission),
         name="api-docs",
     ),
+    path("", include("payments.urls")),
     path("", include("insured.urls")),
 ]

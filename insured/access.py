@@ -28,16 +28,21 @@ PERSON_VIEW = "person.view"
 PERSON_EDIT = "person.edit"
 ACCOUNT_VIEW = "account.view"
 POLICY_VIEW = "policy.view"
+PAYMENTS_VIEW = "payments.view"  # notice batches, receivables, the unmatched queue
+PAYMENTS_ASSIGN = "payments.assign"  # propose a manual assignment of a waiting notice
+PAYMENTS_CONFIRM = "payments.confirm"  # confirm or reject someone else's assignment
+RECEIVABLES_EXPORT = "receivables.export"  # make the file of receivables for tax
+RECONCILIATION_VIEW = "reconciliation.view"
 
-_COUNTY_READERS = {PERSON_VIEW, ACCOUNT_VIEW, POLICY_VIEW}
+_COUNTY_READERS = {PERSON_VIEW, ACCOUNT_VIEW, POLICY_VIEW, PAYMENTS_VIEW, RECONCILIATION_VIEW}
 
 CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.CLERK: frozenset(_COUNTY_READERS | {PERSON_EDIT}),
-    Role.REVIEWER: frozenset(_COUNTY_READERS),
-    Role.FINANCE: frozenset(_COUNTY_READERS),
+    Role.CLERK: frozenset(_COUNTY_READERS | {PERSON_EDIT, PAYMENTS_ASSIGN, RECEIVABLES_EXPORT}),
+    Role.REVIEWER: frozenset(_COUNTY_READERS | {PAYMENTS_CONFIRM}),
+    Role.FINANCE: frozenset(_COUNTY_READERS | {PAYMENTS_CONFIRM, RECEIVABLES_EXPORT}),
     Role.AUDITOR: frozenset(_COUNTY_READERS),
     Role.VILLAGE_ACCOUNTANT: frozenset({PERSON_VIEW, POLICY_VIEW}),
-    Role.TOWNSHIP_OFFICE: frozenset(_COUNTY_READERS | {PERSON_EDIT}),
+    Role.TOWNSHIP_OFFICE: frozenset({PERSON_VIEW, ACCOUNT_VIEW, POLICY_VIEW, PERSON_EDIT}),
     Role.ADMINISTRATOR: frozenset(_COUNTY_READERS),
     Role.TAX_CLIENT: frozenset(),
 }

@@ -210,7 +210,14 @@ class PolicyYear(models.Model):
         return max(amounts) if amounts else None
 
     def tier_for(self, amount: Decimal, scheme: str = "basic") -> PolicyTier | None:
-        return next((t for t in self.tiers.all() if t.scheme == scheme and t.amount == amount), None)
+        prefetched = getattr(self, "_prefetched_objects_cache", {}).get("tiers")
+        if prefetched is None:
+            return next((t for t in self.tiers.all() if t.scheme == scheme and t.amount == amount), None)
+        # A prefetched policy is a snapshot: index it once, since a batch asks thousands of times.
+        index = self.__dict__.get("_tier_index")
+        if index is None:
+            index = self.__dict__["_tier_index"] = {(t.scheme, t.amount): t for t in prefetched}
+        return index.get((scheme, amount))
 
     def clean(self) -> None:
         for name in ("hardship_groups", "gov_paid_groups"):
@@ -435,14 +442,20 @@ class AccountEntry(models.Model):
     # The kinds that count against the yearly cap of rule 1.
     SUPPORT_KINDS = frozenset({Kind.COLLECTIVE, Kind.SPONSORSHIP, Kind.SOCIAL})
 
+    # Every index costs each of the millions of inserts; the person is indexed by
+    # entry_person_year_idx (its first column) and the source key by its unique constraint.
     person = models.ForeignKey(
-        InsuredPerson, verbose_name=_("insured person"), on_delete=models.PROTECT, related_name="entries"
+        InsuredPerson,
+        verbose_name=_("insured person"),
+        on_delete=models.PROTECT,
+        related_name="entries",
+        db_index=False,
     )
     year = models.PositiveSmallIntegerField(_("contribution year"))
     kind = models.CharField(_("kind"), max_length=25, choices=Kind.choices)
     amount = MoneyField(_("amount"))
     source_type = models.CharField(_("source type"), max_length=30)
-    source_key = models.CharField(_("source key"), max_length=100, unique=True)
+    source_key = models.CharField(_("source key"), max_length=100)
     reverses = models.OneToOneField(
         "self", verbose_name=_("reverses"), null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
     )
@@ -455,15 +468,21 @@ class AccountEntry(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
 
     class Meta:
         verbose_name = _("account entry")
         verbose_name_plural = _("account entries")
         ordering = ["person", "year", "posted_at", "id"]
-        indexes = [models.Index(fields=["person", "year"], name="entry_person_year_idx")]
+        indexes = [
+            models.Index(fields=["person", "year"], name="entry_person_year_idx"),
+            models.Index(fields=["source_type", "posted_at"], name="entry_source_posted_idx"),
+        ]
         constraints = [
             models.CheckConstraint(condition=~Q(amount=0), name="entry_amount_not_zero"),
+            # A source credits once: the same notice pushed twice changes nothing.
+            models.UniqueConstraint(fields=["source_key"], name="entry_source_key_unique"),
         ]
 
     def __str__(self) -> str:
@@ -484,8 +503,9 @@ class PersonYearQuerySet(models.QuerySet["PersonYear"]):
 class PersonYear(models.Model):
     """Per person and year: what has arrived and what support is reserved or credited."""
 
+    # Indexed by the (person, year) unique constraint.
     person = models.ForeignKey(
-        InsuredPerson, verbose_name=_("insured person"), on_delete=models.PROTECT, related_name="years"
+        InsuredPerson, verbose_name=_("insured person"), on_delete=models.PROTECT, related_name="years", db_index=False
     )
     year = models.PositiveSmallIntegerField(_("year"))
     own_amount = MoneyField(_("own contribution arrived"), default=Decimal("0.00"))

@@ -11,6 +11,7 @@ subsidy), 002 Fei county 2020, 003 Linxia 2023, 004 Anze 2021.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -236,12 +237,16 @@ def _basic_tier_or_raise(policy: PolicyYear, amount: Decimal) -> PolicyTier:
 
 # Rule 7 — own contribution is one of the year's tiers; the hardship tier only for the
 # groups the policy names: 002 二.
-def check_own_contribution_tier(policy: PolicyYear, amount: Decimal, *, groups: set[str], name: str) -> None:
-    """`groups` are the special groups the person belongs to on the day of payment."""
+def check_own_contribution_tier(
+    policy: PolicyYear, amount: Decimal, *, groups: Callable[[], set[str]], name: str
+) -> None:
+    """`groups()` gives the special groups the person belongs to on the day of payment; it is
+    asked only for a hardship tier, so a batch reads memberships only when they matter."""
     tier = _basic_tier_or_raise(policy, amount)
     if tier.is_hardship_only:
         allowed = set(policy.hardship_groups) or None
-        if not groups or (allowed is not None and not groups & allowed):
+        member_of = groups()
+        if not member_of or (allowed is not None and not member_of & allowed):
             raise RuleViolation(
                 "hardship_tier_not_allowed",
                 _(

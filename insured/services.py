@@ -159,7 +159,7 @@ def own_contribution_post(
     if AccountEntry.objects.filter(source_key=source_key).exists():
         return False
     policy = policy or policy_for(person.village, year)
-    rules.check_own_contribution_tier(policy, amount, groups=person.active_groups(arrived_on), name=person.name)
+    rules.check_own_contribution_tier(policy, amount, groups=lambda: person.active_groups(arrived_on), name=person.name)
     subsidy = rules.government_subsidy_for(Kind.OWN, amount, policy)
     entries = [_entry(person.pk, year, Kind.OWN, amount, source_type, source_key, user)]
     if subsidy:

@@ -16,6 +16,7 @@ from insured import access, selectors, services
 from insured.forms import PersonForm, PersonSearchForm, add_rule_error
 from insured.history import person_history
 from insured.models import InsuredPerson
+from insured.panels import person_panels
 from insured.rules import RuleViolation
 
 login_view = access.public(auth_views.LoginView.as_view(redirect_authenticated_user=True))
@@ -62,6 +63,11 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "years": selectors.account_by_year(person) if show_account else [],
         "balance": selectors.account_balance(person) if show_account else None,
         "history": person_history(person),
+        "panels": [
+            (panel.template, panel.context(request, person))
+            for panel in person_panels()
+            if access.has_capability(request.user, panel.capability)
+        ],
     }
     return render(request, "insured/person_detail.html", context)
 

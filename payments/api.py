@@ -108,7 +108,9 @@ class NoticeBatchPushApi(APIView):
                 },
                 status=status.HTTP_409_CONFLICT,
             )
-        return _status(result.batch, status.HTTP_202_ACCEPTED if result.created else status.HTTP_200_OK)
+        # Read again: where tasks run in-process (the demo) the batch was processed on commit.
+        batch = NoticeBatch.objects.get(pk=result.batch.pk)
+        return _status(batch, status.HTTP_202_ACCEPTED if result.created else status.HTTP_200_OK)
 
 
 class NoticeBatchStatusApi(APIView):

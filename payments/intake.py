@@ -27,7 +27,7 @@ NOTICE_FIELDS = (
     "voucher_no",
     "line_no",
     "kind",
-    "insured_id_no",
+    "insured_id_number",
     "insured_name",
     "payer_name",
     "payer_id",
@@ -44,7 +44,7 @@ REQUIRED = (
     "voucher_no",
     "line_no",
     "kind",
-    "insured_id_no",
+    "insured_id_number",
     "insured_name",
     "payer_name",
     "payer_id",
@@ -145,8 +145,14 @@ def _is_amount(value: Any) -> bool:
     return True
 
 
+ENVELOPE_FIELDS = frozenset({"batch_id", "sent_at", "count", "total_amount", "notices"})
+
+
 def _parse_batch(data: dict[str, Any]) -> ParsedBatch:
     errors: list[BatchError] = []
+    unknown = set(data) - ENVELOPE_FIELDS
+    if unknown:
+        errors.append(BatchError(None, "batch", _("Unknown fields: %(f)s") % {"f": ", ".join(sorted(unknown))}))
     batch_id = data.get("batch_id")
     if not isinstance(batch_id, str) or not batch_id.strip() or len(batch_id) > 64:
         errors.append(BatchError(None, "batch_id", _("batch_id must be a non-empty string of at most 64 characters.")))
@@ -255,7 +261,7 @@ def _parse_notice(index: int, notice: Any, errors: list[BatchError]) -> tuple | 
     kind = notice.get("kind")
     if kind not in _KINDS:
         errors.append(BatchError(index, "kind", _("Unknown kind; one of: %(k)s") % {"k": ", ".join(sorted(_KINDS))}))
-    insured_id_no = _id_number(notice.get("insured_id_no"), "insured_id_no", errors, index)
+    insured_id_no = _id_number(notice.get("insured_id_number"), "insured_id_number", errors, index)
     insured_name = _text(notice, "insured_name", 50, errors, index)
     payer_name = _text(notice, "payer_name", 100, errors, index)
     payer_id = _payer_id(notice.get("payer_id"), errors, index)

@@ -111,7 +111,10 @@ class Receivable(models.Model):
                 name="receivable_one_live_per_source",
             ),
         ]
-        indexes = [models.Index(fields=["person", "year"], name="receivable_person_year_idx")]
+        indexes = [
+            models.Index(fields=["person", "year"], name="receivable_person_year_idx"),
+            models.Index(fields=["status", "paid_at"], name="receivable_status_paid_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.number
@@ -224,10 +227,14 @@ class ArrivalNotice(models.Model):
         OWN_ALREADY_PAID = "own_already_paid", _("the own contribution for this year has already arrived")
         POLICY_INCOMPLETE = "policy_incomplete", _("the year's policy or subsidy has not been entered")
         GOV_PAID_MISMATCH = "gov_paid_mismatch", _("not the government-paid amount of the year")
+        CAP_EXCEEDED = "cap_exceeded", _("would pass the year's cap on sponsorship and collective subsidy (rule 1)")
         REVERSAL_UNKNOWN = "reversal_unknown", _("the reversed payment is unknown or was not credited")
         REVERSAL_MISMATCH = "reversal_mismatch", _("the reversal does not match the reversed payment")
 
-    batch = models.ForeignKey(NoticeBatch, verbose_name=_("batch"), on_delete=models.PROTECT, related_name="notices")
+    # The foreign keys below are indexed by the composite indexes that start with them.
+    batch = models.ForeignKey(
+        NoticeBatch, verbose_name=_("batch"), on_delete=models.PROTECT, related_name="notices", db_index=False
+    )
     voucher_no = models.CharField(_("e-tax voucher number"), max_length=40)
     line_no = models.PositiveIntegerField(_("line"))
     kind = models.CharField(_("kind"), max_length=20, choices=PaymentKind.choices)
@@ -253,6 +260,7 @@ class ArrivalNotice(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="notices",
+        db_index=False,
     )
     receivable = models.ForeignKey(
         Receivable,

@@ -21,12 +21,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import F, Min, OuterRef, Q, Subquery
+from django.db.models import F, Min, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from insured import rules
-from insured.models import AccountEntry, InsuredPerson, PersonYear, PolicyYear, SpecialGroupMembership
+from insured.models import AccountEntry, InsuredPerson, PolicyYear, SpecialGroupMembership
 from insured.selectors import PolicyResolver
 from payments import handlers, storage
 from payments.models import ArrivalNotice, NoticeBatch, PaymentKind, Receivable
@@ -114,6 +114,7 @@ class Outcomes:
     duplicates: int = 0
     unmatched: int = 0
     reversals: int = 0
+    posted_at: dt.datetime = field(default_factory=timezone.now)
 
     def delta(self, person_id: int, year: int) -> list:
         return self.deltas.setdefault((person_id, year), [ZERO, None, ZERO, ZERO, ZERO])
@@ -131,15 +132,17 @@ def batch_process(batch_pk: int) -> bool:
         batch = NoticeBatch.objects.select_for_update().get(pk=batch_pk)
         if batch.status == NoticeBatch.Status.PROCESSED:
             return False
-        rows = list(batch.notices.filter(state=State.RECEIVED).order_by("id").values_list(*NOTICE_FIELDS))
-        notices = [Notice(*row) for row in rows]
-        payments = [n for n in notices if not n.reverses_voucher_no]
-        reversals = [n for n in notices if n.reverses_voucher_no]
+        waiting = batch.notices.filter(state=State.RECEIVED)
         totals = Outcomes()
         # Payments first, then reversals: a reversal may take back a payment of this very batch.
-        for group, decide in ((payments, _decide_payment), (reversals, _decide_reversal)):
-            if group:
-                outcome = _run_pass(group, decide)
+        passes = (
+            (waiting.filter(reverses_voucher_no=""), _decide_payment),
+            (waiting.exclude(reverses_voucher_no=""), _decide_reversal),
+        )
+        for source, decide in passes:
+            notices = [Notice(*row) for row in source.order_by("id").values_list(*NOTICE_FIELDS)]
+            if notices:
+                outcome = _run_pass(notices, source, decide)
                 totals.credited += outcome.credited
                 totals.duplicates += outcome.duplicates
                 totals.unmatched += outcome.unmatched
@@ -175,7 +178,8 @@ def notice_assign(notice_pk: int, *, person_id: int, receivable_id: int | None) 
             raise rules.RuleViolation("notice_not_waiting", _("This payment is no longer waiting to be assigned."))
         notice = Notice(*[getattr(notice_row, f) for f in NOTICE_FIELDS])
         decide = _decide_reversal if notice.reverses_voucher_no else _decide_payment
-        outcome = _run_pass([notice], decide, forced=(person_id, receivable_id))
+        source = ArrivalNotice.objects.filter(pk=notice_pk)
+        outcome = _run_pass([notice], source, decide, forced=(person_id, receivable_id))
         notice_row.refresh_from_db()
         if notice_row.state == State.UNMATCHED:
             raise rules.RuleViolation(f"assignment_{notice_row.reason}", ArrivalNotice.Reason(notice_row.reason).label)
@@ -196,10 +200,15 @@ def _one_batch_at_a_time() -> None:
 class Facts:
     """What one pass reads, each kind with one query."""
 
-    def __init__(self, notices: list[Notice], forced: tuple[int, int | None] | None) -> None:
+    def __init__(
+        self, notices: list[Notice], source: QuerySet[ArrivalNotice], forced: tuple[int, int | None] | None
+    ) -> None:
+        # `source` is the pass's notices as a query: the lookups below join against it instead
+        # of sending thousands of values as parameters.
         self.forced = forced
-        id_nos = {n.insured_id_no for n in notices}
-        person_q = Q(id_no__in=id_nos) | (Q(pk=forced[0]) if forced else Q(pk__in=[]))
+        person_q = Q(id_no__in=source.values("insured_id_no"))
+        if forced:
+            person_q |= Q(pk=forced[0])
         self.persons = {
             row[0]: Person(row[1], row[2], row[3], row[4])
             for row in InsuredPerson.objects.filter(person_q).values_list(
@@ -207,32 +216,36 @@ class Facts:
             )
         }
         self.persons_by_pk = {p.id: p for p in self.persons.values()}
-        numbers = {n.receivable_no for n in notices if n.receivable_no}
-        receivable_q = Q(number__in=numbers) | (Q(pk=forced[1]) if forced and forced[1] else Q(pk__in=[]))
+        receivable_q = Q(number__in=source.exclude(receivable_no="").values("receivable_no"))
+        if forced and forced[1]:
+            receivable_q |= Q(pk=forced[1])
         # Locked in key order: a sponsorship being voided at this moment waits, or we wait for it.
-        self.receivables = {
-            r.number: r for r in Receivable.objects.select_for_update().filter(receivable_q).order_by("pk")
-        }
+        receivables = Receivable.objects.select_for_update().filter(receivable_q).order_by("pk")
+        self.receivables = {r.number: r for r in receivables}
         self.receivables_by_pk = {r.pk: r for r in self.receivables.values()}
-        self.first_seen = self._first_notice_ids(notices)
+        self.first_seen = self._first_notice_ids(source)
         self.policies = PolicyResolver()
         self._memberships: dict[int, list[tuple[str, dt.date, dt.date | None]]] | None = None
-        self.person_years: dict[tuple[int, int], PersonYear] = {}
+        self.person_years: dict[tuple[int, int], storage.YearFigures] = {}
         self.paid_in_pass: set[tuple[int, int]] = set()
         self.originals, self.original_entries = self._reversed_payments(notices)
 
     @staticmethod
-    def _first_notice_ids(notices: list[Notice]) -> dict[tuple[str, int], int]:
-        vouchers = {n.voucher_no for n in notices} | {n.reverses_voucher_no for n in notices if n.reverses_voucher_no}
+    def _first_notice_ids(source: QuerySet[ArrivalNotice]) -> dict[tuple[str, int], int]:
+        """The first notice ever stored for each voucher line the pass mentions: any later
+        one with the same voucher and line is a duplicate."""
+        vouchers = source.values("voucher_no").union(
+            source.exclude(reverses_voucher_no="").values("reverses_voucher_no")
+        )
         firsts = (
             ArrivalNotice.objects.filter(voucher_no__in=vouchers)
             .values("voucher_no", "line_no")
             .annotate(first=Min("id"))
+            .order_by()
         )
         return {(r["voucher_no"], r["line_no"]): r["first"] for r in firsts}
 
     def lock_person_years(self, pairs: set[tuple[int, int]]) -> None:
-        storage.person_years_ensure(pairs)
         self.person_years = storage.person_years_lock(pairs)
 
     def _reversed_payments(self, notices: list[Notice]) -> tuple[dict[int, ArrivalNotice], dict[int, list]]:
@@ -268,8 +281,13 @@ class Facts:
         return policy
 
 
-def _run_pass(notices: list[Notice], decide, forced: tuple[int, int | None] | None = None) -> Outcomes:
-    facts = Facts(notices, forced)
+def _run_pass(
+    notices: list[Notice],
+    source: QuerySet[ArrivalNotice],
+    decide,
+    forced: tuple[int, int | None] | None = None,
+) -> Outcomes:
+    facts = Facts(notices, source, forced)
     pairs = set()
     for n in notices:
         person = facts.persons_by_pk.get(forced[0]) if forced else facts.persons.get(n.insured_id_no)
@@ -284,11 +302,7 @@ def _run_pass(notices: list[Notice], decide, forced: tuple[int, int | None] | No
 
 
 def _write(out: Outcomes) -> None:
-    inserted = storage.entries_insert(out.entries)
-    if inserted != len(out.entries):
-        # Never expected: duplicates are filtered before this point. Refuse the whole batch
-        # rather than leave the person-year figures disagreeing with the ledger.
-        raise RuntimeError(f"{len(out.entries) - inserted} ledger entries already existed")
+    storage.entries_insert(out.entries)
     storage.notices_update(out.notices)
     storage.person_years_apply(out.deltas)
     if out.reversed_notices:
@@ -305,9 +319,16 @@ def _write(out: Outcomes) -> None:
 
 
 def _entry(
-    person_id: int, year: int, kind: str, amount: Decimal, key: str, note: str = "", reverses_id: int | None = None
+    out: Outcomes,
+    person_id: int,
+    year: int,
+    kind: str,
+    amount: Decimal,
+    key: str,
+    note: str = "",
+    reverses_id: int | None = None,
 ) -> tuple:
-    return (person_id, year, kind, amount, "notice", key, reverses_id, note, timezone.now())
+    return (person_id, year, kind, amount, "notice", key, reverses_id, note, out.posted_at)
 
 
 def _decide_payment(n: Notice, facts: Facts, out: Outcomes) -> None:
@@ -361,6 +382,7 @@ def _match(n: Notice, facts: Facts) -> tuple[Person, Receivable | None]:
 
 
 def _credit(n: Notice, person: Person, receivable: Receivable | None, facts: Facts, out: Outcomes) -> None:
+    """Check everything that can refuse the payment first; only then record its effects."""
     policy = facts.policy(person, n.year)
     person_year = facts.person_years[(person.id, n.year)]
     delta = out.delta(person.id, n.year)
@@ -371,38 +393,40 @@ def _credit(n: Notice, person: Person, receivable: Receivable | None, facts: Fac
             raise Unmatched(Reason.OWN_ALREADY_PAID)
         try:
             rules.check_own_contribution_tier(
-                policy, n.amount, groups=facts.active_groups(person.id, paid_on), name=person.name
+                policy, n.amount, groups=lambda: facts.active_groups(person.id, paid_on), name=person.name
             )
         except rules.RuleViolation as exc:
             raise Unmatched(
                 Reason.POLICY_INCOMPLETE if exc.code == "policy_tiers_missing" else Reason.NOT_A_TIER
             ) from None
-        facts.paid_in_pass.add((person.id, n.year))
-        delta[0] += n.amount
-        delta[1] = delta[1] or paid_on
-    elif n.kind == PaymentKind.GOVERNMENT_PAID:
-        if policy.gov_paid_amount is None or n.amount != policy.gov_paid_amount:
-            raise Unmatched(Reason.GOV_PAID_MISMATCH)
-        delta[2] += n.amount
-    elif n.kind in SUPPORT_KINDS:
-        reserved = person_year.support_reserved + delta[3]
-        if reserved >= n.amount:
-            delta[3] -= n.amount
-        else:
-            # Nothing was reserved for it (rule 1): credit only while the year's cap allows.
-            try:
-                used = reserved + person_year.support_credited + delta[4]
-                rules.check_cap(year=n.year, cap=policy.top_tier, used=used, amount=n.amount)
-            except rules.RuleViolation:
-                raise Unmatched(Reason.RECEIVABLE_MISMATCH) from None
-        delta[4] += n.amount
+    elif n.kind == PaymentKind.GOVERNMENT_PAID and n.amount != policy.gov_paid_amount:
+        raise Unmatched(Reason.GOV_PAID_MISMATCH)
+    reserved = person_year.support_reserved + delta[3]
+    if n.kind in SUPPORT_KINDS and reserved < n.amount:
+        # Nothing was reserved for it: credit only while the year's cap allows (rule 1).
+        try:
+            used = reserved + person_year.support_credited + delta[4]
+            rules.check_cap(year=n.year, cap=policy.top_tier, used=used, amount=n.amount)
+        except rules.RuleViolation:
+            raise Unmatched(Reason.CAP_EXCEEDED) from None
     try:
         subsidy = rules.government_subsidy_for(n.kind, n.amount, policy)  # rule 5: zero but for own, supplementary
     except rules.RuleViolation as exc:
         raise Unmatched(Reason.NOT_A_TIER if exc.code.endswith("tier_invalid") else Reason.POLICY_INCOMPLETE) from None
-    out.entries.append(_entry(person.id, n.year, ENTRY_KIND[n.kind], n.amount, n.source_key))
+
+    if n.kind == PaymentKind.OWN:
+        facts.paid_in_pass.add((person.id, n.year))
+        delta[0] += n.amount
+        delta[1] = delta[1] or paid_on
+    elif n.kind == PaymentKind.GOVERNMENT_PAID:
+        delta[2] += n.amount
+    elif n.kind in SUPPORT_KINDS:
+        if reserved >= n.amount:
+            delta[3] -= n.amount
+        delta[4] += n.amount
+    out.entries.append(_entry(out, person.id, n.year, ENTRY_KIND[n.kind], n.amount, n.source_key))
     if subsidy:
-        out.entries.append(_entry(person.id, n.year, SUBSIDY_KIND[n.kind], subsidy, f"{n.source_key}:subsidy"))
+        out.entries.append(_entry(out, person.id, n.year, SUBSIDY_KIND[n.kind], subsidy, f"{n.source_key}:subsidy"))
     if receivable is not None:
         out.paid_receivables.add(receivable.pk)
         receivable.status = Receivable.Status.PAID  # a second notice for it in this batch is refused
@@ -423,6 +447,7 @@ def _decide_reversal(n: Notice, facts: Facts, out: Outcomes) -> None:
     for entry in facts.original_entries.get(original.pk, []):
         out.entries.append(
             _entry(
+                out,
                 entry.person_id,
                 entry.year,
                 Entry.REVERSAL,

@@ -17,7 +17,7 @@ class NoticeInput(serializers.Serializer):
     voucher_no = serializers.CharField(max_length=40, help_text="电子税票号码")
     line_no = serializers.IntegerField(min_value=1)
     kind = serializers.ChoiceField(choices=PaymentKind.choices)
-    insured_id_no = serializers.CharField(min_length=18, max_length=18)
+    insured_id_number = serializers.CharField(min_length=18, max_length=18)
     insured_name = serializers.CharField(max_length=50)
     payer_name = serializers.CharField(max_length=100)
     payer_id = serializers.CharField(max_length=18, help_text="resident ID or unified social credit code")

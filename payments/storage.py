@@ -8,9 +8,12 @@ the same work more slowly. Only the I/O differs: every decision is made in proce
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import F
 from django.utils import timezone
@@ -66,34 +69,18 @@ def notices_insert(batch_id: int, rows: list[tuple]) -> None:
     )
 
 
-def entries_insert(entries: list[tuple]) -> int:
-    """Append ledger entries; returns how many were new (a source key already there is skipped)."""
+def entries_insert(entries: list[tuple]) -> None:
+    """Append ledger entries. A source key already there fails the whole transaction: the
+    duplicate checks before this point should make that impossible, and the batch is better
+    refused than half-credited."""
     if not entries:
-        return 0
+        return
     if _is_postgres():
-        _temp_table(
-            "tmp_entries",
-            "person_id bigint, year smallint, kind varchar(25), amount numeric(14,2), "
-            "source_type varchar(30), source_key varchar(100), reverses_id bigint, "
-            "note varchar(200), posted_at timestamptz",
-        )
-        _copy("tmp_entries", ENTRY_COLUMNS, entries)
-        cols = ", ".join(ENTRY_COLUMNS)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {AccountEntry._meta.db_table} ({cols}) SELECT {cols} FROM tmp_entries "
-                "ON CONFLICT (source_key) DO NOTHING"
-            )
-            inserted = cursor.rowcount
-            cursor.execute("DROP TABLE tmp_entries")
-        return inserted
-    before = AccountEntry.objects.count()
+        _copy(AccountEntry._meta.db_table, ENTRY_COLUMNS, entries)
+        return
     AccountEntry.objects.bulk_create(
-        [AccountEntry(**dict(zip(ENTRY_COLUMNS, e, strict=True))) for e in entries],
-        batch_size=500,
-        ignore_conflicts=True,
+        [AccountEntry(**dict(zip(ENTRY_COLUMNS, e, strict=True))) for e in entries], batch_size=500
     )
-    return AccountEntry.objects.count() - before
 
 
 def notices_update(rows: list[tuple[int, str, str, int | None, int | None]]) -> None:
@@ -163,34 +150,55 @@ def person_years_apply(deltas: dict[tuple[int, int], list]) -> None:
         )
 
 
-def person_years_ensure(pairs: set[tuple[int, int]]) -> None:
-    """Create the person-year rows a batch will touch, so they can be locked and updated."""
-    PersonYear.objects.bulk_create(
-        [
-            PersonYear(
-                person_id=p,
-                year=y,
-                own_amount=Decimal("0"),
-                gov_paid_amount=Decimal("0"),
-                support_reserved=Decimal("0"),
-                support_credited=Decimal("0"),
-            )
-            for p, y in pairs
-        ],
-        batch_size=1000,
-        ignore_conflicts=True,
-    )
+@dataclass(slots=True)
+class YearFigures:
+    """A locked person-year's figures, as the crediting decisions read them."""
+
+    own_amount: Decimal
+    support_reserved: Decimal
+    support_credited: Decimal
 
 
-def person_years_lock(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], PersonYear]:
-    """Lock the rows in primary-key order (two lockers never wait on each other in a circle)."""
+def person_years_lock(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], YearFigures]:
+    """Create the person-year rows a batch touches, then lock exactly those, in primary-key
+    order (two lockers never wait on each other in a circle)."""
     if not pairs:
         return {}
-    person_ids = {p for p, _ in pairs}
-    years = {y for _, y in pairs}
-    rows = PersonYear.objects.select_for_update().filter(person_id__in=person_ids, year__in=years).order_by("pk")
-    return {(r.person_id, r.year): r for r in rows if (r.person_id, r.year) in pairs}
+    persons, years = zip(*sorted(pairs), strict=True)
+    table = PersonYear._meta.db_table
+    if _is_postgres():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (person_id, year, own_amount, gov_paid_amount, support_reserved, "
+                "support_credited) SELECT p, y, 0, 0, 0, 0 FROM unnest(%s::bigint[], %s::smallint[]) AS t(p, y) "
+                "ON CONFLICT (person_id, year) DO NOTHING",
+                [list(persons), list(years)],
+            )
+            cursor.execute(
+                f"SELECT py.person_id, py.year, py.own_amount, py.support_reserved, py.support_credited "
+                f"FROM {table} py JOIN unnest(%s::bigint[], %s::smallint[]) AS t(p, y) "
+                "ON py.person_id = t.p AND py.year = t.y ORDER BY py.id FOR UPDATE OF py",
+                [list(persons), list(years)],
+            )
+            return {(p, y): YearFigures(own, reserved, credited) for p, y, own, reserved, credited in cursor}
+    PersonYear.objects.bulk_create(
+        [PersonYear(person_id=p, year=y) for p, y in pairs], batch_size=1000, ignore_conflicts=True
+    )
+    rows = (
+        PersonYear.objects.select_for_update()
+        .filter(person_id__in={p for p, _ in pairs}, year__in={y for _, y in pairs})
+        .order_by("pk")
+    )
+    return {
+        (r.person_id, r.year): YearFigures(r.own_amount, r.support_reserved, r.support_credited)
+        for r in rows
+        if (r.person_id, r.year) in pairs
+    }
+
+
+_LOCAL = zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
 
 def as_date(moment: dt.datetime) -> dt.date:
-    return timezone.localtime(moment).date()
+    """The agency's calendar day of a moment (Beijing time)."""
+    return moment.astimezone(_LOCAL).date()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from payments import processing, services
+from payments import processing, reconciliation, services
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
@@ -15,3 +15,9 @@ def process_batch(batch_pk: int) -> bool:
 @shared_task
 def requeue_waiting_batches() -> int:
     return services.batches_requeue()
+
+
+@shared_task
+def reconcile_yesterday() -> list[int]:
+    """Nightly: store yesterday's reconciliation of every county and flag its differences."""
+    return [run.pk for run in reconciliation.reconcile_yesterday_everywhere()]

@@ -186,13 +186,15 @@ def test_rule6_sponsor_with_bad_id_refused():
 
 # Rule 7 — own contribution is a tier; hardship tier only for special groups (notice 002 二).
 def test_rule7_tier_amount_passes(person, policy):
-    rules.check_own_contribution_tier(policy, Decimal("300.00"), groups=person.active_groups(TODAY), name=person.name)
+    rules.check_own_contribution_tier(
+        policy, Decimal("300.00"), groups=lambda: person.active_groups(TODAY), name=person.name
+    )
 
 
 def test_rule7_amount_between_tiers_refused(person, policy):
     with pytest.raises(RuleViolation) as exc:
         rules.check_own_contribution_tier(
-            policy, Decimal("350.00"), groups=person.active_groups(TODAY), name=person.name
+            policy, Decimal("350.00"), groups=lambda: person.active_groups(TODAY), name=person.name
         )
     assert exc.value.code == "tier_invalid"
     assert "300" in exc.value.message  # lists the tiers
@@ -201,21 +203,23 @@ def test_rule7_amount_between_tiers_refused(person, policy):
 def test_rule7_hardship_tier_refused_outside_groups(person, policy):
     with pytest.raises(RuleViolation) as exc:
         rules.check_own_contribution_tier(
-            policy, Decimal("100.00"), groups=person.active_groups(TODAY), name=person.name
+            policy, Decimal("100.00"), groups=lambda: person.active_groups(TODAY), name=person.name
         )
     assert exc.value.code == "hardship_tier_not_allowed"
 
 
 def test_rule7_hardship_tier_allowed_for_group_member(person, policy):
     MembershipFactory(person=person)
-    rules.check_own_contribution_tier(policy, Decimal("100.00"), groups=person.active_groups(TODAY), name=person.name)
+    rules.check_own_contribution_tier(
+        policy, Decimal("100.00"), groups=lambda: person.active_groups(TODAY), name=person.name
+    )
 
 
 def test_rule7_expired_membership_does_not_count(person, policy):
     MembershipFactory(person=person, valid_to=dt.date(2025, 12, 31))
     with pytest.raises(RuleViolation):
         rules.check_own_contribution_tier(
-            policy, Decimal("100.00"), groups=person.active_groups(TODAY), name=person.name
+            policy, Decimal("100.00"), groups=lambda: person.active_groups(TODAY), name=person.name
         )
 
 
@@ -225,7 +229,7 @@ def test_rule7_hardship_tier_only_for_groups_the_policy_names(person, policy):
     MembershipFactory(person=person, group="family_planning_household")
     with pytest.raises(RuleViolation):
         rules.check_own_contribution_tier(
-            policy, Decimal("100.00"), groups=person.active_groups(TODAY), name=person.name
+            policy, Decimal("100.00"), groups=lambda: person.active_groups(TODAY), name=person.name
         )
 
 

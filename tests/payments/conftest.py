@@ -37,7 +37,7 @@ def notice(person, *, voucher="V0001", line=1, kind="own", amount="500.00", year
         "voucher_no": voucher,
         "line_no": line,
         "kind": kind,
-        "insured_id_no": person.id_no,
+        "insured_id_number": person.id_no,
         "insured_name": person.name,
         "payer_name": person.name,
         "payer_id": person.id_no,

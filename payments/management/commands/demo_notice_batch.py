@@ -1,0 +1,87 @@
+"""Write a notice batch for the demo county, as tax would push it, and make sure the demo
+tax client exists. The README shows how to sign and push the file with curl."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+
+from insured.models import InsuredPerson, PersonYear, Region
+from insured.selectors import PolicyResolver
+from payments.models import TaxClient
+
+DEMO_CLIENT_ID = "demo-tax"
+DEMO_SECRET = "demo-tax-secret-2026-not-for-production-use"
+DEMO_COUNTY = "211370000000"
+
+
+class Command(BaseCommand):
+    help = "Write a demo arrival-notice batch (JSON) for demo persons who have not paid this year."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--out", type=Path, required=True)
+        parser.add_argument("--count", type=int, default=5)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        county = Region.objects.filter(code=DEMO_COUNTY).first()
+        if county is None:
+            raise CommandError("the demo county is not loaded; run `manage.py load_demo` first")
+        TaxClient.objects.get_or_create(
+            client_id=DEMO_CLIENT_ID, defaults={"name": "演示县税务局（演示）", "secret": DEMO_SECRET, "region": county}
+        )
+        today = timezone.localdate()
+        paid = PersonYear.objects.filter(year=today.year, own_arrived_on__isnull=False).values("person_id")
+        persons = list(
+            InsuredPerson.objects.filter(village__code__startswith=county.prefix, status="enrolled")
+            .exclude(pk__in=paid)
+            .select_related("village")
+            .order_by("person_no")[: options["count"] + 1]
+        )
+        if len(persons) < 2:
+            raise CommandError("every enrolled demo person has paid this year already")
+        policies = PolicyResolver()
+        stamp = timezone.localtime().strftime("%Y%m%d%H%M%S")
+        notices = []
+        for line, person in enumerate(persons[:-1], start=1):
+            policy = policies.get(person.village.code, today.year)
+            tiers = [t.amount for t in policy.basic_tiers() if not t.is_hardship_only] if policy else []
+            amount = tiers[line % len(tiers)] if tiers else "500.00"
+            notices.append(self._notice(stamp, line, person, f"{amount:.2f}", today))
+        # One that cannot be credited, so the unmatched queue has something to show: not a tier.
+        notices.append(self._notice(stamp, len(notices) + 1, persons[-1], "333.00", today))
+        body = {
+            "batch_id": f"DEMO-{stamp}",
+            "sent_at": timezone.localtime().isoformat(timespec="seconds"),
+            "count": len(notices),
+            "total_amount": f"{sum(Decimal(n['amount']) for n in notices):.2f}",
+            "notices": notices,
+        }
+        options["out"].write_text(json.dumps(body, ensure_ascii=False, indent=2), encoding="utf-8")
+        self.stdout.write(f"wrote {len(notices)} notices to {options['out']}")
+        self.stdout.write(f"tax client id: {DEMO_CLIENT_ID}   secret: {DEMO_SECRET}")
+
+    @staticmethod
+    def _notice(stamp: str, line: int, person: InsuredPerson, amount: str, today: dt.date) -> dict[str, Any]:
+        return {
+            "voucher_no": f"DEMO{stamp}",
+            "line_no": line,
+            "kind": "own",
+            "insured_id_number": person.id_no,
+            "insured_name": person.name,
+            "payer_name": person.name,
+            "payer_id": person.id_no,
+            "year": today.year,
+            "amount": amount,
+            "paid_at": timezone.localtime().isoformat(timespec="seconds"),
+            "channel": "wechat",
+            "receivable_no": None,
+            "reverses": None,
+            "tax_office_code": "12113700000",
+            "agency_code": "211370",
+        }

@@ -1,0 +1,99 @@
+"""Reads of the payments app, always cut to the user's region."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from insured import access
+from payments.models import ArrivalNotice, ManualAssignment, NoticeBatch, Receivable, ReceivableExport
+from payments.workdays import WorkCalendar
+
+# Notice 001 附件1 四(七): posted automatically within 3 working days of payment, by hand after.
+OVERDUE_WORKDAYS = 3
+
+
+def _client_scope(user: Any, path: str) -> Q:
+    """A batch belongs to the tax client's region: users in it, or above it, see the batch."""
+    region = access.scope_region(user)
+    if region is None:
+        return Q(pk__in=[])
+    ancestors = [r.code for r in region.ancestors()] + [region.code]
+    return Q(**{f"{path}__code__startswith": region.prefix}) | Q(**{f"{path}__code__in": ancestors})
+
+
+def batches_for(user: Any) -> QuerySet[NoticeBatch]:
+    return NoticeBatch.objects.filter(_client_scope(user, "client__region")).select_related("client")
+
+
+def notices_for(user: Any) -> QuerySet[ArrivalNotice]:
+    """Notices of persons in the user's region, and those of no known person in its batches."""
+    region = access.scope_region(user)
+    if region is None:
+        return ArrivalNotice.objects.none()
+    return ArrivalNotice.objects.filter(
+        Q(person__village__code__startswith=region.prefix)
+        | (Q(person__isnull=True) & _client_scope(user, "batch__client__region"))
+    )
+
+
+def receivables_for(user: Any) -> QuerySet[Receivable]:
+    return access.scoped(Receivable.objects.select_related("person__village__parent"), user, "person__village")
+
+
+def exports_for(user: Any) -> QuerySet[ReceivableExport]:
+    return access.scoped(ReceivableExport.objects.all(), user, "region")
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    notice: ArrivalNotice
+    waiting_days: int
+    due_on: dt.date
+    is_overdue: bool
+    pending: ManualAssignment | None
+
+
+def unmatched_queue(user: Any, today: dt.date | None = None) -> list[QueueItem]:
+    today = today or timezone.localdate()
+    pending = Prefetch(
+        "assignments",
+        queryset=ManualAssignment.objects.filter(status="proposed").select_related(
+            "person", "receivable", "proposed_by"
+        ),
+        to_attr="pending",
+    )
+    notices = list(
+        notices_for(user)
+        .filter(state=ArrivalNotice.State.UNMATCHED)
+        .select_related("person", "batch")
+        .prefetch_related(pending)
+        .order_by("paid_at", "id")
+    )
+    if not notices:
+        return []
+    first = min(timezone.localtime(n.paid_at).date() for n in notices)
+    calendar = WorkCalendar(first, today + dt.timedelta(days=60))
+    items = []
+    for notice in notices:
+        paid_on = timezone.localtime(notice.paid_at).date()
+        due_on = calendar.after(paid_on, OVERDUE_WORKDAYS)
+        items.append(
+            QueueItem(
+                notice, (today - paid_on).days, due_on, today > due_on, notice.pending[0] if notice.pending else None
+            )
+        )
+    return items
+
+
+def person_payments(person_id: int) -> QuerySet[ArrivalNotice]:
+    """Each payment for a person, with its voucher, channel and time (the person page)."""
+    return (
+        ArrivalNotice.objects.filter(person_id=person_id)
+        .exclude(state=ArrivalNotice.State.DUPLICATE)
+        .order_by("-paid_at", "-id")
+    )

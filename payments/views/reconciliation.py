@@ -1,0 +1,219 @@
+"""The reconciliation 对账 page, its CSV and XLSX exports, and the PDF printed for signature."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from typing import Any
+from urllib.parse import urlencode
+
+from django import forms
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import path
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+
+from insured import access
+from payments import reconciliation
+from payments.exports import safe_cell
+from payments.models import ReconciliationRun
+from payments.reconciliation import Reconciliation
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MONEY_FORMAT = "#,##0.00"
+
+
+class ReconciliationForm(forms.Form):
+    period = forms.ChoiceField(
+        label=gettext_lazy("Period"), choices=ReconciliationRun.Period.choices, initial=ReconciliationRun.Period.DAY
+    )
+    date = forms.DateField(
+        label=gettext_lazy("Date"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=gettext_lazy("For a month, any day of that month."),
+    )
+
+
+def _reconcile(request: HttpRequest) -> tuple[ReconciliationForm, Reconciliation | None]:
+    """The form, and the reconciliation of the user's region for the period it names (yesterday by default)."""
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    data = request.GET if "date" in request.GET else {"period": ReconciliationRun.Period.DAY, "date": yesterday}
+    form = ReconciliationForm(data)
+    if not form.is_valid():
+        return form, None
+    start, end = reconciliation.period_bounds(form.cleaned_data["period"], form.cleaned_data["date"])
+    return form, reconciliation.reconcile(access.scope_region(request.user), start, end)
+
+
+@access.capability_required(access.RECONCILIATION_VIEW)
+@require_GET
+def reconciliation_page(request: HttpRequest) -> HttpResponse:
+    form, result = _reconcile(request)
+    query = urlencode({k: form.data[k] for k in ("period", "date")}) if result else ""
+    return render(request, "payments/reconciliation.html", {"form": form, "result": result, "query": query})
+
+
+@access.capability_required(access.RECONCILIATION_VIEW)
+@require_GET
+def reconciliation_csv(request: HttpRequest) -> HttpResponse:
+    _form, result = _reconcile(request)
+    if result is None:
+        return HttpResponseBadRequest(_("Choose a period and a date."))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for table in _tables(result):
+        writer.writerow([safe_cell(c) for c in table[0]])
+        writer.writerows([safe_cell(c) for c in line] for line in table[1:])
+        writer.writerow([])
+    # With a BOM, Excel opens the Chinese names correctly.
+    response = HttpResponse(("\ufeff" + out.getvalue()).encode(), content_type="text/csv; charset=utf-8")
+    return _attachment(response, result, "csv")
+
+
+@access.capability_required(access.RECONCILIATION_VIEW)
+@require_GET
+def reconciliation_xlsx(request: HttpRequest) -> HttpResponse:
+    _form, result = _reconcile(request)
+    if result is None:
+        return HttpResponseBadRequest(_("Choose a period and a date."))
+    book = Workbook()
+    book.remove(book.active)
+    figures, differences = _tables(result)
+    _sheet(book, _("Figures"), figures, flag_differing=True)
+    _sheet(book, _("Differences"), differences)
+    out = io.BytesIO()
+    book.save(out)
+    return _attachment(HttpResponse(out.getvalue(), content_type=XLSX_TYPE), result, "xlsx")
+
+
+@access.capability_required(access.RECONCILIATION_VIEW)
+@require_GET
+def reconciliation_pdf(request: HttpRequest) -> HttpResponse:
+    from weasyprint import HTML  # loads Pango; only the PDF needs it
+
+    _form, result = _reconcile(request)
+    if result is None:
+        return HttpResponseBadRequest(_("Choose a period and a date."))
+    profile = access.profile_of(request.user)
+    # A printed form is Chinese whatever language the screen is in.
+    with translation.override("zh-hans"):
+        html = render_to_string(
+            "payments/reconciliation_pdf.html",
+            {
+                "result": result,
+                "agency": settings.AGENCY_NAME,
+                "printed_by": f"{request.user.last_name}{request.user.first_name}" or request.user.get_username(),
+                "printed_role": profile.get_role_display() if profile else "",
+                "printed_at": timezone.localtime(),
+            },
+        )
+    pdf = HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    return _attachment(HttpResponse(pdf, content_type="application/pdf"), result, "pdf")
+
+
+def _attachment(response: HttpResponse, result: Reconciliation, extension: str) -> HttpResponse:
+    name = f"reconciliation-{result.region.code}-{result.start:%Y%m%d}-{result.end:%Y%m%d}.{extension}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def _tables(result: Reconciliation) -> tuple[list[list[Any]], list[list[Any]]]:
+    """The figures and the differences as rows of cells, a header first; the same for CSV and XLSX."""
+    figures: list[list[Any]] = [
+        [
+            _("Township code"),
+            _("Township"),
+            _("Kind"),
+            _("Tax notices: count"),
+            _("Tax notices: amount"),
+            _("Notices naming a receivable: count"),
+            _("Notices naming a receivable: amount"),
+            _("Receivables paid: count"),
+            _("Receivables paid: amount"),
+            _("Ledger: count"),
+            _("Ledger: amount"),
+            _("Differs"),
+        ]
+    ]
+    for row in result.all_rows:
+        figures.append(
+            [
+                row.township_code,
+                row.label,
+                row.kind_label if row.kind else _("All kinds"),
+                row.tax.count,
+                row.tax.amount,
+                row.tax_with_receivable.count,
+                row.tax_with_receivable.amount,
+                row.receivables.count,
+                row.receivables.amount,
+                row.ledger.count,
+                row.ledger.amount,
+                _("yes") if row.differs else "",
+            ]
+        )
+    differences: list[list[Any]] = [
+        [
+            _("Township"),
+            _("Kind"),
+            _("Cause"),
+            _("E-tax voucher"),
+            _("Name"),
+            _("Resident ID number"),
+            _("Receivable"),
+            _("Amount"),
+            _("Paid or posted at"),
+            _("Detail"),
+        ]
+    ]
+    for d in result.differences:
+        differences.append(
+            [
+                d.township_name,
+                d.kind_label,
+                d.label,
+                d.voucher,
+                d.person_name,
+                d.id_no,
+                d.receivable_no,
+                d.amount,
+                timezone.localtime(d.paid_at).strftime("%Y-%m-%d %H:%M") if d.paid_at else "",
+                d.detail,
+            ]
+        )
+    return figures, differences
+
+
+def _sheet(book: Workbook, title: str, table: list[list[Any]], flag_differing: bool = False) -> None:
+    sheet = book.create_sheet(title)
+    for line in table:
+        sheet.append([safe_cell(c) for c in line])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    flag = PatternFill("solid", fgColor="FED7D7")
+    for line in sheet.iter_rows(min_row=2):
+        for cell in line:
+            if hasattr(cell.value, "as_tuple"):  # Decimal amounts
+                cell.number_format = MONEY_FORMAT
+        if flag_differing and line[-1].value:
+            for cell in line:
+                cell.fill = flag
+    for column in sheet.columns:
+        sheet.column_dimensions[column[0].column_letter].width = 16
+    sheet.freeze_panes = "A2"
+
+
+urlpatterns = [
+    path("reconciliation/", reconciliation_page, name="reconciliation"),
+    path("reconciliation/export.csv", reconciliation_csv, name="reconciliation-csv"),
+    path("reconciliation/export.xlsx", reconciliation_xlsx, name="reconciliation-xlsx"),
+    path("reconciliation/print.pdf", reconciliation_pdf, name="reconciliation-pdf"),
+]
