@@ -983,7 +983,7 @@ def render(args, info, stream, naive, copy, push, timers: Timers, figures: dict,
         row("processing: read facts (persons, first notices, receivables, reversed)", facts),
         row("processing: create and lock person-years", lock),
         row("processing: decide each notice in Python", decide),
-        row("processing: write entries (temp table + INSERT … SELECT)", s["process.write.entries_insert"]),
+        row("processing: write entries (COPY into the ledger)", s["process.write.entries_insert"]),
         row("processing: write notice states (temp table + UPDATE … FROM)", s["process.write.notices_update"]),
         row("processing: write person-years (temp table + UPDATE … FROM)", s["process.write.person_years_apply"]),
         row(

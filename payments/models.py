@@ -41,7 +41,7 @@ class TaxClient(models.Model):
     """A tax bureau system allowed to push arrival notices, with its shared HMAC secret."""
 
     client_id = models.CharField(_("client id"), max_length=64, unique=True)
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("client name"), max_length=100)
     secret = models.CharField(
         _("shared secret"),
         max_length=128,
@@ -66,7 +66,7 @@ class Receivable(models.Model):
     """An amount the agency has assessed and sent to tax to collect (应收核定)."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("open")
+        OPEN = "open", _("not yet sent to tax")
         SENT = "sent", _("sent to tax")
         PAID = "paid", _("paid")
         CANCELLED = "cancelled", _("cancelled")
@@ -361,7 +361,7 @@ class Holiday(models.Model):
     is_workday = models.BooleanField(
         _("working day"), default=False, help_text=_("Tick for a weekend day that is worked (调休上班).")
     )
-    name = models.CharField(_("name"), max_length=50, blank=True)
+    name = models.CharField(_("holiday name"), max_length=50, blank=True)
 
     class Meta:
         verbose_name = _("holiday calendar day")

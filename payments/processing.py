@@ -234,14 +234,11 @@ class Facts:
     def _first_notice_ids(source: QuerySet[ArrivalNotice]) -> dict[tuple[str, int], int]:
         """The first notice ever stored for each voucher line the pass mentions: any later
         one with the same voucher and line is a duplicate."""
-        vouchers = source.values("voucher_no").union(
-            source.exclude(reverses_voucher_no="").values("reverses_voucher_no")
+        mentioned = Q(voucher_no__in=source.values("voucher_no")) | Q(
+            voucher_no__in=source.exclude(reverses_voucher_no="").values("reverses_voucher_no")
         )
         firsts = (
-            ArrivalNotice.objects.filter(voucher_no__in=vouchers)
-            .values("voucher_no", "line_no")
-            .annotate(first=Min("id"))
-            .order_by()
+            ArrivalNotice.objects.filter(mentioned).values("voucher_no", "line_no").annotate(first=Min("id")).order_by()
         )
         return {(r["voucher_no"], r["line_no"]): r["first"] for r in firsts}
 

@@ -56,7 +56,9 @@ def batch_store(
                 declared_total=parsed.total_amount,
             )
             storage.notices_insert(batch.pk, parsed.rows)
-            transaction.on_commit(lambda: _enqueue(batch.pk))
+            # robust: where tasks run in-process (the demo), a processing error is logged and the
+            # batch stays waiting for the sweep; it must not turn the stored batch's 202 into a 500.
+            transaction.on_commit(lambda: _enqueue(batch.pk), robust=True)
         return StoreResult(batch, True)
     except IntegrityError:
         existing = NoticeBatch.objects.filter(client=client, batch_id=parsed.batch_id).first()
