@@ -45,7 +45,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from insured.models import AccountEntry, InsuredPerson, Region
-from insured.money import MoneyField
+from insured.money import MoneyField, quantize
 from payments.models import ArrivalNotice, PaymentKind, Receivable, ReconciliationRun
 from payments.processing import ENTRY_KIND, SUBSIDY_KIND
 
@@ -67,6 +67,10 @@ PAYMENT_KIND_OF_ENTRY = {str(entry): str(kind) for kind, entry in ENTRY_KIND.ite
 class Figure:
     count: int = 0
     amount: Decimal = ZERO
+
+    def __post_init__(self) -> None:
+        # SQLite's sums come back without their two places; money always shows them.
+        object.__setattr__(self, "amount", quantize(Decimal(self.amount)))
 
     def __add__(self, other: Figure) -> Figure:
         return Figure(self.count + other.count, self.amount + other.amount)
@@ -178,6 +182,10 @@ class Difference:
     amount: Decimal | None = None
     paid_at: dt.datetime | None = None
     detail: str = ""
+
+    def __post_init__(self) -> None:
+        if self.amount is not None:
+            self.amount = quantize(Decimal(self.amount))
 
     @property
     def label(self) -> str:
