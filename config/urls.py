@@ -9,6 +9,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("insured.api_urls")),
     path("api/v1/", include("payments.api_urls")),
+    path("api/v1/", include("subsidy.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=docs_permission), name="schema"),
     path(
         "api/docs/",
@@ -16,5 +17,6 @@ urlpatterns = [
         name="api-docs",
     ),
     path("", include("payments.urls")),
+    path("", include("subsidy.urls")),
     path("", include("insured.urls")),
 ]

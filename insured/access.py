@@ -33,12 +33,16 @@ PAYMENTS_ASSIGN = "payments.assign"  # propose a manual assignment of a waiting 
 PAYMENTS_CONFIRM = "payments.confirm"  # confirm or reject someone else's assignment
 RECEIVABLES_EXPORT = "receivables.export"  # make the file of receivables for tax
 RECONCILIATION_VIEW = "reconciliation.view"
+# Personal sponsorship is handled at the county agency only (000 五(一): 经办权限不可下放给乡镇).
+SPONSORSHIP_VIEW = "sponsorship.view"
+SPONSORSHIP_ENTER = "sponsorship.enter"  # take the application at the window, print, record signatures
+SPONSORSHIP_REVIEW = "sponsorship.review"  # approve or reject (never one's own)
 
-_COUNTY_READERS = {PERSON_VIEW, ACCOUNT_VIEW, POLICY_VIEW, PAYMENTS_VIEW, RECONCILIATION_VIEW}
+_COUNTY_READERS = {PERSON_VIEW, ACCOUNT_VIEW, POLICY_VIEW, PAYMENTS_VIEW, RECONCILIATION_VIEW, SPONSORSHIP_VIEW}
 
 CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.CLERK: frozenset(_COUNTY_READERS | {PERSON_EDIT, PAYMENTS_ASSIGN, RECEIVABLES_EXPORT}),
-    Role.REVIEWER: frozenset(_COUNTY_READERS | {PAYMENTS_CONFIRM}),
+    Role.CLERK: frozenset(_COUNTY_READERS | {PERSON_EDIT, PAYMENTS_ASSIGN, RECEIVABLES_EXPORT, SPONSORSHIP_ENTER}),
+    Role.REVIEWER: frozenset(_COUNTY_READERS | {PAYMENTS_CONFIRM, SPONSORSHIP_REVIEW}),
     Role.FINANCE: frozenset(_COUNTY_READERS | {PAYMENTS_CONFIRM, RECEIVABLES_EXPORT}),
     Role.AUDITOR: frozenset(_COUNTY_READERS),
     Role.VILLAGE_ACCOUNTANT: frozenset({PERSON_VIEW, POLICY_VIEW}),

@@ -35,3 +35,14 @@ class MoneyField(models.DecimalField):
     def deconstruct(self):
         name, _path, args, kwargs = super().deconstruct()
         return name, "insured.money.MoneyField", args, kwargs
+
+
+def amount_in_words(value: Decimal) -> str:
+    """大写金额 as printed on forms: rounded half-up to the cent, cn2an's rmb mode (the PBoC
+    rules in GLOSSARY 4.4: 壹拾 kept, one 零 for a run of zeros, 整 after 元 or 角)."""
+    import cn2an
+
+    amount = quantize(value)
+    if amount < 0:
+        raise ValueError("a negative amount has no capital form on a payment form")
+    return cn2an.an2cn(f"{amount:.2f}", "rmb")

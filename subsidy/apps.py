@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class SubsidyConfig(AppConfig):
     name = "subsidy"
     verbose_name = _("Personal sponsorship")
+
+    def ready(self) -> None:
+        from payments import handlers
+        from subsidy import services
+
+        handlers.register(
+            services.SOURCE_TYPE, on_paid=services.on_receivables_paid, on_reopened=services.on_receivables_reopened
+        )

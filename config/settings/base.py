@@ -162,6 +162,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_BEAT_SCHEDULE = {
     "requeue-waiting-batches": {"task": "payments.tasks.requeue_waiting_batches", "schedule": 300.0},
     "reconcile-yesterday": {"task": "payments.tasks.reconcile_yesterday", "schedule": crontab(hour=2, minute=30)},
+    # Daily, so a missed night is caught up; it acts only once a year has ended (000 四).
+    "void-expired-sponsorships": {
+        "task": "subsidy.tasks.void_expired_sponsorships",
+        "schedule": crontab(hour=0, minute=30),
+    },
 }
 # A batch of up to 50,000 notices is about 25 MB of JSON.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=40 * 1024 * 1024)
