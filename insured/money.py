@@ -42,7 +42,7 @@ def amount_in_words(value: Decimal) -> str:
     rules in GLOSSARY 4.4: 壹拾 kept, one 零 for a run of zeros, 整 after 元 or 角)."""
     import cn2an
 
-    amount = quantize(value)
-    if amount < 0:
+    if value < 0:  # before rounding: -0.004 would otherwise print as 负零元整
         raise ValueError("a negative amount has no capital form on a payment form")
+    amount = quantize(value)
     return cn2an.an2cn(f"{amount:.2f}", "rmb")

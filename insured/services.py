@@ -218,33 +218,3 @@ def support_release(*, person: InsuredPerson, year: int, amount: Decimal) -> Per
     PersonYear.objects.filter(pk=person_year.pk).update(support_reserved=F("support_reserved") - amount)
     person_year.refresh_from_db()
     return person_year
-
-
-@transaction.atomic
-def support_credit(
-    *,
-    person: InsuredPerson,
-    year: int,
-    amount: Decimal,
-    kind: str,
-    source_type: str,
-    source_key: str,
-    user: AbstractBaseUser | None = None,
-) -> bool:
-    """Credit reserved support to the account: the reservation becomes a ledger entry.
-
-    No government subsidy is posted beside it (rule 5). Returns False for a repeat.
-    """
-    if kind not in AccountEntry.SUPPORT_KINDS:
-        raise ValueError(f"{kind} is not a support kind")
-    person_year = PersonYear.objects.locked(person.pk, year)
-    if AccountEntry.objects.filter(source_key=source_key).exists():
-        return False
-    if person_year.support_reserved < amount:
-        raise ValueError(f"crediting {amount} but only {person_year.support_reserved} is reserved")
-    _entry(person.pk, year, kind, amount, source_type, source_key, user).save()
-    PersonYear.objects.filter(pk=person_year.pk).update(
-        support_reserved=F("support_reserved") - amount,
-        support_credited=F("support_credited") + amount,
-    )
-    return True

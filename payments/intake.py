@@ -40,19 +40,8 @@ NOTICE_FIELDS = (
     "tax_office_code",
     "agency_code",
 )
-REQUIRED = (
-    "voucher_no",
-    "line_no",
-    "kind",
-    "insured_id_number",
-    "insured_name",
-    "payer_name",
-    "payer_id",
-    "year",
-    "amount",
-    "paid_at",
-    "channel",
-)
+OPTIONAL = frozenset({"receivable_no", "reverses", "tax_office_code", "agency_code"})
+REQUIRED = tuple(f for f in NOTICE_FIELDS if f not in OPTIONAL)
 CSV_COLUMNS = (*[f for f in NOTICE_FIELDS if f != "reverses"], "reverses_voucher_no", "reverses_line_no")
 _KINDS = frozenset(PaymentKind.values)
 _CHANNELS = frozenset(Channel.values)

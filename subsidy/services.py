@@ -3,7 +3,6 @@ released only through insured.services; the receivable goes through payments.ser
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import hashlib
 import hmac
@@ -19,7 +18,7 @@ from django.utils.translation import gettext as _
 from insured import rules
 from insured import services as insured_services
 from insured.identity import parse_resident_id
-from insured.models import InsuredPerson, PersonYear, Region
+from insured.models import InsuredPerson, PersonYear, PolicyYear, Region
 from insured.selectors import YearStanding, policy_for, year_standing
 from payments import services as payment_services
 from payments.models import PaymentKind, Receivable
@@ -27,6 +26,8 @@ from subsidy.models import SponsorshipApplication
 
 Status = SponsorshipApplication.Status
 SOURCE_TYPE = "subsidy.sponsorship"
+# Read back from paper and typed by hand: no 0/O, 1/I/L, U/V look-alikes.
+CHECK_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTWXYZ23456789"
 
 
 @dataclass(frozen=True)
@@ -40,9 +41,9 @@ class SponsorshipInput:
     amount: Decimal
 
 
-def application_check(data: SponsorshipInput, *, today: dt.date, agency_region: Region | None) -> YearStanding:
-    """Every rule of notice 000 that can be checked before anything is written: the clerk's
-    form runs it as the numbers are typed, and each step runs it again."""
+def _check_all_but_cap(
+    data: SponsorshipInput, *, today: dt.date, agency_region: Region | None
+) -> tuple[PolicyYear, PersonYear | None]:
     if data.amount <= 0:
         raise rules.RuleViolation("amount_not_positive", _("The amount must be greater than zero."), "amount")
     if data.amount.as_tuple().exponent < -2:  # type: ignore[operator]
@@ -62,7 +63,15 @@ def application_check(data: SponsorshipInput, *, today: dt.date, agency_region: 
     policy = policy_for(data.beneficiary.village, data.year)
     person_year = PersonYear.objects.filter(person=data.beneficiary, year=data.year).first()
     rules.check_own_contribution_arrived(person_year, policy)  # rule 2
+    return policy, person_year
+
+
+def application_check(data: SponsorshipInput, *, today: dt.date, agency_region: Region | None) -> YearStanding:
+    """Every rule of notice 000 that can be checked before anything is written: the clerk's
+    form runs it as the numbers are typed, and each step runs it again."""
+    policy, person_year = _check_all_but_cap(data, today=today, agency_region=agency_region)
     used = person_year.support_used if person_year else Decimal("0.00")
+    # Read without a lock: approval checks the cap again under the person-year lock.
     rules.check_cap(year=data.year, cap=policy.top_tier, used=used, amount=data.amount)  # rule 1
     return year_standing(data.beneficiary, today)
 
@@ -83,7 +92,12 @@ def check_code_for(number: str, sponsor_id_no: str, beneficiary_id_no: str, amou
     genuine, and it cannot be made up without the server's secret."""
     message = f"{number}|{sponsor_id_no}|{beneficiary_id_no}|{amount:.2f}".encode()
     digest = hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).digest()
-    return base64.b32encode(digest).decode()[:8]
+    value = int.from_bytes(digest[:8], "big")
+    code = []
+    for _position in range(8):
+        value, index = divmod(value, len(CHECK_CODE_ALPHABET))
+        code.append(CHECK_CODE_ALPHABET[index])
+    return "".join(code)
 
 
 def application_submit(
@@ -130,7 +144,10 @@ def _input_of(application: SponsorshipApplication) -> SponsorshipInput:
 
 def _locked(application: SponsorshipApplication, *expected: str) -> SponsorshipApplication:
     locked = (
-        SponsorshipApplication.objects.select_for_update().select_related("beneficiary__village").get(pk=application.pk)
+        # of=("self",): lock the application only, not the person and village it joins.
+        SponsorshipApplication.objects.select_for_update(of=("self",))
+        .select_related("beneficiary__village", "receivable")
+        .get(pk=application.pk)
     )
     if locked.status not in expected:
         raise rules.RuleViolation(
@@ -163,9 +180,7 @@ def application_approve(
             "same_person", _("The clerk who entered an application cannot also approve it; ask a reviewer.")
         )
     data = _input_of(locked)
-    rules.check_sponsor_age(data.sponsor_id_no, today)
-    rules.check_current_year(data.year, today)
-    rules.check_can_receive_support(data.beneficiary, agency_region)
+    _check_all_but_cap(data, today=today, agency_region=agency_region)
     insured_services.support_reserve(person=data.beneficiary, year=data.year, amount=data.amount)  # rules 1, 2
     locked.status = Status.APPROVED
     locked.reviewed_by, locked.reviewed_at = user, timezone.now()
@@ -192,13 +207,18 @@ def application_reject(
 
 @transaction.atomic
 def application_record_signatures(
-    application: SponsorshipApplication, *, user: AbstractBaseUser, today: dt.date | None = None
+    application: SponsorshipApplication,
+    *,
+    user: AbstractBaseUser,
+    agency_region: Region | None = None,
+    today: dt.date | None = None,
 ) -> SponsorshipApplication:
     """Sponsor and beneficiary have checked and signed the printed form (000 三(二)); only now
-    does the receivable go to tax."""
+    does the receivable go to tax. Every rule but the cap is checked again: the amount is
+    already reserved against it."""
     today = today or timezone.localdate()
     locked = _locked(application, Status.APPROVED)
-    rules.check_current_year(locked.year, today)
+    _check_all_but_cap(_input_of(locked), today=today, agency_region=agency_region)
     locked.receivable = payment_services.receivable_create(
         person=locked.beneficiary,
         kind=PaymentKind.SPONSORSHIP,
@@ -220,9 +240,15 @@ def application_record_signatures(
 @transaction.atomic
 def application_withdraw(application: SponsorshipApplication, *, user: AbstractBaseUser) -> SponsorshipApplication:
     """Withdrawn before payment; once credited it cannot be (rule 9, 000 三(三))."""
-    current = SponsorshipApplication.objects.get(pk=application.pk)
-    rules.check_withdrawable(current.status == Status.CREDITED)
-    locked = _locked(application, Status.SUBMITTED, *SponsorshipApplication.RESERVING)
+    _lock_receivable_first(application)
+    locked = _locked(application, *Status.values)
+    rules.check_withdrawable(locked.status == Status.CREDITED)
+    if locked.status not in (Status.SUBMITTED, *SponsorshipApplication.RESERVING):
+        raise rules.RuleViolation(
+            "wrong_state",
+            _("This application is %(status)s; the step cannot be taken now.")
+            % {"status": locked.get_status_display()},
+        )
     if locked.receivable is not None and not payment_services.receivable_cancel(locked.receivable):
         # Paid between the page and the click: the credit is on its way; nothing to withdraw.
         raise rules.RuleViolation(
@@ -233,6 +259,14 @@ def application_withdraw(application: SponsorshipApplication, *, user: AbstractB
     locked.closed_by, locked.closed_at = user, timezone.now()
     _save(locked, user)
     return locked
+
+
+def _lock_receivable_first(application: SponsorshipApplication) -> None:
+    """Crediting locks the receivable, then the person-year, then the application (through
+    its handler); withdrawing and voiding take the same order, so neither waits in a circle."""
+    receivable_id = SponsorshipApplication.objects.filter(pk=application.pk).values_list("receivable_id", flat=True)[0]
+    if receivable_id is not None:
+        Receivable.objects.select_for_update().filter(pk=receivable_id).first()
 
 
 def _release(application: SponsorshipApplication) -> None:
@@ -246,13 +280,19 @@ def applications_void_expired(today: dt.date | None = None) -> int:
     """Rule 8 (000 四): approved sponsorship still unpaid when its year has ended is void; its
     receivable is cancelled towards tax and the reservation released. Safe to run twice."""
     today = today or timezone.localdate()
-    due = SponsorshipApplication.objects.filter(
-        status__in=SponsorshipApplication.RESERVING, year__lt=today.year
-    ).values_list("pk", flat=True)
+    due = list(
+        SponsorshipApplication.objects.filter(
+            status__in=SponsorshipApplication.RESERVING, year__lt=today.year
+        ).values_list("pk", flat=True)
+    )
     voided = 0
     for pk in due:
         with transaction.atomic():
-            locked = SponsorshipApplication.objects.select_for_update().select_related("receivable").get(pk=pk)
+            application = SponsorshipApplication(pk=pk)
+            _lock_receivable_first(application)
+            locked = (
+                SponsorshipApplication.objects.select_for_update(of=("self",)).select_related("receivable").get(pk=pk)
+            )
             if locked.status not in SponsorshipApplication.RESERVING or not rules.is_void_due(locked.year, today):
                 continue
             if locked.receivable is not None and not payment_services.receivable_void(locked.receivable):
@@ -272,7 +312,7 @@ def on_receivables_paid(receivables: list[Receivable]) -> None:
         receivable__in=receivables, status=Status.SIGNED
     ):
         application.status = Status.CREDITED
-        application.credited_at = application.receivable.paid_at or timezone.now()
+        application.credited_at = timezone.now()  # when paid: the receivable's paid_at
         _save(application, None)
 
 

@@ -12,6 +12,24 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.integration
 
+SPONSOR = """
+from decimal import Decimal
+from django.contrib.auth.models import User
+from django.utils import timezone
+from insured.models import InsuredPerson, PersonYear
+from subsidy import services
+from subsidy.services import SponsorshipInput
+clerk, reviewer = User.objects.get(username="clerk"), User.objects.get(username="reviewer")
+region = clerk.staff.region
+year = timezone.localdate().year
+paid = PersonYear.objects.filter(year=year, own_arrived_on__isnull=False).values("person_id")
+person = InsuredPerson.objects.filter(pk__in=paid, status="enrolled").order_by("person_no").first()
+data = SponsorshipInput("王大军", "211370198506013215", "13800000000", "child", person, year, Decimal("1200.00"))
+application = services.application_submit(data, user=clerk, agency_region=region)
+application = services.application_approve(application, user=reviewer, agency_region=region)
+services.application_record_signatures(application, user=clerk, agency_region=region)
+"""
+
 
 def _manage(env: dict, *args: str) -> subprocess.CompletedProcess:
     result = subprocess.run(
@@ -27,9 +45,15 @@ def test_demo_flow_on_sqlite(tmp_path):
     _manage(env, "migrate", "--noinput", "-v0")
     loaded = _manage(env, "load_demo", "--today", "2026-11-22")
     assert "demo-clerk-2026" in loaded.stdout
+    # The demo clerk and reviewer take a sponsorship from the window to the signed form.
+    _manage(env, "shell", "-c", SPONSOR)
     batch = tmp_path / "batch.json"
     _manage(env, "demo_notice_batch", "--out", str(batch))
     ingested = _manage(env, "ingest_notices", str(batch), "--client", "demo-tax")
     assert "status processed" in ingested.stdout
     assert "unmatched 1" in ingested.stdout  # the demo batch's deliberate not-a-tier payment
+    shown = _manage(
+        env, "shell", "-c", "from subsidy.models import SponsorshipApplication as A; print(A.objects.get().status)"
+    )
+    assert shown.stdout.strip().splitlines()[-1] == "credited"
     _manage(env, "check_ledger")

@@ -136,6 +136,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "PersonStatusEnum": "insured.models.InsuredPerson.Status",
         "BatchStatusEnum": "payments.models.NoticeBatch.Status",
+        "SponsorshipStatusEnum": "subsidy.models.SponsorshipApplication.Status",
     },
 }
 

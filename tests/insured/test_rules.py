@@ -72,22 +72,6 @@ def test_rule1_release_gives_room_back(person):
     services.support_reserve(person=person, year=2026, amount=Decimal("5000"))
 
 
-def test_rule1_credit_moves_reservation_to_credited_without_subsidy(person):
-    _own(person)
-    services.support_reserve(person=person, year=2026, amount=Decimal("800"))
-    assert (
-        services.support_credit(
-            person=person, year=2026, amount=Decimal("800"), kind="sponsorship", source_type="test", source_key="sp:1"
-        )
-        is True
-    )
-    person_year = PersonYear.objects.get(person=person, year=2026)
-    assert (person_year.support_reserved, person_year.support_credited) == (Decimal("0"), Decimal("800"))
-    assert set(person.entries.values_list("kind", flat=True)) == {"own", "government_subsidy", "sponsorship"}
-    with pytest.raises(RuleViolation):
-        services.support_reserve(person=person, year=2026, amount=Decimal("4200.01"))
-
-
 # Rule 2 — own contribution first (notice 000 一(三); notice 001 二(二)).
 def test_rule2_reserve_refused_before_own_contribution(person):
     with pytest.raises(RuleViolation) as exc:

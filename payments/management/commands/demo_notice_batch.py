@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from insured.models import InsuredPerson, PersonYear, Region
 from insured.selectors import PolicyResolver
-from payments.models import TaxClient
+from payments.models import Receivable, TaxClient
 
 DEMO_CLIENT_ID = "demo-tax"
 DEMO_SECRET = "demo-tax-secret-2026-not-for-production-use"
@@ -22,7 +22,10 @@ DEMO_COUNTY = "211370000000"
 
 
 class Command(BaseCommand):
-    help = "Write a demo arrival-notice batch (JSON) for demo persons who have not paid this year."
+    help = (
+        "Write a demo arrival-notice batch (JSON): own contributions of demo persons who have not paid this "
+        "year, one that cannot be credited, and the payment of every receivable waiting (signed sponsorships)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--out", type=Path, required=True)
@@ -55,6 +58,23 @@ class Command(BaseCommand):
             notices.append(self._notice(stamp, line, person, f"{amount:.2f}", today))
         # One that cannot be credited, so the unmatched queue has something to show: not a tier.
         notices.append(self._notice(stamp, len(notices) + 1, persons[-1], "333.00", today))
+        # And the payment of every receivable waiting in the demo county (a signed sponsorship:
+        # the sponsor pays online, 000 三(三)1).
+        waiting = Receivable.objects.filter(
+            status__in=[Receivable.Status.OPEN, Receivable.Status.SENT], person__village__code__startswith=county.prefix
+        ).select_related("person")
+        for receivable in waiting:
+            notices.append(
+                self._notice(stamp, len(notices) + 1, receivable.person, f"{receivable.amount:.2f}", today)
+                | {
+                    "kind": receivable.kind,
+                    "year": receivable.year,
+                    "receivable_no": receivable.number,
+                    "payer_name": receivable.payer_name,
+                    "payer_id": receivable.payer_id,
+                    "channel": "tax_app",
+                }
+            )
         body = {
             "batch_id": f"DEMO-{stamp}",
             "sent_at": timezone.localtime().isoformat(timespec="seconds"),

@@ -1,0 +1,96 @@
+"""The application form 城乡居民养老保险社会资助申请表 (notice 000 三(二), 附件1): printed after
+approval for sponsor and beneficiary to check the year and amount and sign at the window."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from insured.identity import parse_resident_id
+from insured.models import InsuredPerson, Region
+from insured.money import amount_in_words
+from subsidy.models import SponsorshipApplication
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+Status = SponsorshipApplication.Status
+
+# The printed form is what people sign: fixed Chinese, whatever language the screen is in.
+SEX = {"M": "男", "F": "女"}
+RELATION = {
+    SponsorshipApplication.Relation.CHILD: "子女",
+    SponsorshipApplication.Relation.GRANDCHILD: "孙子女、外孙子女",
+    SponsorshipApplication.Relation.SPOUSE: "配偶",
+    SponsorshipApplication.Relation.SIBLING: "兄弟姐妹",
+    SponsorshipApplication.Relation.OTHER_RELATIVE: "其他亲属",
+    SponsorshipApplication.Relation.OTHER: "其他",
+}
+ENROLMENT = {
+    InsuredPerson.Status.ENROLLED: "正常参保缴费",
+    InsuredPerson.Status.SUSPENDED: "暂停缴费",
+    InsuredPerson.Status.RECEIVING: "领取待遇",
+    InsuredPerson.Status.CLOSED: "终止参保",
+}
+# A form printed in any other state must not be signed: it says so across the top.
+NOT_FOR_SIGNATURE = {
+    Status.SUBMITTED: "本申请尚未审核通过，本表仅供核对，不得作为签字确认和缴费依据。",
+    Status.REJECTED: "本申请已被驳回，本表无效。",
+    Status.WITHDRAWN: "本申请已撤回，本表无效。",
+    Status.VOIDED: "本申请逾期未缴费，已自动作废，本表无效。",
+}
+REVIEWED = (Status.APPROVED, Status.SIGNED, Status.CREDITED)
+
+
+def application_pdf(application: SponsorshipApplication, *, printed_by: AbstractUser) -> bytes:
+    from weasyprint import HTML  # loads Pango; only the PDF needs it
+
+    with translation.override("zh-hans"):
+        html = render_to_string("subsidy/application_pdf.html", _context(application, printed_by))
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+
+
+def _context(application: SponsorshipApplication, printed_by: AbstractUser) -> dict[str, Any]:
+    submitted_on = timezone.localtime(application.submitted_at, BEIJING).date()
+    sponsor = parse_resident_id(application.sponsor_id_no, today=submitted_on)
+    beneficiary = application.beneficiary
+    reviewed = application.status in REVIEWED and application.reviewed_by is not None
+    return {
+        "application": application,
+        "agency": settings.AGENCY_NAME,
+        "submitted_on": submitted_on,
+        "sponsor_sex": SEX[sponsor.sex],
+        "sponsor_age": sponsor.age_on(submitted_on),
+        "relation": RELATION.get(application.relation, application.get_relation_display()),
+        "beneficiary": beneficiary,
+        "beneficiary_sex": SEX.get(beneficiary.sex, ""),
+        "residence": _residence(beneficiary.village),
+        "enrolment": ENROLMENT.get(beneficiary.status, beneficiary.get_status_display()),
+        "amount_figures": f"¥{application.amount:,.2f}",
+        "amount_words": amount_in_words(application.amount),
+        "warning": NOT_FOR_SIGNATURE.get(application.status, ""),
+        "reviewer": _staff_name(application.reviewed_by) if reviewed else "",
+        "reviewed_on": timezone.localtime(application.reviewed_at, BEIJING).date() if reviewed else None,
+        "printed_by": _staff_name(printed_by),
+        "printed_at": _beijing_time(timezone.now()),
+    }
+
+
+def _residence(village: Region) -> str:
+    """County, township and village: where the household is registered (000 一(二))."""
+    chain = [r for r in village.ancestors() if r.level in (Region.Level.COUNTY, Region.Level.TOWNSHIP)]
+    return "".join(r.name for r in [*chain, village])
+
+
+def _staff_name(user: AbstractUser) -> str:
+    return f"{user.last_name}{user.first_name}" or user.get_username()
+
+
+def _beijing_time(moment: dt.datetime) -> str:
+    # Formatted here: the template's date filter would convert to whatever time zone is active.
+    t = timezone.localtime(moment, BEIJING)
+    return f"{t.year}年{t.month}月{t.day}日 {t:%H:%M}"

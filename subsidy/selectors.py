@@ -1,0 +1,108 @@
+"""Reads of personal sponsorship, always cut to the user's region through the beneficiary's
+village: an application outside it is simply not found."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, QuerySet
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from insured import access
+from insured.history import Change
+from insured.identity import normalize_id_no
+from insured.models import InsuredPerson
+from payments.models import ArrivalNotice
+from subsidy.models import SponsorshipApplication
+
+REGION_PATH = "beneficiary__village"
+
+
+def applications_for(user: Any) -> QuerySet[SponsorshipApplication]:
+    return access.scoped(
+        SponsorshipApplication.objects.select_related(
+            "beneficiary__village__parent", "submitted_by", "reviewed_by", "signed_by", "closed_by", "receivable"
+        ),
+        user,
+        REGION_PATH,
+    )
+
+
+def application_get(user: Any, pk: int) -> SponsorshipApplication:
+    return access.scoped_get(applications_for(user), user, REGION_PATH, pk=pk)
+
+
+def review_queue(user: Any) -> QuerySet[SponsorshipApplication]:
+    """What waits for this reviewer, oldest first; never what they entered themselves."""
+    return (
+        applications_for(user)
+        .filter(status=SponsorshipApplication.Status.SUBMITTED)
+        .exclude(submitted_by=user)
+        .order_by("submitted_at", "id")
+    )
+
+
+def status_counts(user: Any) -> dict[str, int]:
+    rows = applications_for(user).order_by().values("status").annotate(n=Count("pk"))
+    return {row["status"]: row["n"] for row in rows}
+
+
+def beneficiary_by_id_no(user: Any, id_no: str) -> InsuredPerson | None:
+    persons = access.scoped(InsuredPerson.objects.select_related("village__parent"), user, "village")
+    return persons.filter(id_no=normalize_id_no(id_no)).first()
+
+
+def application_by_check_code(user: Any, code: str) -> SponsorshipApplication | None:
+    return applications_for(user).filter(check_code=code.strip().upper()).first()
+
+
+def credit_notice(application: SponsorshipApplication) -> ArrivalNotice | None:
+    """The tax payment that credited the application: its voucher and time (000 三(三)2)."""
+    if application.receivable is None:
+        return None
+    return application.receivable.notices.filter(state=ArrivalNotice.State.CREDITED).order_by("paid_at", "id").first()
+
+
+def staff_name(user: AbstractBaseUser | None) -> str:
+    if user is None:
+        return _("system")
+    return f"{user.last_name}{user.first_name}" or user.get_username()
+
+
+_ACTIONS = {"+": gettext_lazy("created"), "~": gettext_lazy("changed"), "-": gettext_lazy("deleted")}
+
+
+def _shown(record: Any, name: str) -> str:
+    if SponsorshipApplication._meta.get_field(name).choices:
+        return str(getattr(record, f"get_{name}_display")())
+    value = getattr(record, name)
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, dt.datetime):
+        return date_format(timezone.localtime(value), "Y-m-d H:i")
+    if isinstance(value, AbstractBaseUser):
+        return staff_name(value)
+    return str(value)
+
+
+def _label(name: str) -> str:
+    return str(SponsorshipApplication._meta.get_field(name).verbose_name)
+
+
+def application_history(application: SponsorshipApplication) -> list[Change]:
+    """Every saved change, newest first, with each changed field as (label, before, after)."""
+    records = list(application.history.select_related("history_user").order_by("history_date", "history_id"))
+    changes: list[Change] = []
+    for previous, record in zip([None, *records], records, strict=False):
+        who, action = staff_name(record.history_user), str(_ACTIONS[record.history_type])
+        change = Change(record.history_date, who, action, _("application"))
+        if previous is not None:
+            delta = record.diff_against(previous).changes
+            change.details = [(_label(c.field), _shown(previous, c.field), _shown(record, c.field)) for c in delta]
+        changes.append(change)
+    return changes[::-1]

@@ -1,0 +1,162 @@
+"""The shapes of the sponsorship API. Input and output apart; the rules are checked by the
+services, so an amount reaches them as typed and is refused there with the rule's code."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from insured.models import InsuredPerson
+from insured.serializers import StandingOutput
+from payments.models import ArrivalNotice
+from subsidy import selectors
+from subsidy.models import SponsorshipApplication
+
+_DECIMAL_TEXT = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "format": "decimal",
+        "pattern": r"^\d+(\.\d{1,2})?$",
+        "example": "1000.00",
+        "description": "yuan as a decimal string with at most two places; a JSON number is refused",
+    }
+)
+class AmountInput(serializers.Field):
+    """Money arrives as a string. A JSON number has already been through a float, which is not
+    money, so it is refused; sign and places are left to the rules, which name their clause."""
+
+    default_error_messages = {
+        "not_string": _('Give the amount as a decimal string such as "1000.00", not as a number.'),
+        "invalid": _('"%(value)s" is not an amount; write it like "1000.00".'),
+    }
+
+    def to_internal_value(self, data: Any) -> Decimal:
+        if not isinstance(data, str):
+            self.fail("not_string")
+        text = data.strip()
+        if not _DECIMAL_TEXT.match(text):
+            self.fail("invalid", value=data[:20])
+        return Decimal(text)
+
+    def to_representation(self, value: Decimal) -> str:
+        return f"{value:.2f}"
+
+
+class SponsorshipCreateInput(serializers.Serializer):
+    sponsor_name = serializers.CharField(max_length=50)
+    # Checked by rule 6, which names what is wrong with the number; only absurd input stops here.
+    sponsor_id_no = serializers.CharField(max_length=30)
+    sponsor_phone = serializers.CharField(max_length=20)
+    relation = serializers.ChoiceField(choices=SponsorshipApplication.Relation.choices)
+    beneficiary_id_no = serializers.CharField(max_length=30, help_text="the insured person's resident ID number")
+    year = serializers.IntegerField(min_value=2009, max_value=2100)
+    amount = AmountInput()
+
+    default_error_messages = {
+        "beneficiary_not_found": _("No insured person with this resident ID number is registered in your region."),
+    }
+
+    def validate_beneficiary_id_no(self, value: str) -> InsuredPerson:
+        # Out of scope reads as unknown: the caller learns nothing about other regions.
+        person = selectors.beneficiary_by_id_no(self.context["request"].user, value)
+        if person is None:
+            raise serializers.ValidationError(
+                self.error_messages["beneficiary_not_found"], code="beneficiary_not_found"
+            )
+        return person
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs["beneficiary"] = attrs.pop("beneficiary_id_no")
+        return attrs
+
+
+class SponsorshipRejectInput(serializers.Serializer):
+    # Blank is let through: the service refuses it with code reason_required.
+    reason = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
+
+
+class BeneficiaryOutput(serializers.ModelSerializer):
+    village = serializers.CharField(source="village.name")
+
+    class Meta:
+        model = InsuredPerson
+        fields = ["id", "id_no", "name", "person_no", "status", "village"]
+
+
+class SponsorshipCheckOutput(serializers.Serializer):
+    beneficiary = BeneficiaryOutput()
+    standing = StandingOutput()
+
+
+class ReceivableOutput(serializers.Serializer):
+    number = serializers.CharField()
+    status = serializers.CharField()
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    due_date = serializers.DateField()
+    paid_at = serializers.DateTimeField(allow_null=True)
+
+
+class SponsorshipOutput(serializers.ModelSerializer):
+    beneficiary = BeneficiaryOutput()
+    submitted_by = serializers.CharField(source="submitted_by.username")
+    reviewed_by = serializers.CharField(source="reviewed_by.username", allow_null=True, default=None)
+    signed_by = serializers.CharField(source="signed_by.username", allow_null=True, default=None)
+    closed_by = serializers.CharField(source="closed_by.username", allow_null=True, default=None)
+    receivable = ReceivableOutput(allow_null=True)
+
+    class Meta:
+        model = SponsorshipApplication
+        fields = [
+            "id",
+            "number",
+            "status",
+            "sponsor_name",
+            "sponsor_id_no",
+            "sponsor_phone",
+            "relation",
+            "beneficiary",
+            "year",
+            "amount",
+            "submitted_at",
+            "submitted_by",
+            "reviewed_at",
+            "reviewed_by",
+            "rejection_reason",
+            "signed_at",
+            "signed_by",
+            "receivable",
+            "credited_at",
+            "closed_at",
+            "closed_by",
+        ]
+
+
+class CreditOutput(serializers.ModelSerializer):
+    """The tax payment that credited the application (000 三(三)2)."""
+
+    class Meta:
+        model = ArrivalNotice
+        fields = ["voucher_no", "line_no", "paid_at", "channel"]
+
+
+class SponsorshipDetailOutput(SponsorshipOutput):
+    credit = CreditOutput(allow_null=True)
+
+    class Meta(SponsorshipOutput.Meta):
+        fields = [*SponsorshipOutput.Meta.fields, "credit"]
+
+
+class RuleRefusalOutput(serializers.Serializer):
+    """The 400 a rule gives (insured.api_errors)."""
+
+    code = serializers.CharField()
+    detail = serializers.CharField(help_text="Chinese, naming the rule and the clause of the notice")
+    field = serializers.CharField(required=False)
