@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -27,6 +30,13 @@ def _label(model: type, name: str) -> str:
     return str(model._meta.get_field(name).verbose_name)
 
 
+def staff_name(user: AbstractBaseUser | None) -> str:
+    """How a member of staff is named on pages and forms: the full name, else the login."""
+    if user is None:
+        return _("system")
+    return f"{getattr(user, 'last_name', '')}{getattr(user, 'first_name', '')}" or user.get_username()
+
+
 def _display(record, name: str) -> str:
     value = getattr(record, name)
     getter = getattr(record, f"get_{name}_display", None)
@@ -36,15 +46,20 @@ def _display(record, name: str) -> str:
         return "—"
     if isinstance(value, bool):
         return _("yes") if value else _("no")
+    if isinstance(value, dt.datetime):
+        return date_format(timezone.localtime(value), "Y-m-d H:i")
+    if isinstance(value, AbstractBaseUser):
+        return staff_name(value)
     return str(value)
 
 
-def _changes(records: list, model: type, subject) -> list[Change]:
+def changes_of(records: list, model: type, subject) -> list[Change]:
+    """The changes between consecutive historical records of one object, oldest first."""
     out: list[Change] = []
     ordered = sorted(records, key=lambda r: r.history_date)
     previous = None
     for record in ordered:
-        who = record.history_user.get_username() if record.history_user else _("system")
+        who = staff_name(record.history_user)
         change = Change(record.history_date, who, str(_ACTIONS.get(record.history_type, "")), subject(record))
         if previous is not None and record.history_type == "~":
             delta = record.diff_against(previous)
@@ -61,13 +76,13 @@ def _changes(records: list, model: type, subject) -> list[Change]:
 
 def person_history(person: InsuredPerson) -> list[Change]:
     person_records = list(person.history.select_related("history_user", "village").all())
-    changes = _changes(person_records, InsuredPerson, lambda r: _("person record"))
+    changes = changes_of(person_records, InsuredPerson, lambda r: _("person record"))
     membership_records = SpecialGroupMembership.history.filter(person_id=person.pk).select_related("history_user")
     by_membership: dict[int, list] = {}
     for record in membership_records:
         by_membership.setdefault(record.id, []).append(record)
     for records in by_membership.values():
-        changes += _changes(
+        changes += changes_of(
             records, SpecialGroupMembership, lambda r: _("special group: %(g)s") % {"g": r.get_group_display()}
         )
     return sorted(changes, key=lambda c: c.when, reverse=True)

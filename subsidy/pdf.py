@@ -12,6 +12,7 @@ from django.contrib.auth.models import AbstractUser
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from insured.history import staff_name
 from insured.identity import parse_resident_id
 from insured.models import InsuredPerson, Region
 from insured.money import amount_in_words
@@ -73,9 +74,9 @@ def _context(application: SponsorshipApplication, printed_by: AbstractUser) -> d
         "amount_figures": f"¥{application.amount:,.2f}",
         "amount_words": amount_in_words(application.amount),
         "warning": NOT_FOR_SIGNATURE.get(application.status, ""),
-        "reviewer": _staff_name(application.reviewed_by) if reviewed else "",
+        "reviewer": staff_name(application.reviewed_by) if reviewed else "",
         "reviewed_on": timezone.localtime(application.reviewed_at, BEIJING).date() if reviewed else None,
-        "printed_by": _staff_name(printed_by),
+        "printed_by": staff_name(printed_by),
         "printed_at": _beijing_time(timezone.now()),
     }
 
@@ -84,10 +85,6 @@ def _residence(village: Region) -> str:
     """County, township and village: where the household is registered (000 一(二))."""
     chain = [r for r in village.ancestors() if r.level in (Region.Level.COUNTY, Region.Level.TOWNSHIP)]
     return "".join(r.name for r in [*chain, village])
-
-
-def _staff_name(user: AbstractUser) -> str:
-    return f"{user.last_name}{user.first_name}" or user.get_username()
 
 
 def _beijing_time(moment: dt.datetime) -> str:

@@ -3,18 +3,13 @@ village: an application outside it is simply not found."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, QuerySet
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from insured import access
-from insured.history import Change
+from insured.history import Change, changes_of
 from insured.identity import normalize_id_no
 from insured.models import InsuredPerson
 from payments.models import ArrivalNotice
@@ -68,41 +63,7 @@ def credit_notice(application: SponsorshipApplication) -> ArrivalNotice | None:
     return application.receivable.notices.filter(state=ArrivalNotice.State.CREDITED).order_by("paid_at", "id").first()
 
 
-def staff_name(user: AbstractBaseUser | None) -> str:
-    if user is None:
-        return _("system")
-    return f"{user.last_name}{user.first_name}" or user.get_username()
-
-
-_ACTIONS = {"+": gettext_lazy("created"), "~": gettext_lazy("changed"), "-": gettext_lazy("deleted")}
-
-
-def _shown(record: Any, name: str) -> str:
-    if SponsorshipApplication._meta.get_field(name).choices:
-        return str(getattr(record, f"get_{name}_display")())
-    value = getattr(record, name)
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, dt.datetime):
-        return date_format(timezone.localtime(value), "Y-m-d H:i")
-    if isinstance(value, AbstractBaseUser):
-        return staff_name(value)
-    return str(value)
-
-
-def _label(name: str) -> str:
-    return str(SponsorshipApplication._meta.get_field(name).verbose_name)
-
-
 def application_history(application: SponsorshipApplication) -> list[Change]:
     """Every saved change, newest first, with each changed field as (label, before, after)."""
-    records = list(application.history.select_related("history_user").order_by("history_date", "history_id"))
-    changes: list[Change] = []
-    for previous, record in zip([None, *records], records, strict=False):
-        who, action = staff_name(record.history_user), str(_ACTIONS[record.history_type])
-        change = Change(record.history_date, who, action, _("application"))
-        if previous is not None:
-            delta = record.diff_against(previous).changes
-            change.details = [(_label(c.field), _shown(previous, c.field), _shown(record, c.field)) for c in delta]
-        changes.append(change)
-    return changes[::-1]
+    records = list(application.history.select_related("history_user"))
+    return changes_of(records, SponsorshipApplication, lambda r: _("application"))[::-1]

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from insured import access
 from insured.forms import add_rule_error
+from insured.history import staff_name
 from insured.identity import parse_resident_id
 from insured.models import InsuredPerson
 from insured.rules import RuleViolation
@@ -148,24 +149,20 @@ def _actions(user: Any, application: SponsorshipApplication) -> dict[str, bool]:
 def _steps(application: SponsorshipApplication, credit: ArrivalNotice | None) -> list[tuple[str, str, Any, str]]:
     """Who did each step and when: (step, by, at, note)."""
     a = application
-    steps = [(_("Entered at the counter"), selectors.staff_name(a.submitted_by), a.submitted_at, "")]
+    steps = [(_("Entered at the counter"), staff_name(a.submitted_by), a.submitted_at, "")]
     if a.reviewed_at:
         rejected = a.status == Status.REJECTED
         label = _("Rejected") if rejected else _("Approved; the amount is reserved under the cap")
-        steps.append((label, selectors.staff_name(a.reviewed_by), a.reviewed_at, a.rejection_reason))
+        steps.append((label, staff_name(a.reviewed_by), a.reviewed_at, a.rejection_reason))
     if a.signed_at:
         note = _("receivable %(number)s") % {"number": a.receivable.number} if a.receivable else ""
-        steps.append(
-            (_("Signatures of sponsor and beneficiary recorded"), selectors.staff_name(a.signed_by), a.signed_at, note)
-        )
+        steps.append((_("Signatures of sponsor and beneficiary recorded"), staff_name(a.signed_by), a.signed_at, note))
     if a.credited_at:
         note = _("e-tax voucher %(voucher)s") % {"voucher": f"{credit.voucher_no}/{credit.line_no}"} if credit else ""
-        steps.append(
-            (_("Paid through tax and credited to the account"), selectors.staff_name(None), a.credited_at, note)
-        )
+        steps.append((_("Paid through tax and credited to the account"), staff_name(None), a.credited_at, note))
     if a.closed_at:
         label = _("Voided: unpaid when its year ended") if a.status == Status.VOIDED else _("Withdrawn")
-        steps.append((label, selectors.staff_name(a.closed_by), a.closed_at, ""))
+        steps.append((label, staff_name(a.closed_by), a.closed_at, ""))
     return steps
 
 
