@@ -1,8 +1,8 @@
 """Working days (工作日) for the 3-working-day steps of notice 001 附件1 四(七).
 
-The administrator's holiday table decides first; then `chinese-calendar`, which knows the
-State Council's holiday arrangements up to its release year and raises NotImplementedError
-after; then plain Monday-to-Friday, so 2027 keeps working until the table is filled in.
+The administrator's holiday table decides first; then `chinese-calendar`, for the years
+whose State Council holiday arrangements its release knows (it refuses later years); then
+plain Monday-to-Friday, so 2027 keeps working until the table is filled in.
 """
 
 from __future__ import annotations
@@ -12,6 +12,9 @@ import datetime as dt
 import chinese_calendar
 
 from payments.models import Holiday
+
+# The years this release of chinese-calendar has the official arrangements for.
+_LIBRARY_YEARS = range(min(chinese_calendar.holidays).year, max(chinese_calendar.holidays).year + 1)
 
 
 class WorkCalendar:
@@ -23,10 +26,9 @@ class WorkCalendar:
     def is_workday(self, day: dt.date) -> bool:
         if day in self._overrides:
             return self._overrides[day]
-        try:
+        if day.year in _LIBRARY_YEARS:
             return chinese_calendar.is_workday(day)
-        except NotImplementedError:
-            return day.weekday() < 5
+        return day.weekday() < 5
 
     def after(self, start: dt.date, count: int) -> dt.date:
         """The day `count` working days after `start` (start itself not counted)."""
