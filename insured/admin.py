@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
@@ -5,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
-from insured.models import PolicyTier, PolicyYear, Region, SpecialGroupMembership, StaffProfile
+from insured.models import PolicyTier, PolicyYear, Region, SpecialGroup, SpecialGroupMembership, StaffProfile
 
 User = get_user_model()
 
@@ -26,8 +27,46 @@ class PolicyTierInline(admin.TabularInline):
     extra = 0
 
 
+class PolicyYearForm(forms.ModelForm):
+    """The special groups as checkboxes, not JSON typed by hand."""
+
+    hardship_groups = forms.MultipleChoiceField(
+        label=PolicyYear._meta.get_field("hardship_groups").verbose_name,
+        help_text=_("Members of the groups ticked may choose a hardship-only tier (notice 002 section 2)."),
+        choices=SpecialGroup.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    gov_paid_groups = forms.MultipleChoiceField(
+        label=PolicyYear._meta.get_field("gov_paid_groups").verbose_name,
+        choices=SpecialGroup.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    class Meta:
+        model = PolicyYear
+        fields = [
+            "region",
+            "year",
+            "title",
+            "source",
+            "hardship_groups",
+            "gov_paid_groups",
+            "gov_paid_amount",
+            "gov_paid_counts_as_own",
+            "collection_start",
+            "collection_end",
+            "collection_day_from",
+            "collection_day_to",
+            "is_demo",
+            "notes",
+        ]
+
+
 @admin.register(PolicyYear)
 class PolicyYearAdmin(SimpleHistoryAdmin):
+    form = PolicyYearForm
     list_display = ["region", "year", "title", "top_tier_display", "gov_paid_amount", "is_demo"]
     list_filter = ["year", "is_demo"]
     search_fields = ["region__name", "title", "source"]
