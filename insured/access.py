@@ -2,7 +2,8 @@
 
 Two checks guard every page, export, API endpoint and PDF:
 - a capability, named by the view; a role lacking it gets 403, and a view that names none
-  is refused to everyone (no permission named means no access);
+  is refused to everyone (no permission named means no access). Which role holds which
+  capability each app declares in its plugin.py (insured.plugins);
 - a scope: every queryset a user reads goes through `scoped()`, so a record outside the
   user's region is simply not found (404).
 """
@@ -20,36 +21,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from rest_framework.permissions import BasePermission
 
-from insured.models import Region, Role, StaffProfile
+from insured import plugins
+from insured.models import Region, StaffProfile
 
 M = TypeVar("M", bound=Model)
 
+# insured's own capabilities; each app above declares its own in its plugin.py (insured.plugins).
 PERSON_VIEW = "person.view"
 PERSON_EDIT = "person.edit"
 ACCOUNT_VIEW = "account.view"
 POLICY_VIEW = "policy.view"
-PAYMENTS_VIEW = "payments.view"  # notice batches, receivables, the unmatched queue
-PAYMENTS_ASSIGN = "payments.assign"  # propose a manual assignment of a waiting notice
-PAYMENTS_CONFIRM = "payments.confirm"  # confirm or reject someone else's assignment
-RECEIVABLES_EXPORT = "receivables.export"  # make the file of receivables for tax
-RECONCILIATION_VIEW = "reconciliation.view"
-# Personal sponsorship is handled at the county agency only (000 五(一): 经办权限不可下放给乡镇).
-SPONSORSHIP_VIEW = "sponsorship.view"
-SPONSORSHIP_ENTER = "sponsorship.enter"  # take the application at the window, print, record signatures
-SPONSORSHIP_REVIEW = "sponsorship.review"  # approve or reject (never one's own)
-
-_COUNTY_READERS = {PERSON_VIEW, ACCOUNT_VIEW, POLICY_VIEW, PAYMENTS_VIEW, RECONCILIATION_VIEW, SPONSORSHIP_VIEW}
-
-CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.CLERK: frozenset(_COUNTY_READERS | {PERSON_EDIT, PAYMENTS_ASSIGN, RECEIVABLES_EXPORT, SPONSORSHIP_ENTER}),
-    Role.REVIEWER: frozenset(_COUNTY_READERS | {PAYMENTS_CONFIRM, SPONSORSHIP_REVIEW}),
-    Role.FINANCE: frozenset(_COUNTY_READERS | {PAYMENTS_CONFIRM, RECEIVABLES_EXPORT}),
-    Role.AUDITOR: frozenset(_COUNTY_READERS),
-    Role.VILLAGE_ACCOUNTANT: frozenset({PERSON_VIEW, POLICY_VIEW}),
-    Role.TOWNSHIP_OFFICE: frozenset({PERSON_VIEW, ACCOUNT_VIEW, POLICY_VIEW, PERSON_EDIT}),
-    Role.ADMINISTRATOR: frozenset(_COUNTY_READERS),
-    Role.TAX_CLIENT: frozenset(),
-}
 
 
 def profile_of(user: Any) -> StaffProfile | None:
@@ -63,7 +44,7 @@ def profile_of(user: Any) -> StaffProfile | None:
 
 def has_capability(user: Any, capability: str) -> bool:
     profile = profile_of(user)
-    return profile is not None and capability in CAPABILITIES.get(profile.role, frozenset())
+    return profile is not None and capability in plugins.capabilities_of(profile.role)
 
 
 def scoped(queryset: QuerySet[M], user: Any, region_path: str) -> QuerySet[M]:
@@ -150,7 +131,9 @@ def capability(name: str) -> type[BasePermission]:
 
 
 def staff_context(request: HttpRequest) -> dict[str, Any]:
+    """The signed-in member of staff, their capabilities and their menu, for every page."""
     profile = profile_of(getattr(request, "user", None))
     if profile is None:
-        return {"staff": None, "caps": frozenset()}
-    return {"staff": profile, "caps": CAPABILITIES.get(profile.role, frozenset())}
+        return {"staff": None, "caps": frozenset(), "menu": []}
+    caps = plugins.capabilities_of(profile.role)
+    return {"staff": profile, "caps": caps, "menu": plugins.menu_for(caps)}

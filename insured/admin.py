@@ -6,7 +6,15 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
-from insured.models import PolicyTier, PolicyYear, Region, SpecialGroup, SpecialGroupMembership, StaffProfile
+from insured.models import (
+    Holiday,
+    PolicyTier,
+    PolicyYear,
+    Region,
+    SpecialGroup,
+    SpecialGroupMembership,
+    StaffProfile,
+)
 
 User = get_user_model()
 
@@ -116,3 +124,10 @@ class MembershipAdmin(SimpleHistoryAdmin):
     list_filter = ["group"]
     search_fields = ["person__id_no", "person__name"]
     raw_id_fields = ["person"]
+
+
+@admin.register(Holiday)
+class HolidayAdmin(admin.ModelAdmin):
+    list_display = ["date", "name", "is_workday"]
+    list_filter = ["is_workday"]
+    date_hierarchy = "date"

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class InsuredConfig(AppConfig):
     name = "insured"
     verbose_name = _("Insured persons and accounts")
+
+    def ready(self) -> None:
+        from insured import plugin, plugins
+
+        plugins.register(plugin.PLUGIN)

@@ -439,9 +439,6 @@ class AccountEntry(models.Model):
         REFUND = "refund", _("refund")
         REVERSAL = "reversal", _("reversal")
 
-    # The kinds that count against the yearly cap of rule 1.
-    SUPPORT_KINDS = frozenset({Kind.COLLECTIVE, Kind.SPONSORSHIP, Kind.SOCIAL})
-
     # Every index costs each of the millions of inserts; the person is indexed by
     # entry_person_year_idx (its first column) and the source key by its unique constraint.
     person = models.ForeignKey(
@@ -532,3 +529,25 @@ class PersonYear(models.Model):
     @property
     def support_used(self) -> Decimal:
         return self.support_reserved + self.support_credited
+
+
+class Holiday(models.Model):
+    """The administrator's calendar of days off and working weekend days.
+
+    `chinese-calendar` covers the years its release knows (it raises for later years); this
+    table overrides it and carries the years after.
+    """
+
+    date = models.DateField(_("date"), unique=True)
+    is_workday = models.BooleanField(
+        _("working day"), default=False, help_text=_("Tick for a weekend day that is worked (调休上班).")
+    )
+    name = models.CharField(_("holiday name"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("holiday calendar day")
+        verbose_name_plural = _("holiday calendar")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"

@@ -22,9 +22,32 @@ from insured.identity import parse_resident_id
 
 if TYPE_CHECKING:
     from insured.models import InsuredPerson, PersonYear, PolicyTier, PolicyYear, Region
+    from insured.workdays import WorkCalendar
 
 MIN_ENROLMENT_AGE = 16
 MIN_SPONSOR_AGE = 18
+
+# The kinds of money, as the ledger (AccountEntry.Kind) and tax (PaymentKind) both spell them.
+OWN = "own"
+GOVERNMENT_SUBSIDY = "government_subsidy"
+GOVERNMENT_PAID = "government_paid"
+COLLECTIVE = "collective"
+SPONSORSHIP = "sponsorship"
+SOCIAL = "social"
+BACK_PAYMENT = "back_payment"
+SUPPLEMENTARY = "supplementary"
+SUPPLEMENTARY_SUBSIDY = "supplementary_subsidy"
+
+# Rule 1: the support that counts against the yearly cap (000 二; 001 二(二)).
+SUPPORT_KINDS = frozenset({COLLECTIVE, SPONSORSHIP, SOCIAL})
+# Support is paid against what the agency approved and sent to tax (000 三(二); 001 附件1 四),
+# and a back payment against an approved application (003 六(三)): without a receivable such a
+# payment cannot be credited.
+NEEDS_RECEIVABLE = SUPPORT_KINDS | {BACK_PAYMENT}
+# Rule 5: only an own contribution and a supplementary contribution earn their tier's
+# subsidy (000 二; 003 六(三)); the subsidy is posted as a kind of its own.
+SUBSIDY_KIND_OF = {OWN: GOVERNMENT_SUBSIDY, SUPPLEMENTARY: SUPPLEMENTARY_SUBSIDY}
+SUBSIDISED_KINDS = frozenset(SUBSIDY_KIND_OF)
 
 
 class RuleViolation(Exception):
@@ -61,8 +84,7 @@ def check_cap(*, year: int, cap: Decimal | None, used: Decimal, amount: Decimal)
             )
             % {"year": year},
         )
-    if amount <= 0:
-        raise RuleViolation("amount_not_positive", _("The amount must be greater than zero."), "amount")
+    check_amount(amount)
     if used + amount > cap:
         raise RuleViolation(
             "cap_exceeded",
@@ -162,14 +184,11 @@ def check_current_year(year: int, today: dt.date) -> None:
 
 
 # Rule 5 — no government subsidy on support or back payment: 000 二; 003 六(三).
-SUBSIDISED_KINDS = frozenset({"own", "supplementary"})
-
-
 def government_subsidy_for(kind: str, amount: Decimal, policy: PolicyYear) -> Decimal:
     """The subsidy credited beside a payment of `kind`; zero for every unsubsidised kind."""
     if kind not in SUBSIDISED_KINDS:
         return Decimal("0.00")
-    if kind == "supplementary":
+    if kind == SUPPLEMENTARY:
         tier = policy.tier_for(amount, "supplementary")
         if tier is None:
             raise RuleViolation(
@@ -311,3 +330,91 @@ def check_eligibility(person: InsuredPerson, today: dt.date, agency_region: Regi
             "has_land_acquired_scheme",
         )
     check_local(person, agency_region)
+
+
+# Amounts of money any application names: more than zero, in yuan and fen.
+def check_amount(amount: Decimal) -> None:
+    if amount <= 0:
+        raise RuleViolation("amount_not_positive", _("The amount must be greater than zero."), "amount")
+    if amount.as_tuple().exponent < -2:  # type: ignore[operator]
+        raise RuleViolation("amount_precision", _("An amount has at most two decimal places."), "amount")
+
+
+# 000 一(一): a sponsor pays for another person (子女为父母、亲属之间 …).
+def check_sponsor_is_not_beneficiary(sponsor_id_no: str, beneficiary_id_no: str) -> None:
+    if sponsor_id_no == beneficiary_id_no:
+        raise RuleViolation(
+            "sponsor_is_beneficiary",
+            _(
+                "Notice 000 section 1(1): the sponsor pays for another person; sponsor and beneficiary are the same "
+                "person here."
+            ),
+            "sponsor_id_no",
+        )
+
+
+# Maker-checker (000 三(一) 初审、复核; 001 附件1 四(三)(四); 002 附件2): money is approved by a second
+# person, never by the one who entered or proposed it.
+def check_maker_checker(maker_id: int | None, checker_id: int | None, message: str | None = None) -> None:
+    if maker_id is not None and maker_id == checker_id:
+        raise RuleViolation(
+            "same_person",
+            message or _("The person who entered this cannot also approve it; ask a colleague."),
+        )
+
+
+# Crediting an arrival notice. A refusal leaves the payment in the unmatched queue under its code.
+
+
+def check_person_open(status: str) -> None:
+    """A closed record 终止参保 takes no more money; the payment waits to be returned."""
+    if status == "closed":
+        raise RuleViolation("person_closed", _("The insured person's record is closed; no payment can be credited."))
+
+
+def check_receivable_present(kind: str, has_receivable: bool) -> None:
+    if kind in NEEDS_RECEIVABLE and not has_receivable:
+        raise RuleViolation(
+            "receivable_required",
+            _(
+                "Support and back payments are credited only against the receivable the agency approved "
+                "(notice 000 section 3(2); notice 001 attachment 1 section 4; notice 003 section 6(3))."
+            ),
+        )
+
+
+# 002 二 "按年缴费": one own contribution a person a year; a second payment waits to be refunded.
+def check_one_own_contribution(already_paid: bool, year: int) -> None:
+    if already_paid:
+        raise RuleViolation(
+            "own_already_paid",
+            _("Notice 002 section 2: the own contribution for %(year)s has already arrived; it is paid once a year.")
+            % {"year": year},
+        )
+
+
+# 003 四(二): the government pays the policy year's fixed amount for each member of a special group.
+def check_government_paid_amount(amount: Decimal, policy: PolicyYear) -> None:
+    if amount != policy.gov_paid_amount:
+        raise RuleViolation(
+            "gov_paid_mismatch",
+            _(
+                "Notice 003 section 4(2): a government-paid contribution for %(year)s is %(expected)s yuan, "
+                "not %(amount)s yuan."
+            )
+            % {
+                "year": policy.year,
+                "expected": _money(policy.gov_paid_amount) if policy.gov_paid_amount is not None else "—",
+                "amount": _money(amount),
+            },
+            "amount",
+        )
+
+
+# 001 附件1 四(七): a payment is posted automatically within 3 working days of its arrival;
+# what is still waiting after that is overdue and must be posted by hand.
+MANUAL_POSTING_WORKDAYS = 3
+
+
+def posting_due_on(paid_on: dt.date, calendar: WorkCalendar) -> dt.date:
+    return calendar.after(paid_on, MANUAL_POSTING_WORKDAYS)

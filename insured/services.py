@@ -1,29 +1,18 @@
-"""Every write of the registry and the ledger. Other apps call these, never the models."""
+"""Every write of the registry. Other apps call these, never the models; the ledger's writes
+are insured.ledger's."""
 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from insured import rules
 from insured.identity import parse_resident_id
-from insured.models import (
-    AccountEntry,
-    InsuredPerson,
-    PersonYear,
-    PolicyYear,
-    Region,
-    SpecialGroupMembership,
-)
-from insured.selectors import policy_for
-
-Kind = AccountEntry.Kind
+from insured.models import InsuredPerson, Region, SpecialGroupMembership
 
 
 def _history_user(obj: object, user: AbstractBaseUser | None) -> None:
@@ -115,106 +104,3 @@ def membership_add(
     _history_user(membership, user)
     membership.save()
     return membership
-
-
-def _entry(
-    person_id: int,
-    year: int,
-    kind: str,
-    amount: Decimal,
-    source_type: str,
-    source_key: str,
-    user: AbstractBaseUser | None,
-    note: str = "",
-) -> AccountEntry:
-    return AccountEntry(
-        person_id=person_id,
-        year=year,
-        kind=kind,
-        amount=amount,
-        source_type=source_type,
-        source_key=source_key,
-        note=note,
-        posted_by=user if user and user.pk else None,
-    )
-
-
-@transaction.atomic
-def own_contribution_post(
-    *,
-    person: InsuredPerson,
-    year: int,
-    amount: Decimal,
-    arrived_on: dt.date,
-    source_type: str,
-    source_key: str,
-    user: AbstractBaseUser | None = None,
-    policy: PolicyYear | None = None,
-) -> bool:
-    """Credit an own contribution and, beside it, its tier's government subsidy (rule 5, 7).
-
-    Returns False when this source was already posted: a source credits at most once.
-    """
-    person_year = PersonYear.objects.locked(person.pk, year)
-    if AccountEntry.objects.filter(source_key=source_key).exists():
-        return False
-    policy = policy or policy_for(person.village, year)
-    rules.check_own_contribution_tier(policy, amount, groups=lambda: person.active_groups(arrived_on), name=person.name)
-    subsidy = rules.government_subsidy_for(Kind.OWN, amount, policy)
-    entries = [_entry(person.pk, year, Kind.OWN, amount, source_type, source_key, user)]
-    if subsidy:
-        entries.append(
-            _entry(person.pk, year, Kind.GOVERNMENT_SUBSIDY, subsidy, source_type, f"{source_key}:subsidy", user)
-        )
-    AccountEntry.objects.bulk_create(entries)
-    PersonYear.objects.filter(pk=person_year.pk).update(
-        own_amount=F("own_amount") + amount,
-        own_arrived_on=person_year.own_arrived_on or arrived_on,
-    )
-    return True
-
-
-@transaction.atomic
-def government_paid_post(
-    *,
-    person: InsuredPerson,
-    year: int,
-    amount: Decimal,
-    source_type: str,
-    source_key: str,
-    user: AbstractBaseUser | None = None,
-) -> bool:
-    """Credit a government-paid contribution 政府代缴 for a special-group member."""
-    person_year = PersonYear.objects.locked(person.pk, year)
-    if AccountEntry.objects.filter(source_key=source_key).exists():
-        return False
-    _entry(person.pk, year, Kind.GOVERNMENT_PAID, amount, source_type, source_key, user).save()
-    PersonYear.objects.filter(pk=person_year.pk).update(gov_paid_amount=F("gov_paid_amount") + amount)
-    return True
-
-
-@transaction.atomic
-def support_reserve(*, person: InsuredPerson, year: int, amount: Decimal) -> PersonYear:
-    """Reserve sponsorship or collective subsidy against the year's cap (rules 1 and 2).
-
-    The person-year row is locked first, so two approvals for one person at the same moment
-    run one after the other and the second sees the first's reservation.
-    """
-    person_year = PersonYear.objects.locked(person.pk, year)
-    policy = policy_for(person.village, year)
-    rules.check_own_contribution_arrived(person_year, policy)
-    rules.check_cap(year=year, cap=policy.top_tier, used=person_year.support_used, amount=amount)
-    PersonYear.objects.filter(pk=person_year.pk).update(support_reserved=F("support_reserved") + amount)
-    person_year.refresh_from_db()
-    return person_year
-
-
-@transaction.atomic
-def support_release(*, person: InsuredPerson, year: int, amount: Decimal) -> PersonYear:
-    """Give back a reservation that will not be paid (rejected, withdrawn, voided)."""
-    person_year = PersonYear.objects.locked(person.pk, year)
-    if person_year.support_reserved < amount:
-        raise ValueError(f"releasing {amount} but only {person_year.support_reserved} is reserved")
-    PersonYear.objects.filter(pk=person_year.pk).update(support_reserved=F("support_reserved") - amount)
-    person_year.refresh_from_db()
-    return person_year

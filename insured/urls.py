@@ -2,9 +2,9 @@ from django.urls import path
 
 from insured import views
 
+app_name = "insured"
+
 urlpatterns = [
-    path("login/", views.login_view, name="login"),
-    path("logout/", views.logout_view, name="logout"),
     path("", views.home, name="home"),
     path("persons/", views.person_search, name="person-search"),
     path("persons/new/", views.person_create, name="person-create"),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
@@ -16,11 +15,8 @@ from insured import access, selectors, services
 from insured.forms import PersonForm, PersonSearchForm, add_rule_error
 from insured.history import person_history
 from insured.models import InsuredPerson
-from insured.panels import person_panels
+from insured.plugins import person_panels
 from insured.rules import RuleViolation
-
-login_view = access.public(auth_views.LoginView.as_view(redirect_authenticated_user=True))
-logout_view = access.public(auth_views.LogoutView.as_view())
 
 
 def _persons(request: HttpRequest):
@@ -47,7 +43,7 @@ def person_search(request: HttpRequest) -> HttpResponse:
     results = selectors.person_search(_persons(request), query)
     page = Paginator(results.order_by("name", "id_no"), 25).get_page(request.GET.get("page"))
     if query and page.paginator.count == 1:
-        return redirect("person-detail", pk=page.object_list[0].pk)
+        return redirect("insured:person-detail", pk=page.object_list[0].pk)
     return render(request, "insured/person_search.html", {"form": form, "page": page, "query": query})
 
 
@@ -84,7 +80,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
             add_rule_error(form, exc)
         else:
             messages.success(request, _("%(name)s has been registered.") % {"name": person.name})
-            return redirect("person-detail", pk=person.pk)
+            return redirect("insured:person-detail", pk=person.pk)
     return render(request, "insured/person_form.html", {"form": form, "person": None})
 
 
@@ -102,5 +98,5 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
             add_rule_error(form, exc)
         else:
             messages.success(request, _("The changes have been saved."))
-            return redirect("person-detail", pk=person.pk)
+            return redirect("insured:person-detail", pk=person.pk)
     return render(request, "insured/person_form.html", {"form": form, "person": person})

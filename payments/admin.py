@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from payments.models import Holiday, NoticeBatch, Receivable, TaxClient
+from payments.models import NoticeBatch, Receivable, TaxClient
 
 
 @admin.register(TaxClient)
@@ -13,13 +13,6 @@ class TaxClientAdmin(SimpleHistoryAdmin):
     def get_readonly_fields(self, request, obj=None):
         # The secret is set once; a leaked secret is replaced by a new client, not edited.
         return ["secret"] if obj else []
-
-
-@admin.register(Holiday)
-class HolidayAdmin(admin.ModelAdmin):
-    list_display = ["date", "name", "is_workday"]
-    list_filter = ["is_workday"]
-    date_hierarchy = "date"
 
 
 @admin.register(NoticeBatch)

@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from payments import intake, services, signing
+from payments import intake, services, signing, tasks
 from payments.models import NoticeBatch, TaxClient
 from payments.serializers import BatchInvalidOutput, BatchStatusOutput, NoticeBatchInput
 
@@ -108,7 +108,9 @@ class NoticeBatchPushApi(APIView):
                 },
                 status=status.HTTP_409_CONFLICT,
             )
-        # Read again: where tasks run in-process (the demo) the batch was processed on commit.
+        if result.created:
+            tasks.batch_dispatch(result.batch.pk)
+        # Read again: where tasks run in-process (the demo) the batch has just been processed.
         batch = NoticeBatch.objects.get(pk=result.batch.pk)
         return _status(batch, status.HTTP_202_ACCEPTED if result.created else status.HTTP_200_OK)
 

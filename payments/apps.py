@@ -7,14 +7,7 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Receivables, arrival notices and reconciliation")
 
     def ready(self) -> None:
-        from insured import access, panels
-        from payments import selectors
+        from insured import plugins
+        from payments import plugin
 
-        panels.register(
-            panels.PersonPanel(
-                template="payments/person_payments_panel.html",
-                capability=access.ACCOUNT_VIEW,
-                context=lambda request, person: {"payments": selectors.person_payments(person.pk)[:100]},
-                order=10,
-            )
-        )
+        plugins.register(plugin.PLUGIN)

@@ -8,9 +8,8 @@ Checked, each with a few set-based queries (never one query per notice):
 - every entry of a reversed notice is offset by a reversal entry, and a credited reversal
   notice names a notice that is marked reversed; a credited notice has nothing reversed;
 - every notice-sourced entry belongs to a notice credited (or reversed) under its key;
-- PersonYear.own_amount, gov_paid_amount and support_credited equal the ledger's sums (the
-  entries of the kind plus the reversal entries reversing them), and own_arrived_on is set
-  exactly when an own contribution is there.
+- and the ledger's own half (insured.ledger_audit): each person-year's cached figures equal the
+  ledger's sums.
 Each difference is one line of text naming the person; `manage.py check_ledger` prints them.
 """
 
@@ -19,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 
-from django.db import connection
 from django.db.models import (
     Case,
     CharField,
@@ -29,28 +27,22 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Sum,
     Value,
     When,
 )
 from django.db.models.functions import Concat, Substr
 
-from insured import rules
+from insured import ledger, ledger_audit, rules
+from insured.ledger_audit import who as _who
 from insured.models import AccountEntry, PersonYear, Region
 from insured.selectors import PolicyResolver
+from payments.kinds import ENTRY_KIND, SUBSIDY_KIND
 from payments.models import ArrivalNotice
-from payments.processing import ENTRY_KIND, SUBSIDY_KIND, SUPPORT_KINDS
-from payments.reconciliation import ZERO, notice_key, notices_named_by, with_notice_parts
+from payments.reconciliation import ZERO, notices_named_by
 
 State = ArrivalNotice.State
 Entry = AccountEntry.Kind
 SETTLED = [State.CREDITED, State.REVERSED]
-# The cached figure of a person-year and the ledger kinds it sums.
-CACHED_FIGURES = {
-    "own_amount": [Entry.OWN],
-    "gov_paid_amount": [Entry.GOVERNMENT_PAID],
-    "support_credited": sorted(SUPPORT_KINDS),
-}
 
 
 class Scope:
@@ -85,12 +77,7 @@ def ledger_problems(scope: Scope) -> Iterator[str]:
     yield from _subsidy_amount_problems(scope)
     yield from _reversal_problems(scope)
     yield from _entries_without_notice(scope)
-    yield from _cached_figure_problems(scope)
-    yield from _ledgers_without_person_year(scope)
-
-
-def _who(name: str | None, id_no: str | None, year: int | None) -> str:
-    return f"{name or '?'}（{id_no or '?'}）{year}"
+    yield from ledger_audit.ledger_problems(scope.year, scope.region)
 
 
 def _notice_who(n: ArrivalNotice) -> str:
@@ -98,8 +85,8 @@ def _notice_who(n: ArrivalNotice) -> str:
 
 
 def _keys() -> tuple[Concat, Concat]:
-    key = notice_key("notice:", OuterRef("voucher_no"), OuterRef("line_no"))
-    return key, Concat(key, Value(":subsidy"), output_field=CharField())
+    key = ledger.key_expression(ledger.NOTICE_PREFIX, OuterRef("voucher_no"), OuterRef("line_no"))
+    return key, ledger.subsidy_key_expression(key)
 
 
 def _settled_payments(scope: Scope) -> QuerySet[ArrivalNotice]:
@@ -242,15 +229,16 @@ def _reversal_problems(scope: Scope) -> Iterator[str]:
 
 
 def _entries_without_notice(scope: Scope) -> Iterator[str]:
-    entries = with_notice_parts(scope.entries().filter(source_type="notice")).select_related("person").order_by("id")
+    entries = ledger.with_key_parts(scope.entries().filter(source_type=ledger.NOTICE))
+    entries = entries.select_related("person").order_by("id")
     checks = (
         (
-            entries.filter(source_key__startswith="reversal:"),
+            entries.filter(source_key__startswith=ledger.REVERSAL_PREFIX),
             notices_named_by(state=State.CREDITED).exclude(reverses_voucher_no=""),
             "credited reversal notice",
         ),
         (
-            entries.exclude(source_key__startswith="reversal:"),
+            entries.exclude(source_key__startswith=ledger.REVERSAL_PREFIX),
             notices_named_by(state__in=SETTLED, reverses_voucher_no=""),
             "credited or reversed notice",
         ),
@@ -261,64 +249,3 @@ def _entries_without_notice(scope: Scope) -> Iterator[str]:
                 f"{_who(e.person.name, e.person.id_no, e.year)}: ledger entry {e.source_key} ({e.kind} {e.amount}) "
                 f"has no {what} under its key"
             )
-
-
-def _sum_by_kind(name: str, kinds: list[str]) -> str:
-    placeholders = ", ".join(["%s"] * len(kinds))
-    return f"SUM(CASE WHEN COALESCE(r.kind, e.kind) IN ({placeholders}) THEN e.amount ELSE 0 END) AS {name}"
-
-
-# The ledger summed per person-year once, then joined to the cached figures (a correlated sum
-# per person-year would read the ledger once per row). A reversal entry counts as the kind of
-# the entry it reverses. Only placeholders are formatted into the text; every value is a parameter.
-CACHED_FIGURES_SQL = f"""
-    SELECT py.id, {", ".join(f"COALESCE(l.{name}, 0)" for name in CACHED_FIGURES)}
-    FROM insured_personyear py
-    JOIN insured_insuredperson p ON p.id = py.person_id
-    JOIN insured_region v ON v.id = p.village_id
-    LEFT JOIN (
-        SELECT e.person_id, e.year, {", ".join(_sum_by_kind(name, kinds) for name, kinds in CACHED_FIGURES.items())}
-        FROM insured_accountentry e
-        LEFT JOIN insured_accountentry r ON r.id = e.reverses_id AND e.kind = %s
-        WHERE (%s = 0 OR e.year = %s)
-        GROUP BY e.person_id, e.year
-    ) l ON l.person_id = py.person_id AND l.year = py.year
-    WHERE (%s = 0 OR py.year = %s) AND v.code LIKE %s AND (
-        {" OR ".join(f"py.{name} <> COALESCE(l.{name}, 0)" for name in CACHED_FIGURES)}
-        OR (py.own_amount > 0 AND py.own_arrived_on IS NULL)
-        OR (py.own_amount = 0 AND py.own_arrived_on IS NOT NULL)
-    )
-"""  # noqa: S608
-
-
-def _cached_figure_problems(scope: Scope) -> Iterator[str]:
-    year = scope.year or 0
-    prefix = f"{scope.region.prefix}%" if scope.region else "%"
-    params = [k for kinds in CACHED_FIGURES.values() for k in kinds] + [Entry.REVERSAL, year, year, year, year, prefix]
-    with connection.cursor() as cursor:
-        cursor.execute(CACHED_FIGURES_SQL, params)
-        ledger = {row[0]: dict(zip(CACHED_FIGURES, row[1:], strict=True)) for row in cursor.fetchall()}
-    rows = PersonYear.objects.filter(pk__in=ledger).select_related("person").order_by("person_id", "year")
-    for py in rows:
-        who = _who(py.person.name, py.person.id_no, py.year)
-        for name, summed in ledger[py.pk].items():
-            if getattr(py, name) != summed:
-                yield f"{who}: PersonYear.{name} is {getattr(py, name)}, the ledger sums to {summed:.2f}"
-        if (py.own_amount > 0) != (py.own_arrived_on is not None):
-            yield f"{who}: own_arrived_on is {py.own_arrived_on} with own_amount {py.own_amount}"
-
-
-def _ledgers_without_person_year(scope: Scope) -> Iterator[str]:
-    tracked = [kind for kinds in CACHED_FIGURES.values() for kind in kinds]
-    rows = (
-        scope.entries()
-        .filter(Q(kind__in=tracked) | Q(kind=Entry.REVERSAL, reverses__kind__in=tracked))
-        .filter(~Exists(PersonYear.objects.filter(person_id=OuterRef("person_id"), year=OuterRef("year"))))
-        .values("person_id", "person__name", "person__id_no", "year")
-        .annotate(total=Sum("amount"))
-        .exclude(total=0)
-        .order_by("person_id", "year")
-    )
-    for r in rows:
-        who = _who(r["person__name"], r["person__id_no"], r["year"])
-        yield f"{who}: the ledger holds {r['total']} of own, government-paid or support entries, but no PersonYear row"

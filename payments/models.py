@@ -350,28 +350,6 @@ class ManualAssignment(models.Model):
         return f"{self.notice} → {self.person_id}"
 
 
-class Holiday(models.Model):
-    """The administrator's calendar of days off and working weekend days.
-
-    `chinese-calendar` covers the years its release knows (it raises for later years); this
-    table overrides it and carries the years after.
-    """
-
-    date = models.DateField(_("date"), unique=True)
-    is_workday = models.BooleanField(
-        _("working day"), default=False, help_text=_("Tick for a weekend day that is worked (调休上班).")
-    )
-    name = models.CharField(_("holiday name"), max_length=50, blank=True)
-
-    class Meta:
-        verbose_name = _("holiday calendar day")
-        verbose_name_plural = _("holiday calendar")
-        ordering = ["date"]
-
-    def __str__(self) -> str:
-        return f"{self.date} {self.name}"
-
-
 class ReconciliationRun(models.Model):
     """A stored reconciliation (对账) of one day or month: the figures and their differences."""
 

@@ -16,19 +16,22 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Min, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from insured import rules
+from insured import ledger, rules
 from insured.models import AccountEntry, InsuredPerson, PolicyYear, SpecialGroupMembership
 from insured.selectors import PolicyResolver
 from payments import handlers, storage
+from payments.kinds import ENTRY_KIND, SUBSIDY_KIND
 from payments.models import ArrivalNotice, NoticeBatch, PaymentKind, Receivable
 
 logger = logging.getLogger(__name__)
@@ -40,18 +43,19 @@ ZERO = Decimal("0.00")
 # Any fixed number: the key of the advisory lock that lets one batch at a time be processed.
 PROCESSING_LOCK = 7_110_003
 
-SUPPORT_KINDS = frozenset({PaymentKind.SPONSORSHIP, PaymentKind.COLLECTIVE, PaymentKind.SOCIAL})
-NEEDS_RECEIVABLE = SUPPORT_KINDS | {PaymentKind.BACK_PAYMENT}
-ENTRY_KIND = {
-    PaymentKind.OWN: Entry.OWN,
-    PaymentKind.GOVERNMENT_PAID: Entry.GOVERNMENT_PAID,
-    PaymentKind.SPONSORSHIP: Entry.SPONSORSHIP,
-    PaymentKind.COLLECTIVE: Entry.COLLECTIVE,
-    PaymentKind.SOCIAL: Entry.SOCIAL,
-    PaymentKind.BACK_PAYMENT: Entry.BACK_PAYMENT,
-    PaymentKind.SUPPLEMENTARY: Entry.SUPPLEMENTARY,
+# Which queue reason a rule's refusal leaves a payment under.
+REASON_OF_RULE = {
+    "person_closed": Reason.PERSON_CLOSED,
+    "receivable_required": Reason.RECEIVABLE_REQUIRED,
+    "own_already_paid": Reason.OWN_ALREADY_PAID,
+    "tier_invalid": Reason.NOT_A_TIER,
+    "hardship_tier_not_allowed": Reason.NOT_A_TIER,
+    "supplementary_tier_invalid": Reason.NOT_A_TIER,
+    "policy_tiers_missing": Reason.POLICY_INCOMPLETE,
+    "subsidy_not_configured": Reason.POLICY_INCOMPLETE,
+    "gov_paid_mismatch": Reason.GOV_PAID_MISMATCH,
+    "cap_exceeded": Reason.CAP_EXCEEDED,
 }
-SUBSIDY_KIND = {PaymentKind.OWN: Entry.GOVERNMENT_SUBSIDY, PaymentKind.SUPPLEMENTARY: Entry.SUPPLEMENTARY_SUBSIDY}
 NOTICE_FIELDS = (
     "id",
     "voucher_no",
@@ -89,7 +93,7 @@ class Notice:
 
     @property
     def source_key(self) -> str:
-        return f"notice:{self.voucher_no}:{self.line_no}"
+        return ledger.notice_key(self.voucher_no, self.line_no)
 
 
 @dataclass(slots=True)
@@ -105,8 +109,8 @@ class Outcomes:
     """Everything a pass decided, waiting to be written."""
 
     notices: list[tuple[int, str, str, int | None, int | None]] = field(default_factory=list)
-    entries: list[tuple] = field(default_factory=list)
-    deltas: dict[tuple[int, int], list] = field(default_factory=dict)
+    entries: list[ledger.EntryRow] = field(default_factory=list)
+    deltas: dict[ledger.YearKey, ledger.YearDelta] = field(default_factory=dict)
     paid_receivables: set[int] = field(default_factory=set)
     reopened_receivables: set[int] = field(default_factory=set)
     reversed_notices: set[int] = field(default_factory=set)
@@ -116,13 +120,21 @@ class Outcomes:
     reversals: int = 0
     posted_at: dt.datetime = field(default_factory=timezone.now)
 
-    def delta(self, person_id: int, year: int) -> list:
-        return self.deltas.setdefault((person_id, year), [ZERO, None, ZERO, ZERO, ZERO])
+    def delta(self, person_id: int, year: int) -> ledger.YearDelta:
+        key = (person_id, year)
+        delta = self.deltas.get(key)
+        if delta is None:
+            delta = self.deltas[key] = ledger.YearDelta()
+        return delta
 
 
 class Unmatched(Exception):
     def __init__(self, reason: str) -> None:
         self.reason = reason
+
+    @classmethod
+    def refused(cls, exc: rules.RuleViolation) -> Unmatched:
+        return cls(REASON_OF_RULE.get(exc.code, Reason.POLICY_INCOMPLETE))
 
 
 def batch_process(batch_pk: int) -> bool:
@@ -226,7 +238,7 @@ class Facts:
         self.first_seen = self._first_notice_ids(source)
         self.policies = PolicyResolver()
         self._memberships: dict[int, list[tuple[str, dt.date, dt.date | None]]] | None = None
-        self.person_years: dict[tuple[int, int], storage.YearFigures] = {}
+        self.person_years: dict[ledger.YearKey, ledger.YearFigures] = {}
         self.paid_in_pass: set[tuple[int, int]] = set()
         self.originals, self.original_entries = self._reversed_payments(notices)
 
@@ -243,7 +255,7 @@ class Facts:
         return {(r["voucher_no"], r["line_no"]): r["first"] for r in firsts}
 
     def lock_person_years(self, pairs: set[tuple[int, int]]) -> None:
-        self.person_years = storage.person_years_lock(pairs)
+        self.person_years = ledger.person_years_lock(pairs)
 
     def _reversed_payments(self, notices: list[Notice]) -> tuple[dict[int, ArrivalNotice], dict[int, list]]:
         targets = {
@@ -252,12 +264,10 @@ class Facts:
         if not targets:
             return {}, {}
         originals = {o.pk: o for o in ArrivalNotice.objects.filter(pk__in=targets)}
-        keys = {f"notice:{o.voucher_no}:{o.line_no}": o.pk for o in originals.values()}
-        entries: dict[int, list] = defaultdict(list)
-        for entry in AccountEntry.objects.filter(
-            Q(source_key__in=keys) | Q(source_key__in=[f"{k}:subsidy" for k in keys])
-        ):
-            entries[keys[entry.source_key.removesuffix(":subsidy")]].append(entry)
+        keys = {o.source_key: o.pk for o in originals.values()}
+        entries: dict[int, list[AccountEntry]] = defaultdict(list)
+        for entry in ledger.entries_by_key(keys, with_subsidies=True):
+            entries[keys[ledger.main_key(entry.source_key)]].append(entry)
         return originals, entries
 
     def active_groups(self, person_id: int, day: dt.date) -> set[str]:
@@ -299,9 +309,8 @@ def _run_pass(
 
 
 def _write(out: Outcomes) -> None:
-    storage.entries_insert(out.entries)
+    ledger.ledger_post(out.entries, out.deltas)
     storage.notices_update(out.notices)
-    storage.person_years_apply(out.deltas)
     if out.reversed_notices:
         ArrivalNotice.objects.filter(pk__in=out.reversed_notices).update(state=State.REVERSED)
     if out.paid_receivables:
@@ -324,8 +333,8 @@ def _entry(
     key: str,
     note: str = "",
     reverses_id: int | None = None,
-) -> tuple:
-    return (person_id, year, kind, amount, "notice", key, reverses_id, note, out.posted_at)
+) -> ledger.EntryRow:
+    return ledger.EntryRow(person_id, year, kind, amount, ledger.NOTICE, key, reverses_id, note, out.posted_at)
 
 
 def _decide_payment(n: Notice, facts: Facts, out: Outcomes) -> None:
@@ -361,11 +370,12 @@ def _match(n: Notice, facts: Facts) -> tuple[Person, Receivable | None]:
             receivable = facts.receivables.get(n.receivable_no)
             if receivable is None:
                 raise Unmatched(Reason.NO_RECEIVABLE)
-    if person.status == InsuredPerson.Status.CLOSED:
-        raise Unmatched(Reason.PERSON_CLOSED)
+    try:
+        rules.check_person_open(person.status)
+        rules.check_receivable_present(n.kind, receivable is not None)
+    except rules.RuleViolation as exc:
+        raise Unmatched.refused(exc) from None
     if receivable is None:
-        if n.kind in NEEDS_RECEIVABLE:
-            raise Unmatched(Reason.RECEIVABLE_REQUIRED)
         return person, None
     if receivable.status == Receivable.Status.PAID:
         raise Unmatched(Reason.RECEIVABLE_PAID)
@@ -383,47 +393,40 @@ def _credit(n: Notice, person: Person, receivable: Receivable | None, facts: Fac
     policy = facts.policy(person, n.year)
     person_year = facts.person_years[(person.id, n.year)]
     delta = out.delta(person.id, n.year)
-    paid_on = storage.as_date(n.paid_at)
-    if n.kind == PaymentKind.OWN:
-        # One own contribution a year (002 二: 按年缴费); a second payment waits to be refunded.
-        if person_year.own_amount + delta[0] > 0 or (person.id, n.year) in facts.paid_in_pass:
-            raise Unmatched(Reason.OWN_ALREADY_PAID)
-        try:
+    paid_on = as_date(n.paid_at)
+    reserved = person_year.support_reserved + delta.reserved
+    is_support = n.kind in rules.SUPPORT_KINDS
+    try:
+        if n.kind == PaymentKind.OWN:
+            paid = person_year.own_amount + delta.own > 0 or (person.id, n.year) in facts.paid_in_pass
+            rules.check_one_own_contribution(paid, n.year)
             rules.check_own_contribution_tier(
                 policy, n.amount, groups=lambda: facts.active_groups(person.id, paid_on), name=person.name
             )
-        except rules.RuleViolation as exc:
-            raise Unmatched(
-                Reason.POLICY_INCOMPLETE if exc.code == "policy_tiers_missing" else Reason.NOT_A_TIER
-            ) from None
-    elif n.kind == PaymentKind.GOVERNMENT_PAID and n.amount != policy.gov_paid_amount:
-        raise Unmatched(Reason.GOV_PAID_MISMATCH)
-    reserved = person_year.support_reserved + delta[3]
-    if n.kind in SUPPORT_KINDS and reserved < n.amount:
-        # Nothing was reserved for it: credit only while the year's cap allows (rule 1).
-        try:
-            used = reserved + person_year.support_credited + delta[4]
+        elif n.kind == PaymentKind.GOVERNMENT_PAID:
+            rules.check_government_paid_amount(n.amount, policy)
+        if is_support and reserved < n.amount:
+            # Nothing was reserved for it: credit only while the year's cap allows (rule 1).
+            used = reserved + person_year.support_credited + delta.credited
             rules.check_cap(year=n.year, cap=policy.top_tier, used=used, amount=n.amount)
-        except rules.RuleViolation:
-            raise Unmatched(Reason.CAP_EXCEEDED) from None
-    try:
         subsidy = rules.government_subsidy_for(n.kind, n.amount, policy)  # rule 5: zero but for own, supplementary
     except rules.RuleViolation as exc:
-        raise Unmatched(Reason.NOT_A_TIER if exc.code.endswith("tier_invalid") else Reason.POLICY_INCOMPLETE) from None
+        raise Unmatched.refused(exc) from None
 
     if n.kind == PaymentKind.OWN:
         facts.paid_in_pass.add((person.id, n.year))
-        delta[0] += n.amount
-        delta[1] = delta[1] or paid_on
+        delta.own += n.amount
+        delta.own_arrived_on = delta.own_arrived_on or paid_on
     elif n.kind == PaymentKind.GOVERNMENT_PAID:
-        delta[2] += n.amount
-    elif n.kind in SUPPORT_KINDS:
+        delta.gov_paid += n.amount
+    elif is_support:
         if reserved >= n.amount:
-            delta[3] -= n.amount
-        delta[4] += n.amount
-    out.entries.append(_entry(out, person.id, n.year, ENTRY_KIND[n.kind], n.amount, n.source_key))
+            delta.reserved -= n.amount
+        delta.credited += n.amount
+    key = n.source_key
+    out.entries.append(_entry(out, person.id, n.year, ENTRY_KIND[n.kind], n.amount, key))
     if subsidy:
-        out.entries.append(_entry(out, person.id, n.year, SUBSIDY_KIND[n.kind], subsidy, f"{n.source_key}:subsidy"))
+        out.entries.append(_entry(out, person.id, n.year, SUBSIDY_KIND[n.kind], subsidy, ledger.subsidy_key(key)))
     if receivable is not None:
         out.paid_receivables.add(receivable.pk)
         receivable.status = Receivable.Status.PAID  # a second notice for it in this batch is refused
@@ -449,21 +452,21 @@ def _decide_reversal(n: Notice, facts: Facts, out: Outcomes) -> None:
                 entry.year,
                 Entry.REVERSAL,
                 -entry.amount,
-                f"reversal:{n.voucher_no}:{n.line_no}:{entry.pk}",
+                ledger.reversal_key(n.voucher_no, n.line_no, entry.pk),
                 note=f"{original.voucher_no}/{original.line_no}",
                 reverses_id=entry.pk,
             )
         )
     delta = out.delta(original.person_id, original.year)
     if original.kind == PaymentKind.OWN:
-        delta[0] -= original.amount
+        delta.own -= original.amount
     elif original.kind == PaymentKind.GOVERNMENT_PAID:
-        delta[2] -= original.amount
-    elif original.kind in SUPPORT_KINDS:
-        delta[4] -= original.amount
+        delta.gov_paid -= original.amount
+    elif original.kind in rules.SUPPORT_KINDS:
+        delta.credited -= original.amount
         if original.receivable_id:
             # The receivable is open again, so its amount counts against the cap again (rule 1).
-            delta[3] += original.amount
+            delta.reserved += original.amount
     if original.receivable_id:
         out.reopened_receivables.add(original.receivable_id)
     out.reversed_notices.add(original.pk)
@@ -475,3 +478,11 @@ def _decide_reversal(n: Notice, facts: Facts, out: Outcomes) -> None:
 def _unmatched(n: Notice, out: Outcomes, reason: str, original: ArrivalNotice | None) -> None:
     out.notices.append((n.id, State.UNMATCHED, reason, original.person_id if original else None, None))
     out.unmatched += 1
+
+
+_LOCAL = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+def as_date(moment: dt.datetime) -> dt.date:
+    """The agency's calendar day of a moment (Beijing time)."""
+    return moment.astimezone(_LOCAL).date()

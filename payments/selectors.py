@@ -9,12 +9,9 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from insured import access
+from insured import access, rules
+from insured.workdays import WorkCalendar
 from payments.models import ArrivalNotice, ManualAssignment, NoticeBatch, Receivable, ReceivableExport
-from payments.workdays import WorkCalendar
-
-# Notice 001 附件1 四(七): posted automatically within 3 working days of payment, by hand after.
-OVERDUE_WORKDAYS = 3
 
 
 def _client_scope(user: Any, path: str) -> Q:
@@ -24,6 +21,16 @@ def _client_scope(user: Any, path: str) -> Q:
         return Q(pk__in=[])
     ancestors = [r.code for r in region.ancestors()] + [region.code]
     return Q(**{f"{path}__code__startswith": region.prefix}) | Q(**{f"{path}__code__in": ancestors})
+
+
+def waiting_batch_ids(older_than: dt.timedelta) -> list[int]:
+    """Batches stored more than `older_than` ago and still waiting to be processed."""
+    cutoff = timezone.now() - older_than
+    return list(
+        NoticeBatch.objects.filter(status=NoticeBatch.Status.RECEIVED, received_at__lt=cutoff)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
 
 
 def batches_for(user: Any) -> QuerySet[NoticeBatch]:
@@ -81,7 +88,7 @@ def unmatched_queue(user: Any, today: dt.date | None = None) -> list[QueueItem]:
     items = []
     for notice in notices:
         paid_on = timezone.localtime(notice.paid_at).date()
-        due_on = calendar.after(paid_on, OVERDUE_WORKDAYS)
+        due_on = rules.posting_due_on(paid_on, calendar)
         items.append(
             QueueItem(
                 notice, (today - paid_on).days, due_on, today > due_on, notice.pending[0] if notice.pending else None

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from insured import numbering, rules
 from insured.models import InsuredPerson, Region
 from insured.rules import RuleViolation
 from payments import processing, storage
@@ -24,6 +25,9 @@ from payments.models import (
     ReceivableExportLine,
     TaxClient,
 )
+
+RECEIVABLE_PREFIX = "YS"  # 应收
+EXPORT_PREFIX = "YSPC"  # 应收批次
 
 
 @dataclass(frozen=True)
@@ -39,7 +43,9 @@ class BatchConflict(Exception):
 def batch_store(
     *, client: TaxClient, parsed: ParsedBatch, fingerprint: str, source: str = NoticeBatch.Source.API
 ) -> StoreResult:
-    """Store a batch whole, in one transaction, and queue it for processing once committed.
+    """Store a batch whole, in one transaction. Its state `received` is the record that it waits
+    to be processed: tasks.batch_dispatch hands it to a worker, and the sweep finds it again if
+    that hand-over is lost.
 
     The same batch sent again (same id, same body) changes nothing. Three copies arriving
     at once: the unique (client, batch_id) index lets one in; the others find it.
@@ -56,9 +62,6 @@ def batch_store(
                 declared_total=parsed.total_amount,
             )
             storage.notices_insert(batch.pk, parsed.rows)
-            # robust: where tasks run in-process (the demo), a processing error is logged and the
-            # batch stays waiting for the sweep; it must not turn the stored batch's 202 into a 500.
-            transaction.on_commit(lambda: _enqueue(batch.pk), robust=True)
         return StoreResult(batch, True)
     except IntegrityError:
         existing = NoticeBatch.objects.filter(client=client, batch_id=parsed.batch_id).first()
@@ -67,38 +70,6 @@ def batch_store(
         if existing.body_sha256 != fingerprint:
             raise BatchConflict(parsed.batch_id) from None
         return StoreResult(existing, False)
-
-
-def _enqueue(batch_pk: int) -> None:
-    from payments.tasks import process_batch
-
-    process_batch.delay(batch_pk)
-
-
-def batches_requeue(older_than: dt.timedelta = dt.timedelta(minutes=5)) -> int:
-    """Queue again any batch still waiting: the database, not the broker, is the record of
-    what is left to do (a lost message or a broker restart loses no notice)."""
-    cutoff = timezone.now() - older_than
-    pending = list(
-        NoticeBatch.objects.filter(status=NoticeBatch.Status.RECEIVED, received_at__lt=cutoff)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    for pk in pending:
-        _enqueue(pk)
-    return len(pending)
-
-
-def _next_number(prefix: str, model, field: str = "number") -> str:
-    today = timezone.localdate()
-    stem = f"{prefix}{today:%Y%m%d}"
-    last = (
-        model.objects.filter(**{f"{field}__startswith": stem})
-        .order_by(f"-{field}")
-        .values_list(field, flat=True)
-        .first()
-    )
-    return f"{stem}{int(last[len(stem) :]) + 1 if last else 1:05d}"
 
 
 @transaction.atomic
@@ -117,38 +88,39 @@ def receivable_create(
 ) -> Receivable:
     """Assess an amount for tax to collect. The same source asks once: a repeat returns the
     receivable it already has."""
-    existing = Receivable.objects.filter(
+    live = Receivable.objects.filter(
         source_type=source_type,
         source_ref=source_ref,
         status__in=[Receivable.Status.OPEN, Receivable.Status.SENT, Receivable.Status.PAID],
-    ).first()
+    )
+    existing = live.first()
     if existing is not None:
         return existing
-    for _attempt in range(5):
-        try:
-            with transaction.atomic():
-                return Receivable.objects.create(
-                    number=_next_number("YS", Receivable),
-                    kind=kind,
-                    person=person,
-                    payer_name=payer_name,
-                    payer_id=payer_id,
-                    year=year,
-                    amount=amount,
-                    due_date=due_date,
-                    source_type=source_type,
-                    source_ref=source_ref,
-                    created_by=user if user and user.pk else None,
-                )
-        except IntegrityError:
-            # Either the number was taken by a concurrent request (try the next), or the same
-            # source was assessed concurrently (return that one).
-            existing = Receivable.objects.filter(
-                source_type=source_type, source_ref=source_ref, status__in=["open", "sent", "paid"]
-            ).first()
-            if existing is not None:
-                return existing
-    raise RuntimeError("could not allocate a receivable number")
+    try:
+        return numbering.create_numbered(
+            Receivable,
+            RECEIVABLE_PREFIX,
+            5,
+            lambda number: Receivable(
+                number=number,
+                kind=kind,
+                person=person,
+                payer_name=payer_name,
+                payer_id=payer_id,
+                year=year,
+                amount=amount,
+                due_date=due_date,
+                source_type=source_type,
+                source_ref=source_ref,
+                created_by=user if user and user.pk else None,
+            ),
+        )
+    except IntegrityError:
+        # The same source was assessed by a concurrent request: return that one.
+        existing = live.first()
+        if existing is None:
+            raise
+        return existing
 
 
 def _close(receivable: Receivable, status: str) -> bool:
@@ -186,8 +158,11 @@ def export_create(*, region: Region, user: AbstractBaseUser | None) -> Receivabl
     )
     if not new and not cancelled:
         return None
-    export = ReceivableExport.objects.create(
-        number=_next_number("YSPC", ReceivableExport), region=region, created_by=user if user and user.pk else None
+    export = numbering.create_numbered(
+        ReceivableExport,
+        EXPORT_PREFIX,
+        5,
+        lambda number: ReceivableExport(number=number, region=region, created_by=user if user and user.pk else None),
     )
     ReceivableExportLine.objects.bulk_create(
         [ReceivableExportLine(export=export, receivable=r, action="new") for r in new]
@@ -225,10 +200,11 @@ def assignment_propose(
 
 def assignment_decide(*, assignment: ManualAssignment, user: AbstractBaseUser, confirm: bool) -> ManualAssignment:
     """The second person confirms (and the notice posts) or rejects (and it waits again)."""
-    if assignment.proposed_by_id == user.pk:
-        raise RuleViolation(
-            "same_person", _("The person who proposed an assignment cannot also confirm it; ask another colleague.")
-        )
+    rules.check_maker_checker(
+        assignment.proposed_by_id,
+        user.pk,
+        _("The person who proposed an assignment cannot also confirm it; ask another colleague."),
+    )
     with transaction.atomic():
         locked = ManualAssignment.objects.select_for_update().get(pk=assignment.pk)
         if locked.status != ManualAssignment.Status.PROPOSED:

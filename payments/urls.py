@@ -1,3 +1,20 @@
+from django.urls import path
+
 from payments.views import queue, reconciliation
 
-urlpatterns = [*queue.urlpatterns, *reconciliation.urlpatterns]
+app_name = "payments"
+
+urlpatterns = [
+    path("payments/batches/", queue.batch_list, name="batch-list"),
+    path("payments/batches/<int:pk>/", queue.batch_detail, name="batch-detail"),
+    path("payments/receivables/", queue.receivable_list, name="receivable-list"),
+    path("payments/receivables/export/", queue.export_create, name="receivable-export"),
+    path("payments/exports/<int:pk>.<str:fmt>", queue.export_download, name="export-download"),
+    path("payments/queue/", queue.queue, name="queue"),
+    path("payments/queue/<int:pk>/assign/", queue.assign, name="assign"),
+    path("payments/assignments/<int:pk>/decide/", queue.decide, name="decide"),
+    path("reconciliation/", reconciliation.reconciliation_page, name="reconciliation"),
+    path("reconciliation/export.csv", reconciliation.reconciliation_csv, name="reconciliation-csv"),
+    path("reconciliation/export.xlsx", reconciliation.reconciliation_xlsx, name="reconciliation-xlsx"),
+    path("reconciliation/print.pdf", reconciliation.reconciliation_pdf, name="reconciliation-pdf"),
+]

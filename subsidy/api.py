@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 from insured import access
 from subsidy import selectors, services
 from subsidy.models import SponsorshipApplication
+from subsidy.plugin import SPONSORSHIP_ENTER, SPONSORSHIP_REVIEW, SPONSORSHIP_VIEW
 from subsidy.serializers import (
     RuleRefusalOutput,
     SponsorshipCheckOutput,
@@ -57,7 +58,7 @@ class SponsorshipListApi(generics.ListAPIView):
 
     def get_permissions(self) -> list[BasePermission]:
         # Reading needs SPONSORSHIP_VIEW; submitting is the clerk at the window.
-        name = access.SPONSORSHIP_ENTER if self.request.method == "POST" else access.SPONSORSHIP_VIEW
+        name = SPONSORSHIP_ENTER if self.request.method == "POST" else SPONSORSHIP_VIEW
         return [access.capability(name)()]
 
     def get_queryset(self) -> QuerySet[SponsorshipApplication]:
@@ -89,7 +90,7 @@ class SponsorshipListApi(generics.ListAPIView):
 
 
 class SponsorshipCheckApi(APIView):
-    permission_classes = [access.capability(access.SPONSORSHIP_ENTER)]
+    permission_classes = [access.capability(SPONSORSHIP_ENTER)]
     parser_classes = [JSONParser]
 
     @extend_schema(
@@ -108,7 +109,7 @@ class SponsorshipCheckApi(APIView):
 
 
 class SponsorshipDetailApi(APIView):
-    permission_classes = [access.capability(access.SPONSORSHIP_VIEW)]
+    permission_classes = [access.capability(SPONSORSHIP_VIEW)]
 
     @extend_schema(
         summary="One sponsorship application, with the payment that credited it", responses=SponsorshipDetailOutput
@@ -123,7 +124,7 @@ class _StepApi(APIView):
 
 
 class SponsorshipApproveApi(_StepApi):
-    permission_classes = [access.capability(access.SPONSORSHIP_REVIEW)]
+    permission_classes = [access.capability(SPONSORSHIP_REVIEW)]
 
     @extend_schema(
         summary="Approve (never one's own entry); reserves the amount against the cap",
@@ -140,7 +141,7 @@ class SponsorshipApproveApi(_StepApi):
 
 
 class SponsorshipRejectApi(_StepApi):
-    permission_classes = [access.capability(access.SPONSORSHIP_REVIEW)]
+    permission_classes = [access.capability(SPONSORSHIP_REVIEW)]
 
     @extend_schema(
         summary="Reject with a reason (never one's own entry)",
@@ -156,7 +157,7 @@ class SponsorshipRejectApi(_StepApi):
 
 
 class SponsorshipSignaturesApi(_StepApi):
-    permission_classes = [access.capability(access.SPONSORSHIP_ENTER)]
+    permission_classes = [access.capability(SPONSORSHIP_ENTER)]
 
     @extend_schema(
         summary="Record that sponsor and beneficiary signed the form (000 三(二)); creates the receivable",
@@ -173,7 +174,7 @@ class SponsorshipSignaturesApi(_StepApi):
 
 
 class SponsorshipWithdrawApi(_StepApi):
-    permission_classes = [access.capability(access.SPONSORSHIP_ENTER)]
+    permission_classes = [access.capability(SPONSORSHIP_ENTER)]
 
     @extend_schema(
         summary="Withdraw before payment; refused once credited (000 三(三))",

@@ -2,16 +2,18 @@ from django.urls import path
 
 from subsidy import api
 
+app_name = "subsidy_api"
+
 urlpatterns = [
-    path("sponsorships/", api.SponsorshipListApi.as_view(), name="api-sponsorship-list"),
-    path("sponsorships/check/", api.SponsorshipCheckApi.as_view(), name="api-sponsorship-check"),
-    path("sponsorships/<int:pk>/", api.SponsorshipDetailApi.as_view(), name="api-sponsorship-detail"),
-    path("sponsorships/<int:pk>/approve/", api.SponsorshipApproveApi.as_view(), name="api-sponsorship-approve"),
-    path("sponsorships/<int:pk>/reject/", api.SponsorshipRejectApi.as_view(), name="api-sponsorship-reject"),
+    path("sponsorships/", api.SponsorshipListApi.as_view(), name="sponsorship-list"),
+    path("sponsorships/check/", api.SponsorshipCheckApi.as_view(), name="sponsorship-check"),
+    path("sponsorships/<int:pk>/", api.SponsorshipDetailApi.as_view(), name="sponsorship-detail"),
+    path("sponsorships/<int:pk>/approve/", api.SponsorshipApproveApi.as_view(), name="sponsorship-approve"),
+    path("sponsorships/<int:pk>/reject/", api.SponsorshipRejectApi.as_view(), name="sponsorship-reject"),
     path(
         "sponsorships/<int:pk>/record-signatures/",
         api.SponsorshipSignaturesApi.as_view(),
-        name="api-sponsorship-record-signatures",
+        name="sponsorship-record-signatures",
     ),
-    path("sponsorships/<int:pk>/withdraw/", api.SponsorshipWithdrawApi.as_view(), name="api-sponsorship-withdraw"),
+    path("sponsorships/<int:pk>/withdraw/", api.SponsorshipWithdrawApi.as_view(), name="sponsorship-withdraw"),
 ]

@@ -7,9 +7,11 @@ class SubsidyConfig(AppConfig):
     verbose_name = _("Personal sponsorship")
 
     def ready(self) -> None:
+        from insured import plugins
         from payments import handlers
-        from subsidy import services
+        from subsidy import plugin, services
 
+        plugins.register(plugin.PLUGIN)
         handlers.register(
             services.SOURCE_TYPE, on_paid=services.on_receivables_paid, on_reopened=services.on_receivables_reopened
         )

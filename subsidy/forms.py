@@ -8,6 +8,7 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
+from insured.fields import AmountFormField
 from insured.identity import parse_resident_id
 from insured.models import InsuredPerson
 from subsidy.models import SponsorshipApplication
@@ -42,12 +43,7 @@ class SponsorshipForm(forms.Form):
         label=_("Relation to the beneficiary"), choices=SponsorshipApplication.Relation.choices
     )
     # No min_value: zero and negative amounts are the service's rule to refuse, with its message.
-    amount = forms.DecimalField(
-        label=_("Amount (yuan)"),
-        max_digits=14,
-        decimal_places=2,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
-    )
+    amount = AmountFormField(label=_("Amount (yuan)"))
     year = forms.IntegerField(label=_("Year sponsored"))
 
     def __init__(self, *args: Any, year: int, **kwargs: Any) -> None:

@@ -3,22 +3,19 @@ approval for sponsor and beneficiary to check the year and amount and sign at th
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from insured.history import staff_name
 from insured.identity import parse_resident_id
 from insured.models import InsuredPerson, Region
 from insured.money import amount_in_words
+from insured.printing import BEIJING, printed_at, render_pdf
 from subsidy.models import SponsorshipApplication
 
-BEIJING = ZoneInfo("Asia/Shanghai")
 Status = SponsorshipApplication.Status
 
 # The printed form is what people sign: fixed Chinese, whatever language the screen is in.
@@ -48,11 +45,7 @@ REVIEWED = (Status.APPROVED, Status.SIGNED, Status.CREDITED)
 
 
 def application_pdf(application: SponsorshipApplication, *, printed_by: AbstractUser) -> bytes:
-    from weasyprint import HTML  # loads Pango; only the PDF needs it
-
-    with translation.override("zh-hans"):
-        html = render_to_string("subsidy/application_pdf.html", _context(application, printed_by))
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    return render_pdf("subsidy/application_pdf.html", _context(application, printed_by))
 
 
 def _context(application: SponsorshipApplication, printed_by: AbstractUser) -> dict[str, Any]:
@@ -77,7 +70,7 @@ def _context(application: SponsorshipApplication, printed_by: AbstractUser) -> d
         "reviewer": staff_name(application.reviewed_by) if reviewed else "",
         "reviewed_on": timezone.localtime(application.reviewed_at, BEIJING).date() if reviewed else None,
         "printed_by": staff_name(printed_by),
-        "printed_at": _beijing_time(timezone.now()),
+        "printed_at": printed_at(),
     }
 
 
@@ -85,9 +78,3 @@ def _residence(village: Region) -> str:
     """County, township and village: where the household is registered (000 一(二))."""
     chain = [r for r in village.ancestors() if r.level in (Region.Level.COUNTY, Region.Level.TOWNSHIP)]
     return "".join(r.name for r in [*chain, village])
-
-
-def _beijing_time(moment: dt.datetime) -> str:
-    # Formatted here: the template's date filter would convert to whatever time zone is active.
-    t = timezone.localtime(moment, BEIJING)
-    return f"{t.year}年{t.month}月{t.day}日 {t:%H:%M}"

@@ -3,51 +3,17 @@ services, so an amount reaches them as typed and is refused there with the rule'
 
 from __future__ import annotations
 
-import re
-from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from insured.fields import AmountSerializerField
 from insured.models import InsuredPerson
 from insured.serializers import StandingOutput
 from payments.models import ArrivalNotice
 from subsidy import selectors
 from subsidy.models import SponsorshipApplication
-
-_DECIMAL_TEXT = re.compile(r"^-?\d+(\.\d+)?$")
-
-
-@extend_schema_field(
-    {
-        "type": "string",
-        "format": "decimal",
-        "pattern": r"^\d+(\.\d{1,2})?$",
-        "example": "1000.00",
-        "description": "yuan as a decimal string with at most two places; a JSON number is refused",
-    }
-)
-class AmountInput(serializers.Field):
-    """Money arrives as a string. A JSON number has already been through a float, which is not
-    money, so it is refused; sign and places are left to the rules, which name their clause."""
-
-    default_error_messages = {
-        "not_string": _('Give the amount as a decimal string such as "1000.00", not as a number.'),
-        "invalid": _('"%(value)s" is not an amount; write it like "1000.00".'),
-    }
-
-    def to_internal_value(self, data: Any) -> Decimal:
-        if not isinstance(data, str):
-            self.fail("not_string")
-        text = data.strip()
-        if not _DECIMAL_TEXT.match(text):
-            self.fail("invalid", value=data[:20])
-        return Decimal(text)
-
-    def to_representation(self, value: Decimal) -> str:
-        return f"{value:.2f}"
 
 
 class SponsorshipCreateInput(serializers.Serializer):
@@ -58,7 +24,7 @@ class SponsorshipCreateInput(serializers.Serializer):
     relation = serializers.ChoiceField(choices=SponsorshipApplication.Relation.choices)
     beneficiary_id_no = serializers.CharField(max_length=30, help_text="the insured person's resident ID number")
     year = serializers.IntegerField(min_value=2009, max_value=2100)
-    amount = AmountInput()
+    amount = AmountSerializerField()
 
     default_error_messages = {
         "beneficiary_not_found": _("No insured person with this resident ID number is registered in your region."),

@@ -1,5 +1,5 @@
 """Every write of personal sponsorship. The rules are insured.rules'; the cap is reserved and
-released only through insured.services; the receivable goes through payments.services."""
+released only through insured.ledger; the receivable goes through payments.services."""
 
 from __future__ import annotations
 
@@ -11,12 +11,11 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from insured import rules
-from insured import services as insured_services
+from insured import ledger, numbering, rules
 from insured.identity import parse_resident_id
 from insured.models import InsuredPerson, PersonYear, PolicyYear, Region
 from insured.selectors import YearStanding, policy_for, year_standing
@@ -26,6 +25,7 @@ from subsidy.models import SponsorshipApplication
 
 Status = SponsorshipApplication.Status
 SOURCE_TYPE = "subsidy.sponsorship"
+NUMBER_PREFIX = "ZZ"  # 资助
 # Read back from paper and typed by hand: no 0/O, 1/I/L, U/V look-alikes.
 CHECK_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTWXYZ23456789"
 
@@ -44,20 +44,9 @@ class SponsorshipInput:
 def _check_all_but_cap(
     data: SponsorshipInput, *, today: dt.date, agency_region: Region | None
 ) -> tuple[PolicyYear, PersonYear | None]:
-    if data.amount <= 0:
-        raise rules.RuleViolation("amount_not_positive", _("The amount must be greater than zero."), "amount")
-    if data.amount.as_tuple().exponent < -2:  # type: ignore[operator]
-        raise rules.RuleViolation("amount_precision", _("An amount has at most two decimal places."), "amount")
+    rules.check_amount(data.amount)
     rules.check_sponsor_age(data.sponsor_id_no, today)  # rule 6
-    if parse_resident_id(data.sponsor_id_no).number == data.beneficiary.id_no:
-        raise rules.RuleViolation(
-            "sponsor_is_beneficiary",
-            _(
-                "Notice 000 section 1(1): the sponsor pays for another person; sponsor and beneficiary are the same "
-                "person here."
-            ),
-            "sponsor_id_no",
-        )
+    rules.check_sponsor_is_not_beneficiary(parse_resident_id(data.sponsor_id_no).number, data.beneficiary.id_no)
     rules.check_current_year(data.year, today)  # rule 4
     rules.check_can_receive_support(data.beneficiary, agency_region)  # rule 3
     policy = policy_for(data.beneficiary.village, data.year)
@@ -74,17 +63,6 @@ def application_check(data: SponsorshipInput, *, today: dt.date, agency_region: 
     # Read without a lock: approval checks the cap again under the person-year lock.
     rules.check_cap(year=data.year, cap=policy.top_tier, used=used, amount=data.amount)  # rule 1
     return year_standing(data.beneficiary, today)
-
-
-def _number() -> str:
-    stem = f"ZZ{timezone.localdate():%Y%m%d}"
-    last = (
-        SponsorshipApplication.objects.filter(number__startswith=stem)
-        .order_by("-number")
-        .values_list("number", flat=True)
-        .first()
-    )
-    return f"{stem}{int(last[len(stem) :]) + 1 if last else 1:04d}"
 
 
 def check_code_for(number: str, sponsor_id_no: str, beneficiary_id_no: str, amount: Decimal) -> str:
@@ -106,8 +84,8 @@ def application_submit(
     today = today or timezone.localdate()
     application_check(data, today=today, agency_region=agency_region)
     sponsor_id_no = parse_resident_id(data.sponsor_id_no).number
-    for _attempt in range(5):
-        number = _number()
+
+    def build(number: str) -> SponsorshipApplication:
         application = SponsorshipApplication(
             number=number,
             check_code=check_code_for(number, sponsor_id_no, data.beneficiary.id_no, data.amount),
@@ -121,13 +99,9 @@ def application_submit(
             submitted_by=user,
         )
         application._history_user = user
-        try:
-            with transaction.atomic():
-                application.save()
-        except IntegrityError:
-            continue  # two clerks took the same number at once: take the next
         return application
-    raise RuntimeError("could not allocate an application number")
+
+    return numbering.create_numbered(SponsorshipApplication, NUMBER_PREFIX, 4, build)
 
 
 def _input_of(application: SponsorshipApplication) -> SponsorshipInput:
@@ -175,13 +149,14 @@ def application_approve(
     lock, so two reviewers approving for one beneficiary at once cannot pass it together."""
     today = today or timezone.localdate()
     locked = _locked(application, Status.SUBMITTED)
-    if locked.submitted_by_id == user.pk:
-        raise rules.RuleViolation(
-            "same_person", _("The clerk who entered an application cannot also approve it; ask a reviewer.")
-        )
+    rules.check_maker_checker(
+        locked.submitted_by_id,
+        user.pk,
+        _("The clerk who entered an application cannot also approve it; ask a reviewer."),
+    )
     data = _input_of(locked)
     _check_all_but_cap(data, today=today, agency_region=agency_region)
-    insured_services.support_reserve(person=data.beneficiary, year=data.year, amount=data.amount)  # rules 1, 2
+    ledger.support_reserve(person=data.beneficiary, year=data.year, amount=data.amount)  # rules 1, 2
     locked.status = Status.APPROVED
     locked.reviewed_by, locked.reviewed_at = user, timezone.now()
     _save(locked, user)
@@ -195,10 +170,11 @@ def application_reject(
     if not reason.strip():
         raise rules.RuleViolation("reason_required", _("Give the reason for rejecting the application."), "reason")
     locked = _locked(application, Status.SUBMITTED)
-    if locked.submitted_by_id == user.pk:
-        raise rules.RuleViolation(
-            "same_person", _("The clerk who entered an application cannot also review it; ask a reviewer.")
-        )
+    rules.check_maker_checker(
+        locked.submitted_by_id,
+        user.pk,
+        _("The clerk who entered an application cannot also review it; ask a reviewer."),
+    )
     locked.status = Status.REJECTED
     locked.reviewed_by, locked.reviewed_at, locked.rejection_reason = user, timezone.now(), reason.strip()
     _save(locked, user)
@@ -271,9 +247,7 @@ def _lock_receivable_first(application: SponsorshipApplication) -> None:
 
 def _release(application: SponsorshipApplication) -> None:
     if application.status in SponsorshipApplication.RESERVING:
-        insured_services.support_release(
-            person=application.beneficiary, year=application.year, amount=application.amount
-        )
+        ledger.support_release(person=application.beneficiary, year=application.year, amount=application.amount)
 
 
 def applications_void_expired(today: dt.date | None = None) -> int:

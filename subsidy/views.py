@@ -27,6 +27,7 @@ from payments.models import ArrivalNotice
 from subsidy import selectors, services
 from subsidy.forms import BeneficiaryLookupForm, RejectForm, SponsorshipForm, VerifyForm
 from subsidy.models import SponsorshipApplication
+from subsidy.plugin import SPONSORSHIP_ENTER, SPONSORSHIP_REVIEW, SPONSORSHIP_VIEW
 
 Status = SponsorshipApplication.Status
 # The states a clerk may still withdraw from: before payment (000 三(三)).
@@ -70,7 +71,7 @@ def _submit_or_check(
         return None
 
 
-@access.capability_required(access.SPONSORSHIP_ENTER)
+@access.capability_required(SPONSORSHIP_ENTER)
 @require_http_methods(["GET", "POST"])
 def counter(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
@@ -84,7 +85,7 @@ def counter(request: HttpRequest) -> HttpResponse:
             request,
             _("Application %(number)s has been entered; it now waits for a reviewer.") % {"number": result.number},
         )
-        return redirect("sponsorship-detail", pk=result.pk)
+        return redirect("subsidy:detail", pk=result.pk)
     checked = result if isinstance(result, YearStanding) else None
     context = {
         "lookup": lookup,
@@ -110,10 +111,10 @@ def _tabs(request: HttpRequest, can_review: bool) -> list[tuple[str, str, int]]:
     return tabs
 
 
-@access.capability_required(access.SPONSORSHIP_VIEW)
+@access.capability_required(SPONSORSHIP_VIEW)
 @require_GET
 def application_list(request: HttpRequest) -> HttpResponse:
-    can_review = access.has_capability(request.user, access.SPONSORSHIP_REVIEW)
+    can_review = access.has_capability(request.user, SPONSORSHIP_REVIEW)
     status = request.GET.get("status") or (REVIEW_TAB if can_review else ALL_TAB)  # reviewers land on their queue
     if status == REVIEW_TAB and can_review:
         applications = selectors.review_queue(request.user)
@@ -134,8 +135,8 @@ def application_list(request: HttpRequest) -> HttpResponse:
 
 def _actions(user: Any, application: SponsorshipApplication) -> dict[str, bool]:
     """Which buttons to show; the services decide again when one is pressed."""
-    may_review = access.has_capability(user, access.SPONSORSHIP_REVIEW) and application.status == Status.SUBMITTED
-    may_enter = access.has_capability(user, access.SPONSORSHIP_ENTER)
+    may_review = access.has_capability(user, SPONSORSHIP_REVIEW) and application.status == Status.SUBMITTED
+    may_enter = access.has_capability(user, SPONSORSHIP_ENTER)
     is_maker = application.submitted_by_id == user.pk
     return {
         "review": may_review and not is_maker,
@@ -166,7 +167,7 @@ def _steps(application: SponsorshipApplication, credit: ArrivalNotice | None) ->
     return steps
 
 
-@access.capability_required(access.SPONSORSHIP_VIEW)
+@access.capability_required(SPONSORSHIP_VIEW)
 @require_GET
 def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     application = selectors.application_get(request.user, pk)
@@ -192,10 +193,10 @@ def _step(request: HttpRequest, pk: int, take: Callable[[SponsorshipApplication]
         messages.error(request, exc.message)
     else:
         messages.success(request, done)
-    return redirect("sponsorship-detail", pk=application.pk)
+    return redirect("subsidy:detail", pk=application.pk)
 
 
-@access.capability_required(access.SPONSORSHIP_REVIEW)
+@access.capability_required(SPONSORSHIP_REVIEW)
 @require_POST
 def application_approve(request: HttpRequest, pk: int) -> HttpResponse:
     region = access.scope_region(request.user)
@@ -207,14 +208,14 @@ def application_approve(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@access.capability_required(access.SPONSORSHIP_REVIEW)
+@access.capability_required(SPONSORSHIP_REVIEW)
 @require_POST
 def application_reject(request: HttpRequest, pk: int) -> HttpResponse:
     form = RejectForm(request.POST)
     if not form.is_valid():
         application = selectors.application_get(request.user, pk)  # out of scope is 404 first
         messages.error(request, form.errors["reason"][0])
-        return redirect("sponsorship-detail", pk=application.pk)
+        return redirect("subsidy:detail", pk=application.pk)
     return _step(
         request,
         pk,
@@ -223,7 +224,7 @@ def application_reject(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@access.capability_required(access.SPONSORSHIP_ENTER)
+@access.capability_required(SPONSORSHIP_ENTER)
 @require_POST
 def application_sign(request: HttpRequest, pk: int) -> HttpResponse:
     return _step(
@@ -236,7 +237,7 @@ def application_sign(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@access.capability_required(access.SPONSORSHIP_ENTER)
+@access.capability_required(SPONSORSHIP_ENTER)
 @require_POST
 def application_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     return _step(
@@ -250,7 +251,7 @@ def application_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 # --- The printed form and its check code -------------------------------------------------------
 
 
-@access.capability_required(access.SPONSORSHIP_VIEW)
+@access.capability_required(SPONSORSHIP_VIEW)
 @require_GET
 def application_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     from subsidy import pdf  # loads WeasyPrint and Pango; only the printed form needs them
@@ -261,7 +262,7 @@ def application_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-@access.capability_required(access.SPONSORSHIP_VIEW)
+@access.capability_required(SPONSORSHIP_VIEW)
 @require_GET
 def application_verify(request: HttpRequest) -> HttpResponse:
     form = VerifyForm(request.GET or None)

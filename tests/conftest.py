@@ -55,6 +55,8 @@ def today() -> dt.date:
 
 @pytest.fixture
 def policy(db):
+    """The county's policy year 2026: demo tiers 200–5000 with subsidies (top tier, the cap, 5000.00),
+    the 100 hardship tier for every special group, 100.00 government-paid."""
     from tests.factories import PolicyYearFactory
 
     return PolicyYearFactory()

@@ -26,12 +26,12 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from insured.models import InsuredPerson, Region
+from payments.kinds import PAYMENT_KIND_OF_ENTRY
 from payments.models import ReconciliationRun
 from payments.reconciliation.compute import reconcile
 from payments.reconciliation.figures import (
     COUNTED_STATES,
     KIND_ORDER,
-    PAYMENT_KIND_OF_ENTRY,
     ZERO,
     Cause,
     Difference,
@@ -41,7 +41,7 @@ from payments.reconciliation.figures import (
     cause_label,
     period_bounds,
 )
-from payments.reconciliation.queries import notice_key, notices_named_by, with_notice_parts
+from payments.reconciliation.queries import notices_named_by
 
 logger = logging.getLogger(__name__)
 
@@ -56,13 +56,11 @@ __all__ = [
     "Reconciliation",
     "Row",
     "cause_label",
-    "notice_key",
     "notices_named_by",
     "period_bounds",
     "reconcile",
     "reconcile_yesterday_everywhere",
     "reconciliation_store",
-    "with_notice_parts",
 ]
 
 

@@ -20,13 +20,13 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce, Sign
 
+from insured import ledger
 from insured.models import AccountEntry, Region
+from payments.kinds import PAYMENT_KIND_OF_ENTRY, SUBSIDY_KIND
 from payments.models import ArrivalNotice, Receivable
-from payments.processing import SUBSIDY_KIND
 from payments.reconciliation.figures import (
     KIND_ORDER,
     MONEY,
-    PAYMENT_KIND_OF_ENTRY,
     ZERO,
     Cause,
     Difference,
@@ -41,7 +41,6 @@ from payments.reconciliation.queries import (
     payment_entries,
     period_notices,
     reversal_entries,
-    with_notice_parts,
 )
 
 
@@ -139,17 +138,17 @@ def _orphan_entries(region: Region, start: dt.date, end: dt.date) -> list[Differ
     since, until = moments(start, end)
     entries = (
         AccountEntry.objects.filter(
-            source_type="notice",
+            source_type=ledger.NOTICE,
             posted_at__gte=since,
             posted_at__lt=until,
             person__village__code__startswith=region.prefix,
         )
-        .exclude(source_key__endswith=":subsidy")
+        .exclude(source_key__endswith=ledger.SUBSIDY_SUFFIX)
         .exclude(kind__in=list(SUBSIDY_KIND.values()))
         .exclude(reverses__kind__in=list(SUBSIDY_KIND.values()))
     )
     rows = (
-        with_notice_parts(entries)
+        ledger.with_key_parts(entries)
         .filter(~Exists(notices_named_by()))
         .annotate(ledger_kind=Coalesce("reverses__kind", "kind"))
         .values(

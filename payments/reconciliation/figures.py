@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from insured.models import Region
 from insured.money import MoneyField, quantize
 from payments.models import ArrivalNotice, PaymentKind, ReconciliationRun
-from payments.processing import ENTRY_KIND
 
 State = ArrivalNotice.State
 
@@ -22,8 +21,6 @@ ZERO = Decimal("0.00")
 MONEY = MoneyField()
 COUNTED_STATES = [s for s in State.values if s != State.DUPLICATE]
 KIND_ORDER = {kind: i for i, kind in enumerate(PaymentKind.values)}
-# The ledger kind each payment kind posts, and back (reversal entries take their reversed entry's kind).
-PAYMENT_KIND_OF_ENTRY = {str(entry): str(kind) for kind, entry in ENTRY_KIND.items()}
 
 
 # --- Figures ------------------------------------------------------------------------------------

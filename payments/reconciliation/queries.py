@@ -17,9 +17,10 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, Concat, StrIndex, Substr
+from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
 
+from insured import ledger
 from insured.models import AccountEntry, InsuredPerson, Region
 from payments.models import ArrivalNotice
 from payments.reconciliation.figures import COUNTED_STATES, MONEY
@@ -36,23 +37,20 @@ def moments(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
     )
 
 
-def notice_key(prefix: str, voucher: Any, line: Any) -> Concat:
-    """The ledger key processing gives a notice's entry: `{prefix}{voucher}:{line}`."""
-    return Concat(Value(prefix), voucher, Value(":"), Cast(line, CharField()), output_field=CharField())
-
-
 def payment_entries() -> QuerySet[AccountEntry]:
-    """Inside a notice query: the payment's own ledger entry (`notice:{voucher}:{line}`)."""
-    key = notice_key("notice:", OuterRef("voucher_no"), OuterRef("line_no"))
+    """Inside a notice query: the payment's own ledger entry (insured.ledger.notice_key)."""
+    key = ledger.key_expression(ledger.NOTICE_PREFIX, OuterRef("voucher_no"), OuterRef("line_no"))
     return AccountEntry.objects.filter(source_key=key).order_by()
 
 
 def reversal_entries() -> QuerySet[AccountEntry]:
     """Inside a notice query: the entry a reversal notice posted against the reversed payment's
-    own entry (`reversal:{voucher}:{line}:{entry id}`; not the one against its subsidy)."""
-    reversed_key = notice_key("notice:", OuterRef("reverses_voucher_no"), OuterRef("reverses_line_no"))
+    own entry (insured.ledger.reversal_key; not the one against its subsidy)."""
+    reversed_key = ledger.key_expression(
+        ledger.NOTICE_PREFIX, OuterRef("reverses_voucher_no"), OuterRef("reverses_line_no")
+    )
     own_key = Concat(
-        notice_key("reversal:", OuterRef("voucher_no"), OuterRef("line_no")),
+        ledger.key_expression(ledger.REVERSAL_PREFIX, OuterRef("voucher_no"), OuterRef("line_no")),
         Value(":"),
         Cast("reverses_id", CharField()),
         output_field=CharField(),
@@ -98,22 +96,6 @@ def period_notices(region: Region, start: dt.date, end: dt.date) -> QuerySet[Arr
                 output_field=MONEY,
             ),
         )
-    )
-
-
-def with_notice_parts(entries: QuerySet[AccountEntry]) -> QuerySet[AccountEntry]:
-    """Read the voucher and line back out of a notice-sourced key.
-
-    Keys are `notice:V:L`, `notice:V:L:subsidy` and `reversal:V:L:ID`; a malformed key yields
-    parts that match no notice.
-    """
-    return entries.alias(
-        _rest=Substr("source_key", StrIndex("source_key", Value(":")) + 1),
-        _c1=StrIndex("_rest", Value(":")),
-        k_voucher=Case(When(_c1__gt=0, then=Substr("_rest", 1, F("_c1") - 1)), default=F("_rest")),
-        _after=Substr("_rest", F("_c1") + 1),
-        _c2=StrIndex("_after", Value(":")),
-        k_line=Case(When(_c2__gt=0, then=Substr("_after", 1, F("_c2") - 1)), default=F("_after")),
     )
 
 

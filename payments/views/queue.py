@@ -3,14 +3,11 @@ unmatched queue 手工划账 with its maker-checker."""
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from insured import access
@@ -19,17 +16,19 @@ from insured.identity import normalize_id_no
 from insured.models import InsuredPerson
 from insured.rules import RuleViolation
 from payments import exports, selectors, services
+from payments.forms import AssignForm
 from payments.models import ArrivalNotice, ManualAssignment, Receivable
+from payments.plugin import PAYMENTS_ASSIGN, PAYMENTS_CONFIRM, PAYMENTS_VIEW, RECEIVABLES_EXPORT
 
 
-@access.capability_required(access.PAYMENTS_VIEW)
+@access.capability_required(PAYMENTS_VIEW)
 @require_GET
 def batch_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.batches_for(request.user), 30).get_page(request.GET.get("page"))
     return render(request, "payments/batch_list.html", {"page": page})
 
 
-@access.capability_required(access.PAYMENTS_VIEW)
+@access.capability_required(PAYMENTS_VIEW)
 @require_GET
 def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(selectors.batches_for(request.user), pk=pk)
@@ -38,7 +37,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "payments/batch_detail.html", {"batch": batch, "page": page})
 
 
-@access.capability_required(access.PAYMENTS_VIEW)
+@access.capability_required(PAYMENTS_VIEW)
 @require_GET
 def receivable_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
@@ -54,7 +53,7 @@ def receivable_list(request: HttpRequest) -> HttpResponse:
     return render(request, "payments/receivable_list.html", context)
 
 
-@access.capability_required(access.RECEIVABLES_EXPORT)
+@access.capability_required(RECEIVABLES_EXPORT)
 @require_POST
 def export_create(request: HttpRequest) -> HttpResponse:
     export = services.export_create(region=access.scope_region(request.user), user=request.user)
@@ -62,10 +61,10 @@ def export_create(request: HttpRequest) -> HttpResponse:
         messages.info(request, _("There are no new or cancelled receivables to send to tax."))
     else:
         messages.success(request, _("Export %(no)s is ready to download for tax.") % {"no": export.number})
-    return redirect("receivable-list")
+    return redirect("payments:receivable-list")
 
 
-@access.capability_required(access.PAYMENTS_VIEW)
+@access.capability_required(PAYMENTS_VIEW)
 @require_GET
 def export_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     export = get_object_or_404(selectors.exports_for(request.user), pk=pk)
@@ -80,25 +79,14 @@ def export_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     return response
 
 
-@access.capability_required(access.PAYMENTS_VIEW)
+@access.capability_required(PAYMENTS_VIEW)
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
     items = selectors.unmatched_queue(request.user)
     return render(request, "payments/queue.html", {"items": items, "overdue": sum(1 for i in items if i.is_overdue)})
 
 
-class AssignForm(forms.Form):
-    id_no = forms.CharField(label=gettext_lazy("Resident ID number of the insured person"), max_length=18)
-    receivable_no = forms.CharField(
-        label=gettext_lazy("Receivable number"),
-        max_length=32,
-        required=False,
-        help_text=gettext_lazy("Required for sponsorship, collective subsidy, social sponsorship and back payment."),
-    )
-    note = forms.CharField(label=gettext_lazy("Note"), max_length=200, required=False)
-
-
-@access.capability_required(access.PAYMENTS_ASSIGN)
+@access.capability_required(PAYMENTS_ASSIGN)
 @require_http_methods(["GET", "POST"])
 def assign(request: HttpRequest, pk: int) -> HttpResponse:
     notice = get_object_or_404(selectors.notices_for(request.user).filter(state=ArrivalNotice.State.UNMATCHED), pk=pk)
@@ -132,11 +120,11 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
                 add_rule_error(form, exc)
             else:
                 messages.success(request, _("The assignment waits for a colleague to confirm it."))
-                return redirect("payments-queue")
+                return redirect("payments:queue")
     return render(request, "payments/assign.html", {"notice": notice, "form": form})
 
 
-@access.capability_required(access.PAYMENTS_CONFIRM)
+@access.capability_required(PAYMENTS_CONFIRM)
 @require_POST
 def decide(request: HttpRequest, pk: int) -> HttpResponse:
     notices = selectors.notices_for(request.user)
@@ -153,16 +141,4 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
             if confirm
             else _("The assignment was rejected; the payment waits again."),
         )
-    return redirect("payments-queue")
-
-
-urlpatterns = [
-    path("payments/batches/", batch_list, name="batch-list"),
-    path("payments/batches/<int:pk>/", batch_detail, name="batch-detail"),
-    path("payments/receivables/", receivable_list, name="receivable-list"),
-    path("payments/receivables/export/", export_create, name="receivable-export"),
-    path("payments/exports/<int:pk>.<str:fmt>", export_download, name="export-download"),
-    path("payments/queue/", queue, name="payments-queue"),
-    path("payments/queue/<int:pk>/assign/", assign, name="payments-assign"),
-    path("payments/assignments/<int:pk>/decide/", decide, name="payments-decide"),
-]
+    return redirect("payments:queue")

@@ -8,15 +8,10 @@ import io
 from typing import Any
 from urllib.parse import urlencode
 
-from django import forms
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
-from django.template.loader import render_to_string
-from django.urls import path
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
@@ -24,22 +19,14 @@ from openpyxl.styles import Font, PatternFill
 from insured import access
 from payments import reconciliation
 from payments.exports import safe_cell
+from payments.forms import ReconciliationForm
 from payments.models import ReconciliationRun
+from payments.pdf import reconciliation_pdf as reconciliation_pdf_render
+from payments.plugin import RECONCILIATION_VIEW
 from payments.reconciliation import Reconciliation
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MONEY_FORMAT = "#,##0.00"
-
-
-class ReconciliationForm(forms.Form):
-    period = forms.ChoiceField(
-        label=gettext_lazy("Period"), choices=ReconciliationRun.Period.choices, initial=ReconciliationRun.Period.DAY
-    )
-    date = forms.DateField(
-        label=gettext_lazy("Date"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text=gettext_lazy("For a month, any day of that month."),
-    )
 
 
 def _reconcile(request: HttpRequest) -> tuple[ReconciliationForm, Reconciliation | None]:
@@ -53,7 +40,7 @@ def _reconcile(request: HttpRequest) -> tuple[ReconciliationForm, Reconciliation
     return form, reconciliation.reconcile(access.scope_region(request.user), start, end)
 
 
-@access.capability_required(access.RECONCILIATION_VIEW)
+@access.capability_required(RECONCILIATION_VIEW)
 @require_GET
 def reconciliation_page(request: HttpRequest) -> HttpResponse:
     form, result = _reconcile(request)
@@ -61,7 +48,7 @@ def reconciliation_page(request: HttpRequest) -> HttpResponse:
     return render(request, "payments/reconciliation.html", {"form": form, "result": result, "query": query})
 
 
-@access.capability_required(access.RECONCILIATION_VIEW)
+@access.capability_required(RECONCILIATION_VIEW)
 @require_GET
 def reconciliation_csv(request: HttpRequest) -> HttpResponse:
     _form, result = _reconcile(request)
@@ -78,7 +65,7 @@ def reconciliation_csv(request: HttpRequest) -> HttpResponse:
     return _attachment(response, result, "csv")
 
 
-@access.capability_required(access.RECONCILIATION_VIEW)
+@access.capability_required(RECONCILIATION_VIEW)
 @require_GET
 def reconciliation_xlsx(request: HttpRequest) -> HttpResponse:
     _form, result = _reconcile(request)
@@ -94,28 +81,13 @@ def reconciliation_xlsx(request: HttpRequest) -> HttpResponse:
     return _attachment(HttpResponse(out.getvalue(), content_type=XLSX_TYPE), result, "xlsx")
 
 
-@access.capability_required(access.RECONCILIATION_VIEW)
+@access.capability_required(RECONCILIATION_VIEW)
 @require_GET
 def reconciliation_pdf(request: HttpRequest) -> HttpResponse:
-    from weasyprint import HTML  # loads Pango; only the PDF needs it
-
     _form, result = _reconcile(request)
     if result is None:
         return HttpResponseBadRequest(_("Choose a period and a date."))
-    profile = access.profile_of(request.user)
-    # A printed form is Chinese whatever language the screen is in.
-    with translation.override("zh-hans"):
-        html = render_to_string(
-            "payments/reconciliation_pdf.html",
-            {
-                "result": result,
-                "agency": settings.AGENCY_NAME,
-                "printed_by": f"{request.user.last_name}{request.user.first_name}" or request.user.get_username(),
-                "printed_role": profile.get_role_display() if profile else "",
-                "printed_at": timezone.localtime(),
-            },
-        )
-    pdf = HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    pdf = reconciliation_pdf_render(result, printed_by=request.user)
     return _attachment(HttpResponse(pdf, content_type="application/pdf"), result, "pdf")
 
 
@@ -209,11 +181,3 @@ def _sheet(book: Workbook, title: str, table: list[list[Any]], flag_differing: b
     for column in sheet.columns:
         sheet.column_dimensions[column[0].column_letter].width = 16
     sheet.freeze_panes = "A2"
-
-
-urlpatterns = [
-    path("reconciliation/", reconciliation_page, name="reconciliation"),
-    path("reconciliation/export.csv", reconciliation_csv, name="reconciliation-csv"),
-    path("reconciliation/export.xlsx", reconciliation_xlsx, name="reconciliation-xlsx"),
-    path("reconciliation/print.pdf", reconciliation_pdf, name="reconciliation-pdf"),
-]

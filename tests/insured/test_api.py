@@ -10,8 +10,9 @@ import pytest
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from insured import services
+from insured import ledger
 from insured.models import InsuredPerson, Region, Role
+from tests.accounts import credit
 from tests.factories import InsuredPersonFactory, PolicyYearFactory, make_id_no, make_user, region_tree
 
 pytestmark = pytest.mark.django_db
@@ -55,23 +56,9 @@ def funded(tree, person):
     year = timezone.localdate().year
     PolicyYearFactory(region=tree["county"], year=year - 1)
     PolicyYearFactory(region=tree["county"], year=year)
-    services.own_contribution_post(
-        person=person,
-        year=year - 1,
-        amount=Decimal("300.00"),
-        arrived_on=dt.date(year - 1, 4, 1),
-        source_type="test",
-        source_key="test:last",
-    )
-    services.own_contribution_post(
-        person=person,
-        year=year,
-        amount=Decimal("500.00"),
-        arrived_on=dt.date(year, 4, 1),
-        source_type="test",
-        source_key="test:this",
-    )
-    services.support_reserve(person=person, year=year, amount=Decimal("1000.00"))
+    credit(person, year=year - 1, amount="300.00", paid_on=dt.date(year - 1, 4, 1), voucher="LAST")
+    credit(person, year=year, amount="500.00", paid_on=dt.date(year, 4, 1), voucher="THIS")
+    ledger.support_reserve(person=person, year=year, amount=Decimal("1000.00"))
     return person
 
 
@@ -202,8 +189,8 @@ def test_detail_shows_account_years_and_entries(client, clerk, funded):
     assert [(y["year"], y["total"]) for y in years] == [(year, "560.00"), (year - 1, "340.00")]
     this_year = years[0]
     assert [(e["kind"], e["amount"], e["source_key"]) for e in this_year["entries"]] == [
-        ("own", "500.00", "test:this"),
-        ("government_subsidy", "60.00", "test:this:subsidy"),
+        ("own", "500.00", "notice:THIS:1"),
+        ("government_subsidy", "60.00", "notice:THIS:1:subsidy"),
     ]
     assert this_year["person_year"]["own_amount"] == "500.00"
     assert this_year["person_year"]["support_reserved"] == "1000.00"

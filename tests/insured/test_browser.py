@@ -3,11 +3,10 @@ by ID, open the account."""
 
 import datetime as dt
 import os
-from decimal import Decimal
 
 import pytest
 
-from insured import services
+from tests.accounts import credit
 from tests.factories import InsuredPersonFactory, PolicyYearFactory, first_village, make_user
 
 CHROMIUM = "/usr/bin/chromium"
@@ -47,14 +46,7 @@ def person_with_account(transactional_db):
     # get a connection of their own that nothing closes.
     policy = PolicyYearFactory()
     person = InsuredPersonFactory(village=first_village(policy.region), name="张桂兰")
-    services.own_contribution_post(
-        person=person,
-        year=2026,
-        amount=Decimal("1000.00"),
-        arrived_on=dt.date(2026, 3, 2),
-        source_type="t",
-        source_key="b:1",
-    )
+    credit(person, year=2026, amount="1000.00", paid_on=dt.date(2026, 3, 2))
     make_user("clerk", policy.region, username="clerk1")
     return person
 

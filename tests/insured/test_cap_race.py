@@ -7,9 +7,10 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from insured import services
+from insured import ledger
 from insured.models import PersonYear
 from insured.rules import RuleViolation
+from tests.accounts import credit
 from tests.factories import InsuredPersonFactory, PolicyYearFactory, first_village
 
 
@@ -17,21 +18,14 @@ from tests.factories import InsuredPersonFactory, PolicyYearFactory, first_villa
 def test_twenty_threads_reserving_at_once_never_pass_the_cap():
     policy = PolicyYearFactory()  # top tier 5000
     person = InsuredPersonFactory(village=first_village(policy.region))
-    services.own_contribution_post(
-        person=person,
-        year=2026,
-        amount=Decimal("500"),
-        arrived_on=dt.date(2026, 3, 1),
-        source_type="t",
-        source_key="own",
-    )
+    credit(person, year=2026, amount="500", paid_on=dt.date(2026, 3, 1))
     start = threading.Barrier(20)
     outcomes: list[str] = []
 
     def reserve() -> None:
         try:
             start.wait()
-            services.support_reserve(person=person, year=2026, amount=Decimal("700.00"))
+            ledger.support_reserve(person=person, year=2026, amount=Decimal("700.00"))
             outcomes.append("ok")
         except RuleViolation as exc:
             outcomes.append(exc.code)
@@ -54,15 +48,8 @@ def test_twenty_threads_reserving_at_once_never_pass_the_cap():
 def test_reservation_locks_the_person_year_row(person, django_assert_num_queries):
     from django.test.utils import CaptureQueriesContext
 
-    services.own_contribution_post(
-        person=person,
-        year=2026,
-        amount=Decimal("500"),
-        arrived_on=dt.date(2026, 3, 1),
-        source_type="t",
-        source_key="own",
-    )
+    credit(person, year=2026, amount="500", paid_on=dt.date(2026, 3, 1))
     with CaptureQueriesContext(connection) as ctx:
-        services.support_reserve(person=person, year=2026, amount=Decimal("10"))
+        ledger.support_reserve(person=person, year=2026, amount=Decimal("10"))
     locks = [q["sql"] for q in ctx.captured_queries if "FOR UPDATE" in q["sql"]]
     assert locks and "insured_personyear" in locks[0]

@@ -1,27 +1,22 @@
-"""The personal account is append-only, enforced by the database itself."""
+"""The personal account is append-only, enforced by the database itself; money reaches it only
+through insured.ledger (here by a notice pushed and credited, the production path)."""
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
-from insured import selectors, services
+from insured import ledger, selectors
 from insured.models import AccountEntry, PersonYear
+from tests.accounts import credit
 
 pytestmark = pytest.mark.django_db
 
 
-def _post_own(person, key="t:1", amount="500.00", year=2026, today=None):
-    import datetime as dt
-
-    return services.own_contribution_post(
-        person=person,
-        year=year,
-        amount=Decimal(amount),
-        arrived_on=dt.date(2026, 3, 1),
-        source_type="test",
-        source_key=key,
-    )
+def _post_own(person, key="t1", amount="500.00", year=2026):
+    """True when the payment was credited; False when the same voucher line had been credited before."""
+    return credit(person, amount=amount, year=year, voucher=f"V{key}").state == "credited"
 
 
 def test_own_contribution_posts_entry_and_tier_subsidy(person):
@@ -42,9 +37,10 @@ def test_same_source_posts_once(person):
 
 def test_source_key_is_unique_in_the_database(person):
     _post_own(person)
+    taken = AccountEntry.objects.get(person=person, kind="own").source_key
     with pytest.raises(IntegrityError), transaction.atomic():
         AccountEntry.objects.create(
-            person=person, year=2026, kind="own", amount=Decimal("1.00"), source_type="test", source_key="t:1"
+            person=person, year=2026, kind="own", amount=Decimal("1.00"), source_type="test", source_key=taken
         )
 
 
@@ -77,31 +73,21 @@ def test_zero_amount_is_refused_by_the_database(person):
 
 def test_balance_by_year(person):
     _post_own(person, key="a", year=2026)
-    import datetime as dt
-
-    services.own_contribution_post(
-        person=person,
-        year=2026,
-        amount=Decimal("200.00"),
-        arrived_on=dt.date(2026, 4, 1),
-        source_type="test",
-        source_key="b",
+    # A second posting of the same year, straight through the ledger's door (the engine would
+    # refuse a second own contribution; the balance is a plain sum either way).
+    ledger.person_years_lock({(person.pk, 2026)})
+    ledger.ledger_post(
+        [
+            ledger.EntryRow(person.pk, 2026, "own", Decimal("200.00"), "test", "b"),
+            ledger.EntryRow(person.pk, 2026, "government_subsidy", Decimal("35.00"), "test", "b:subsidy"),
+        ],
+        {(person.pk, 2026): ledger.YearDelta(own=Decimal("200.00"), own_arrived_on=dt.date(2026, 4, 1))},
     )
     years = selectors.account_by_year(person)
     assert [(y.year, y.total) for y in years] == [(2026, Decimal("795.00"))]
 
 
 def test_government_paid_contribution(person):
-    assert (
-        services.government_paid_post(
-            person=person, year=2026, amount=Decimal("100.00"), source_type="test", source_key="gp:1"
-        )
-        is True
-    )
+    assert credit(person, kind="government_paid", amount="100.00", voucher="GP1").state == "credited"
     assert PersonYear.objects.get(person=person, year=2026).gov_paid_amount == Decimal("100.00")
-    assert (
-        services.government_paid_post(
-            person=person, year=2026, amount=Decimal("100.00"), source_type="test", source_key="gp:1"
-        )
-        is False
-    )
+    assert credit(person, kind="government_paid", amount="100.00", voucher="GP1").state == "duplicate"

@@ -11,8 +11,9 @@ from django.utils import timezone
 from django.utils.html import escape
 from stdnum.iso7064 import mod_11_2
 
-from insured import services
+from insured import ledger
 from insured.models import InsuredPerson, Region, Role
+from tests.accounts import credit
 from tests.factories import InsuredPersonFactory, PolicyYearFactory, make_id_no, make_user, region_tree
 
 pytestmark = pytest.mark.django_db
@@ -81,10 +82,10 @@ def _edit_data(person: InsuredPerson, **overrides: object) -> dict[str, object]:
 
 def test_clerk_registers_a_person(client, clerk, tree):
     client.force_login(clerk)
-    response = client.post(reverse("person-create"), _registration(tree["village21"]))
+    response = client.post(reverse("insured:person-create"), _registration(tree["village21"]))
     person = InsuredPerson.objects.get(id_no=NEW_ID)
     assert response.status_code == 302
-    assert response.url == reverse("person-detail", args=[person.pk])
+    assert response.url == reverse("insured:person-detail", args=[person.pk])
     assert person.name == "孙立新"
     assert person.village == tree["village21"]
     assert person.birth_date == BIRTH
@@ -95,28 +96,28 @@ def test_clerk_registers_a_person(client, clerk, tree):
 def test_registration_derives_female_from_the_id(client, clerk, tree):
     client.force_login(clerk)
     id_no = make_id_no(BIRTH, 12)
-    client.post(reverse("person-create"), _registration(tree["village11"], id_no=id_no))
+    client.post(reverse("insured:person-create"), _registration(tree["village11"], id_no=id_no))
     assert InsuredPerson.objects.get(id_no=id_no).sex == InsuredPerson.Sex.FEMALE
 
 
 def test_registration_assigns_the_next_person_number(client, clerk, tree):
     client.force_login(clerk)
-    client.post(reverse("person-create"), _registration(tree["village11"]))
+    client.post(reverse("insured:person-create"), _registration(tree["village11"]))
     second_id = make_id_no(BIRTH, 13)
-    client.post(reverse("person-create"), _registration(tree["village12"], id_no=second_id, name="孙立国"))
+    client.post(reverse("insured:person-create"), _registration(tree["village12"], id_no=second_id, name="孙立国"))
     assert InsuredPerson.objects.get(id_no=NEW_ID).person_no == "21137000000001"
     assert InsuredPerson.objects.get(id_no=second_id).person_no == "21137000000002"
 
 
 def test_registration_keeps_a_person_number_typed_in(client, clerk, tree):
     client.force_login(clerk)
-    client.post(reverse("person-create"), _registration(tree["village11"], person_no="P-0042"))
+    client.post(reverse("insured:person-create"), _registration(tree["village11"], person_no="P-0042"))
     assert InsuredPerson.objects.get(id_no=NEW_ID).person_no == "P-0042"
 
 
 def test_registration_records_the_clerk_in_history(client, clerk, tree):
     client.force_login(clerk)
-    client.post(reverse("person-create"), _registration(tree["village11"]))
+    client.post(reverse("insured:person-create"), _registration(tree["village11"]))
     record = InsuredPerson.objects.get(id_no=NEW_ID).history.get()
     assert record.history_type == "+"
     assert record.history_user == clerk
@@ -124,7 +125,7 @@ def test_registration_records_the_clerk_in_history(client, clerk, tree):
 
 def test_township_office_registers_in_its_township(client, township_office, tree):
     client.force_login(township_office)
-    response = client.post(reverse("person-create"), _registration(tree["village12"]))
+    response = client.post(reverse("insured:person-create"), _registration(tree["village12"]))
     assert response.status_code == 302
     assert InsuredPerson.objects.get(id_no=NEW_ID).village == tree["village12"]
 
@@ -171,7 +172,7 @@ def test_bad_registration_is_refused_on_its_field(client, clerk, tree, other_cou
     overrides = bad(tree, other_county)
     before = InsuredPerson.objects.count()
     client.force_login(clerk)
-    response = client.post(reverse("person-create"), _registration(tree["village11"], **overrides))
+    response = client.post(reverse("insured:person-create"), _registration(tree["village11"], **overrides))
     assert response.status_code == 200
     errors = response.context["form"].errors.as_data()
     assert [e.code for e in errors.get(field, [])] == [code], errors
@@ -185,7 +186,7 @@ def test_bad_registration_is_refused_on_its_field(client, clerk, tree, other_cou
 def test_bad_registration_message_is_chinese(client, clerk, tree, other_county, field, code, bad):
     overrides = bad(tree, other_county)
     client.force_login(clerk)
-    response = client.post(reverse("person-create"), _registration(tree["village11"], **overrides))
+    response = client.post(reverse("insured:person-create"), _registration(tree["village11"], **overrides))
     messages = response.context["form"].errors.get(field, [])
     assert messages
     assert all(is_chinese(m) for m in messages), messages
@@ -194,7 +195,7 @@ def test_bad_registration_message_is_chinese(client, clerk, tree, other_county, 
 
 def test_township_office_cannot_register_in_another_township(client, township_office, tree):
     client.force_login(township_office)
-    response = client.post(reverse("person-create"), _registration(tree["village21"]))
+    response = client.post(reverse("insured:person-create"), _registration(tree["village21"]))
     assert response.status_code == 200
     assert "village" in response.context["form"].errors
     assert not InsuredPerson.objects.filter(id_no=NEW_ID).exists()
@@ -202,7 +203,7 @@ def test_township_office_cannot_register_in_another_township(client, township_of
 
 def test_reviewer_cannot_register(client, tree):
     client.force_login(make_user(Role.REVIEWER, tree["county"]))
-    response = client.post(reverse("person-create"), _registration(tree["village11"]))
+    response = client.post(reverse("insured:person-create"), _registration(tree["village11"]))
     assert response.status_code == 403
     assert not InsuredPerson.objects.filter(id_no=NEW_ID).exists()
 
@@ -214,10 +215,10 @@ def test_clerk_edits_phone_and_status(client, clerk, tree):
     person = InsuredPersonFactory(village=tree["village11"], phone="")
     client.force_login(clerk)
     response = client.post(
-        reverse("person-edit", args=[person.pk]), _edit_data(person, phone="13800001111", status="suspended")
+        reverse("insured:person-edit", args=[person.pk]), _edit_data(person, phone="13800001111", status="suspended")
     )
     assert response.status_code == 302
-    assert response.url == reverse("person-detail", args=[person.pk])
+    assert response.url == reverse("insured:person-detail", args=[person.pk])
     person.refresh_from_db()
     assert person.phone == "13800001111"
     assert person.status == InsuredPerson.Status.SUSPENDED
@@ -228,7 +229,8 @@ def test_edit_cannot_change_the_id_number(client, clerk, tree):
     original = person.id_no
     client.force_login(clerk)
     client.post(
-        reverse("person-edit", args=[person.pk]), _edit_data(person, id_no=make_id_no(BIRTH, 99), phone="13800001111")
+        reverse("insured:person-edit", args=[person.pk]),
+        _edit_data(person, id_no=make_id_no(BIRTH, 99), phone="13800001111"),
     )
     person.refresh_from_db()
     assert person.id_no == original
@@ -238,8 +240,10 @@ def test_edit_cannot_change_the_id_number(client, clerk, tree):
 def test_edit_appears_in_history_with_the_username(client, clerk, tree):
     person = InsuredPersonFactory(village=tree["village11"], phone="")
     client.force_login(clerk)
-    client.post(reverse("person-edit", args=[person.pk]), _edit_data(person, phone="13800001111", status="suspended"))
-    response = client.get(reverse("person-detail", args=[person.pk]))
+    client.post(
+        reverse("insured:person-edit", args=[person.pk]), _edit_data(person, phone="13800001111", status="suspended")
+    )
+    response = client.get(reverse("insured:person-detail", args=[person.pk]))
     assert response.status_code == 200
     changes = [c for c in response.context["history"] if c.who == clerk.username]
     assert len(changes) == 1
@@ -253,8 +257,8 @@ def test_edit_appears_in_history_with_the_username(client, clerk, tree):
 def test_township_office_edits_a_person_in_its_township(client, township_office, tree):
     person = InsuredPersonFactory(village=tree["village12"])
     client.force_login(township_office)
-    assert client.get(reverse("person-edit", args=[person.pk])).status_code == 200
-    response = client.post(reverse("person-edit", args=[person.pk]), _edit_data(person, phone="13700000000"))
+    assert client.get(reverse("insured:person-edit", args=[person.pk])).status_code == 200
+    response = client.post(reverse("insured:person-edit", args=[person.pk]), _edit_data(person, phone="13700000000"))
     assert response.status_code == 302
     person.refresh_from_db()
     assert person.phone == "13700000000"
@@ -263,8 +267,8 @@ def test_township_office_edits_a_person_in_its_township(client, township_office,
 def test_township_office_gets_404_for_a_person_in_another_township(client, township_office, tree):
     person = InsuredPersonFactory(village=tree["village21"], phone="")
     client.force_login(township_office)
-    assert client.get(reverse("person-edit", args=[person.pk])).status_code == 404
-    response = client.post(reverse("person-edit", args=[person.pk]), _edit_data(person, phone="13700000000"))
+    assert client.get(reverse("insured:person-edit", args=[person.pk])).status_code == 404
+    response = client.post(reverse("insured:person-edit", args=[person.pk]), _edit_data(person, phone="13700000000"))
     assert response.status_code == 404
     person.refresh_from_db()
     assert person.phone == ""
@@ -273,7 +277,9 @@ def test_township_office_gets_404_for_a_person_in_another_township(client, towns
 def test_township_office_cannot_move_a_person_out_of_its_township(client, township_office, tree):
     person = InsuredPersonFactory(village=tree["village11"])
     client.force_login(township_office)
-    response = client.post(reverse("person-edit", args=[person.pk]), _edit_data(person, village=tree["village21"].pk))
+    response = client.post(
+        reverse("insured:person-edit", args=[person.pk]), _edit_data(person, village=tree["village21"].pk)
+    )
     assert response.status_code == 200
     assert "village" in response.context["form"].errors
     person.refresh_from_db()
@@ -283,7 +289,7 @@ def test_township_office_cannot_move_a_person_out_of_its_township(client, townsh
 def test_auditor_cannot_edit(client, tree):
     person = InsuredPersonFactory(village=tree["village11"], phone="")
     client.force_login(make_user(Role.AUDITOR, tree["county"]))
-    response = client.post(reverse("person-edit", args=[person.pk]), _edit_data(person, phone="13700000000"))
+    response = client.post(reverse("insured:person-edit", args=[person.pk]), _edit_data(person, phone="13700000000"))
     assert response.status_code == 403
     person.refresh_from_db()
     assert person.phone == ""
@@ -299,49 +305,35 @@ def funded_person(tree):
     PolicyYearFactory(region=tree["county"], year=year - 1)
     PolicyYearFactory(region=tree["county"], year=year)
     person = InsuredPersonFactory(village=tree["village11"])
-    services.own_contribution_post(
-        person=person,
-        year=year - 1,
-        amount=Decimal("300.00"),
-        arrived_on=dt.date(year - 1, 4, 1),
-        source_type="test",
-        source_key="test:last",
-    )
-    services.own_contribution_post(
-        person=person,
-        year=year,
-        amount=Decimal("500.00"),
-        arrived_on=dt.date(year, 4, 1),
-        source_type="test",
-        source_key="test:this",
-    )
-    services.support_reserve(person=person, year=year, amount=Decimal("1000.00"))
+    credit(person, year=year - 1, amount="300.00", paid_on=dt.date(year - 1, 4, 1), voucher="LAST")
+    credit(person, year=year, amount="500.00", paid_on=dt.date(year, 4, 1), voucher="THIS")
+    ledger.support_reserve(person=person, year=year, amount=Decimal("1000.00"))
     return person
 
 
 def test_person_page_shows_the_account_by_year(client, clerk, funded_person):
     year = timezone.localdate().year
     client.force_login(clerk)
-    response = client.get(reverse("person-detail", args=[funded_person.pk]))
+    response = client.get(reverse("insured:person-detail", args=[funded_person.pk]))
     assert response.status_code == 200
     years = response.context["years"]
     assert [(y.year, y.total) for y in years] == [(year, Decimal("560.00")), (year - 1, Decimal("340.00"))]
     assert [e.amount for e in years[0].entries] == [Decimal("500.00"), Decimal("60.00")]
     content = response.content.decode()
-    for text in ("560.00", "340.00", "test:this", "test:last"):
+    for text in ("560.00", "340.00", "notice:THIS:1", "notice:LAST:1"):
         assert text in content
 
 
 def test_person_page_shows_the_balance(client, clerk, funded_person):
     client.force_login(clerk)
-    response = client.get(reverse("person-detail", args=[funded_person.pk]))
+    response = client.get(reverse("insured:person-detail", args=[funded_person.pk]))
     assert response.context["balance"] == Decimal("900.00")
     assert "900.00" in response.content.decode()
 
 
 def test_person_page_shows_this_years_own_contribution_and_room(client, clerk, funded_person):
     client.force_login(clerk)
-    response = client.get(reverse("person-detail", args=[funded_person.pk]))
+    response = client.get(reverse("insured:person-detail", args=[funded_person.pk]))
     standing = response.context["standing"]
     assert standing.has_own_contribution is True
     assert standing.person_year.own_amount == Decimal("500.00")
@@ -357,7 +349,7 @@ def test_person_page_without_contribution_shows_it_missing(client, clerk, tree):
     PolicyYearFactory(region=tree["county"], year=timezone.localdate().year)
     person = InsuredPersonFactory(village=tree["village11"])
     client.force_login(clerk)
-    response = client.get(reverse("person-detail", args=[person.pk]))
+    response = client.get(reverse("insured:person-detail", args=[person.pk]))
     standing = response.context["standing"]
     assert standing.has_own_contribution is False
     assert standing.room == Decimal("5000.00")
@@ -366,7 +358,7 @@ def test_person_page_without_contribution_shows_it_missing(client, clerk, tree):
 
 def test_village_accountant_sees_the_person_but_not_the_account(client, tree, funded_person):
     client.force_login(make_user(Role.VILLAGE_ACCOUNTANT, tree["village11"]))
-    response = client.get(reverse("person-detail", args=[funded_person.pk]))
+    response = client.get(reverse("insured:person-detail", args=[funded_person.pk]))
     assert response.status_code == 200
     assert funded_person.name in response.content.decode()
     assert response.context["standing"] is None

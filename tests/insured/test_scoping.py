@@ -164,11 +164,11 @@ def _url(endpoint: str, person: InsuredPerson | None = None) -> str:
     name, _, query = endpoint.partition("?")
     q = {"name": NAME_PREFIX, "id": ID_PREFIX}.get(query)
     urls = {
-        "home": lambda: reverse("home"),
-        "person-search": lambda: f"{reverse('person-search')}?q={q}",
-        "person-detail": lambda: reverse("person-detail", args=[person.pk]),
-        "person-create": lambda: reverse("person-create"),
-        "person-edit": lambda: reverse("person-edit", args=[person.pk]),
+        "home": lambda: reverse("insured:home"),
+        "person-search": lambda: f"{reverse('insured:person-search')}?q={q}",
+        "person-detail": lambda: reverse("insured:person-detail", args=[person.pk]),
+        "person-create": lambda: reverse("insured:person-create"),
+        "person-edit": lambda: reverse("insured:person-edit", args=[person.pk]),
         "api-persons": lambda: f"/api/v1/persons/?q={q}",
         "api-person-detail": lambda: f"/api/v1/persons/{person.pk}/",
         "api-schema": lambda: "/api/schema/",
@@ -271,7 +271,7 @@ def test_search_finds_only_persons_in_scope(client, world, role, endpoint):
 @pytest.mark.parametrize("role", _roles_with(HOME))
 def test_home_counts_only_persons_in_scope(client, world, role):
     client.force_login(world.users[role])
-    response = client.get(reverse("home"))
+    response = client.get(reverse("insured:home"))
     assert response.status_code == 200
     visible = world.visible(role)
     counts = response.context["counts"]
@@ -289,7 +289,7 @@ def test_home_counts_each_person_once(client, world, role):
     PersonYear.objects.create(person=person, year=year - 1, own_arrived_on=dt.date(year - 1, 3, 1))
     PersonYear.objects.create(person=person, year=year, own_arrived_on=dt.date(year, 3, 1))
     client.force_login(world.users[role])
-    counts = client.get(reverse("home")).context["counts"]
+    counts = client.get(reverse("insured:home")).context["counts"]
     visible = world.visible(role)
     assert counts["total"] == len(visible)
     assert counts["enrolled"] == sum(p.status == InsuredPerson.Status.ENROLLED for p in visible)
@@ -299,7 +299,7 @@ def test_home_counts_each_person_once(client, world, role):
 @pytest.mark.parametrize("role", _roles_with(EDIT))
 def test_create_form_offers_only_villages_in_scope(client, world, role):
     client.force_login(world.users[role])
-    response = client.get(reverse("person-create"))
+    response = client.get(reverse("insured:person-create"))
     assert response.status_code == 200
     offered = set(response.context["form"].fields["village"].queryset)
     scope = world.a[world.scope_key(role)]
@@ -314,7 +314,7 @@ def test_create_form_offers_only_villages_in_scope(client, world, role):
 @override_settings(ROOT_URLCONF=THIS_URLCONF)
 def test_page_without_access_declaration_is_refused(client, world):
     client.force_login(world.users[Role.CLERK])
-    assert client.get(reverse("home")).status_code == 200  # the URLconf itself works
+    assert client.get(reverse("insured:home")).status_code == 200  # the URLconf itself works
     response = client.get("/undeclared/")
     assert response.status_code == 403
     assert "registry secrets" not in response.content.decode()

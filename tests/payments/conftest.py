@@ -12,14 +12,9 @@ from rest_framework.test import APIClient
 
 from payments.models import TaxClient
 from payments.signing import sign
-from tests.factories import InsuredPersonFactory, PolicyYearFactory, first_village
+from tests.factories import InsuredPersonFactory, first_village
 
 SECRET = "s" * 40
-
-
-@pytest.fixture
-def policy(db):
-    return PolicyYearFactory()
 
 
 @pytest.fixture

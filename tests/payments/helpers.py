@@ -9,10 +9,11 @@ from decimal import Decimal
 
 from django.db.models import Sum
 
-from insured import services as insured_services
+from insured import ledger as account_ledger
 from insured.models import AccountEntry, InsuredPerson, PersonYear
 from payments import intake, processing, services
 from payments.models import ArrivalNotice, NoticeBatch, PaymentKind, Receivable, TaxClient
+from tests.accounts import credit
 from tests.factories import InsuredPersonFactory, make_id_no
 from tests.payments.conftest import batch
 
@@ -61,14 +62,7 @@ def person_year(person: InsuredPerson, year: int = 2026) -> PersonYear:
 
 def own_paid(person: InsuredPerson, year: int = 2026) -> None:
     """Rule 2 (000 一(三)): the own contribution must have arrived before support is reserved."""
-    insured_services.own_contribution_post(
-        person=person,
-        year=year,
-        amount=Decimal("500.00"),
-        arrived_on=dt.date(year, 2, 1),
-        source_type="setup",
-        source_key=f"setup-own:{person.pk}:{year}",
-    )
+    credit(person, year=year, amount="500.00", paid_on=dt.date(year, 2, 1))
 
 
 def support_receivable(
@@ -83,7 +77,7 @@ def support_receivable(
     1 and 2), and the receivable sent to tax."""
     if reserve:
         own_paid(person)
-        insured_services.support_reserve(person=person, year=2026, amount=Decimal(amount))
+        account_ledger.support_reserve(person=person, year=2026, amount=Decimal(amount))
     return services.receivable_create(
         person=person,
         kind=kind,

@@ -17,15 +17,16 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from insured import access
+from insured import access, plugins
 from insured.models import AccountEntry, InsuredPerson, Region, Role
 from payments import intake, processing, reconciliation, services
 from payments.models import ArrivalNotice, Receivable, ReconciliationRun, TaxClient
+from payments.plugin import RECONCILIATION_VIEW
 from payments.reconciliation import Cause, Figure
 from tests.factories import InsuredPersonFactory, PolicyYearFactory, make_id_no, make_user, region_tree
 from tests.payments.conftest import SECRET, batch, notice
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.payments.urls_for_reconciliation")]
+pytestmark = pytest.mark.django_db
 
 DAY = dt.date(2026, 3, 2)
 EVIL_NAME = '=HYPERLINK("http://x.example/","点我")'
@@ -301,7 +302,7 @@ QUERY = {"period": "day", "date": "2026-03-02"}
 
 def test_page_shows_figures_and_differences(client, clerk, world):
     client.force_login(clerk)
-    response = client.get(reverse("reconciliation"), QUERY)
+    response = client.get(reverse("payments:reconciliation"), QUERY)
     assert response.status_code == 200
     body = response.content.decode()
     assert world.tree["township1"].name in body and world.tree["township2"].name in body
@@ -312,15 +313,17 @@ def test_page_shows_figures_and_differences(client, clerk, world):
 
 def test_page_defaults_to_yesterday_and_rejects_a_bad_date(client, clerk, world):
     client.force_login(clerk)
-    assert client.get(reverse("reconciliation")).status_code == 200
-    response = client.get(reverse("reconciliation"), {"period": "day", "date": "not-a-date"})
+    assert client.get(reverse("payments:reconciliation")).status_code == 200
+    response = client.get(reverse("payments:reconciliation"), {"period": "day", "date": "not-a-date"})
     assert response.status_code == 200 and response.context["result"] is None
-    assert client.get(reverse("reconciliation-csv"), {"period": "week", "date": "2026-03-02"}).status_code == 400
+    assert (
+        client.get(reverse("payments:reconciliation-csv"), {"period": "week", "date": "2026-03-02"}).status_code == 400
+    )
 
 
 def test_csv_escapes_formula_text(client, clerk, world):
     client.force_login(clerk)
-    response = client.get(reverse("reconciliation-csv"), QUERY)
+    response = client.get(reverse("payments:reconciliation-csv"), QUERY)
     assert response.status_code == 200
     text = response.content.decode("utf-8-sig")
     cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
@@ -332,7 +335,7 @@ def test_csv_escapes_formula_text(client, clerk, world):
 
 def test_xlsx_escapes_formula_text_and_keeps_numbers(client, clerk, world):
     client.force_login(clerk)
-    response = client.get(reverse("reconciliation-xlsx"), QUERY)
+    response = client.get(reverse("payments:reconciliation-xlsx"), QUERY)
     assert response.status_code == 200
     book = load_workbook(io.BytesIO(response.content))
     figures, differences = book.worksheets
@@ -347,7 +350,7 @@ def test_xlsx_escapes_formula_text_and_keeps_numbers(client, clerk, world):
 def test_pdf_renders_with_title_agency_and_townships(client, clerk, world, settings):
     settings.AGENCY_NAME = "测试县社会保险事业服务中心"
     client.force_login(clerk)
-    response = client.get(reverse("reconciliation-pdf"), QUERY)
+    response = client.get(reverse("payments:reconciliation-pdf"), QUERY)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
@@ -361,24 +364,32 @@ def test_pdf_renders_with_title_agency_and_townships(client, clerk, world, setti
 
 
 def test_anonymous_is_sent_to_login(client, world):
-    response = client.get(reverse("reconciliation"), QUERY)
+    response = client.get(reverse("payments:reconciliation"), QUERY)
     assert response.status_code == 302 and "/login/" in response["Location"]
 
 
-@pytest.mark.parametrize("name", ["reconciliation", "reconciliation-csv", "reconciliation-xlsx", "reconciliation-pdf"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "payments:reconciliation",
+        "payments:reconciliation-csv",
+        "payments:reconciliation-xlsx",
+        "payments:reconciliation-pdf",
+    ],
+)
 def test_township_office_without_the_capability_is_refused(client, world, name):
     office = make_user(Role.TOWNSHIP_OFFICE, world.tree["township1"])
-    assert not access.has_capability(office, access.RECONCILIATION_VIEW)
+    assert not access.has_capability(office, RECONCILIATION_VIEW)
     client.force_login(office)
     assert client.get(reverse(name), QUERY).status_code == 403
 
 
 def test_township_office_with_the_capability_sees_only_its_township(client, world, monkeypatch):
-    granted = access.CAPABILITIES[Role.TOWNSHIP_OFFICE] | {access.RECONCILIATION_VIEW}
-    monkeypatch.setitem(access.CAPABILITIES, Role.TOWNSHIP_OFFICE, granted)
+    granted = plugins.capabilities_of(Role.TOWNSHIP_OFFICE) | {RECONCILIATION_VIEW}
+    monkeypatch.setitem(plugins._capabilities, Role.TOWNSHIP_OFFICE, granted)
     office = make_user(Role.TOWNSHIP_OFFICE, world.tree["township1"])
     client.force_login(office)
-    response = client.get(reverse("reconciliation-csv"), QUERY)
+    response = client.get(reverse("payments:reconciliation-csv"), QUERY)
     assert response.status_code == 200
     text = response.content.decode("utf-8-sig")
     assert world.tree["township1"].name in text
@@ -389,13 +400,13 @@ def test_township_office_with_the_capability_sees_only_its_township(client, worl
 def test_village_accountant_is_refused(client, world):
     accountant = make_user(Role.VILLAGE_ACCOUNTANT, world.tree["village11"])
     client.force_login(accountant)
-    assert client.get(reverse("reconciliation"), QUERY).status_code == 403
+    assert client.get(reverse("payments:reconciliation"), QUERY).status_code == 403
 
 
 def test_other_county_clerk_sees_only_its_county(client, world):
     other_clerk = make_user(Role.CLERK, world.other["county"])
     client.force_login(other_clerk)
-    response = client.get(reverse("reconciliation"), QUERY)
+    response = client.get(reverse("payments:reconciliation"), QUERY)
     body = response.content.decode()
     assert response.status_code == 200
     assert world.tree["township1"].name not in body

@@ -7,7 +7,7 @@ import json
 import pytest
 from django.core.management import call_command
 
-from payments import intake, services
+from payments import intake, services, tasks
 from payments.models import NoticeBatch
 from tests.payments.conftest import batch, notice
 
@@ -35,4 +35,4 @@ def test_sweep_leaves_recent_batches_to_their_own_task(tax_client, insured):
     services.batch_store(
         client=tax_client, parsed=intake.parse_batch_json(raw), fingerprint=intake.body_fingerprint(raw)
     )
-    assert services.batches_requeue() == 0  # younger than five minutes
+    assert tasks.batches_requeue() == 0  # younger than five minutes

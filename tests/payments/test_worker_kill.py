@@ -20,7 +20,7 @@ from django.db import connection
 
 from config.celery import app as celery_app
 from insured.models import AccountEntry, InsuredPerson, PersonYear
-from payments import intake, services
+from payments import intake, services, tasks
 from payments.models import NoticeBatch, TaxClient
 from tests.factories import PolicyYearFactory, first_village, make_id_no
 
@@ -79,7 +79,8 @@ def _store_batches(client: TaxClient, persons: list[InsuredPerson]) -> None:
             total_amount=Decimal("500.00") * len(rows),
             rows=rows,
         )
-        services.batch_store(client=client, parsed=parsed, fingerprint=f"kill-{b}")
+        stored = services.batch_store(client=client, parsed=parsed, fingerprint=f"kill-{b}")
+        tasks.batch_dispatch(stored.batch.pk)  # as the push endpoint does
 
 
 def _worker(queue: str) -> subprocess.Popen:

@@ -8,17 +8,12 @@ from decimal import Decimal
 
 import pytest
 
-from insured import services as insured_services
 from subsidy.services import SponsorshipInput
-from tests.factories import InsuredPersonFactory, PolicyYearFactory, first_village, make_id_no, make_user
+from tests.accounts import credit
+from tests.factories import InsuredPersonFactory, first_village, make_id_no, make_user
 
 TODAY = dt.date(2026, 11, 22)
 SPONSOR_ID = make_id_no(dt.date(1985, 6, 1), 321)
-
-
-@pytest.fixture
-def policy(db):
-    return PolicyYearFactory()  # top tier 5000.00
 
 
 @pytest.fixture
@@ -29,14 +24,7 @@ def county(policy):
 @pytest.fixture
 def beneficiary(policy):
     person = InsuredPersonFactory(village=first_village(policy.region), name="王秀兰")
-    insured_services.own_contribution_post(
-        person=person,
-        year=2026,
-        amount=Decimal("500.00"),
-        arrived_on=dt.date(2026, 3, 2),
-        source_type="test",
-        source_key=f"own:{person.pk}",
-    )
+    credit(person, year=2026, amount="500.00", paid_on=dt.date(2026, 3, 2), voucher=f"OWN{person.pk}")
     return person
 
 

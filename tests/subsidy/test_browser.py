@@ -6,12 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
-from insured import services as insured_services
+from tests.accounts import credit
 from tests.factories import InsuredPersonFactory, PolicyYearFactory, first_village, make_user
 from tests.subsidy.conftest import SPONSOR_ID, TODAY
 
@@ -30,14 +29,7 @@ def window(transactional_db, monkeypatch):
     monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: TODAY)  # the live server's thread too
     policy = PolicyYearFactory()
     person = InsuredPersonFactory(village=first_village(policy.region), name="王秀兰")
-    insured_services.own_contribution_post(
-        person=person,
-        year=TODAY.year,
-        amount=Decimal("500.00"),
-        arrived_on=dt.date(TODAY.year, 3, 2),
-        source_type="test",
-        source_key=f"own:{person.pk}",
-    )
+    credit(person, year=TODAY.year, amount="500.00", paid_on=dt.date(TODAY.year, 3, 2))
     make_user("clerk", policy.region, username="clerk1", last_name="李", first_name="春梅")
     make_user("reviewer", policy.region, username="reviewer1", last_name="赵", first_name="建国")
     return person

@@ -63,7 +63,7 @@ def _counter_post(client, beneficiary: InsuredPerson, **overrides: str):
         "action": "submit",
     }
     data.update(overrides)
-    return client.post(reverse("sponsorship-counter"), data)
+    return client.post(reverse("subsidy:counter"), data)
 
 
 def _messages(response) -> list[str]:
@@ -79,7 +79,7 @@ def _reserved(person: InsuredPerson) -> Decimal:
 
 def test_counter_lookup_shows_the_person_and_this_years_standing(client, clerk, beneficiary, approved):
     client.force_login(clerk)
-    response = client.get(reverse("sponsorship-counter"), {"id_no": beneficiary.id_no})
+    response = client.get(reverse("subsidy:counter"), {"id_no": beneficiary.id_no})
     assert response.status_code == 200
     assert response.context["person"] == beneficiary
     standing = response.context["standing"]
@@ -96,7 +96,7 @@ def test_counter_lookup_accepts_a_lower_case_x_and_spaces(client, clerk, county)
         village=first_village(county), id_no=_id_ending_in_x(), birth_date=dt.date(1970, 5, 17)
     )
     client.force_login(clerk)
-    response = client.get(reverse("sponsorship-counter"), {"id_no": f" {person.id_no[:-1]}x "})
+    response = client.get(reverse("subsidy:counter"), {"id_no": f" {person.id_no[:-1]}x "})
     assert response.context["person"] == person
 
 
@@ -107,7 +107,7 @@ def _id_ending_in_x() -> str:
 def test_counter_lookup_of_someone_outside_the_region_says_not_found(client, clerk, other_county):
     elsewhere = InsuredPersonFactory(village=other_county["village11"])
     client.force_login(clerk)
-    response = client.get(reverse("sponsorship-counter"), {"id_no": elsewhere.id_no})
+    response = client.get(reverse("subsidy:counter"), {"id_no": elsewhere.id_no})
     assert response.context["person"] is None
     assert response.context["lookup"].errors["id_no"]
     assert elsewhere.name not in response.content.decode()
@@ -117,10 +117,10 @@ def test_counter_lookup_of_someone_outside_the_region_says_not_found(client, cle
 def test_counter_lookup_of_an_unknown_or_malformed_id(client, clerk, county):
     client.force_login(clerk)
     unknown = make_id_no(dt.date(1980, 1, 1), 901)
-    response = client.get(reverse("sponsorship-counter"), {"id_no": unknown})
+    response = client.get(reverse("subsidy:counter"), {"id_no": unknown})
     assert response.context["person"] is None
     assert unknown in response.context["lookup"].errors["id_no"][0]
-    bad = client.get(reverse("sponsorship-counter"), {"id_no": unknown[:17] + ("1" if unknown[17] != "1" else "2")})
+    bad = client.get(reverse("subsidy:counter"), {"id_no": unknown[:17] + ("1" if unknown[17] != "1" else "2")})
     assert [e.code for e in bad.context["lookup"].errors.as_data()["id_no"]] == ["id_checksum"]
 
 
@@ -129,7 +129,7 @@ def test_clerk_enters_an_application_at_the_counter(client, clerk, beneficiary):
     response = _counter_post(client, beneficiary)
     application = SponsorshipApplication.objects.get()
     assert response.status_code == 302
-    assert response.url == reverse("sponsorship-detail", args=[application.pk])
+    assert response.url == reverse("subsidy:detail", args=[application.pk])
     assert (application.beneficiary, application.sponsor_id_no, application.amount) == (
         beneficiary,
         SPONSOR_ID,
@@ -214,16 +214,16 @@ def test_an_amount_over_what_is_left_after_approved_ones_is_refused(client, cler
 def _every_page(application: SponsorshipApplication) -> list[tuple[str, str]]:
     pk = application.pk
     return [
-        ("get", reverse("sponsorship-list")),
-        ("get", reverse("sponsorship-counter") + f"?id_no={application.beneficiary.id_no}"),
-        ("post", reverse("sponsorship-counter")),
-        ("get", reverse("sponsorship-verify") + f"?code={application.check_code}"),
-        ("get", reverse("sponsorship-detail", args=[pk])),
-        ("get", reverse("sponsorship-pdf", args=[pk])),
-        ("post", reverse("sponsorship-approve", args=[pk])),
-        ("post", reverse("sponsorship-reject", args=[pk])),
-        ("post", reverse("sponsorship-sign", args=[pk])),
-        ("post", reverse("sponsorship-withdraw", args=[pk])),
+        ("get", reverse("subsidy:list")),
+        ("get", reverse("subsidy:counter") + f"?id_no={application.beneficiary.id_no}"),
+        ("post", reverse("subsidy:counter")),
+        ("get", reverse("subsidy:verify") + f"?code={application.check_code}"),
+        ("get", reverse("subsidy:detail", args=[pk])),
+        ("get", reverse("subsidy:pdf", args=[pk])),
+        ("post", reverse("subsidy:approve", args=[pk])),
+        ("post", reverse("subsidy:reject", args=[pk])),
+        ("post", reverse("subsidy:sign", args=[pk])),
+        ("post", reverse("subsidy:withdraw", args=[pk])),
     ]
 
 
@@ -234,15 +234,15 @@ def test_township_and_village_users_are_refused_everywhere(client, submitted, co
     client.force_login(make_user(role, region))
     for method, url in _every_page(submitted):
         assert getattr(client, method)(url, {"reason": "x"} if method == "post" else None).status_code == 403, url
-    home = client.get(reverse("home")).content.decode()
-    assert reverse("sponsorship-list") not in home
+    home = client.get(reverse("insured:home")).content.decode()
+    assert reverse("subsidy:list") not in home
     submitted.refresh_from_db()
     assert submitted.status == Status.SUBMITTED
 
 
 def test_county_staff_see_the_menu_link(client, clerk):
     client.force_login(clerk)
-    assert f'href="{reverse("sponsorship-list")}"' in client.get(reverse("home")).content.decode()
+    assert f'href="{reverse("subsidy:list")}"' in client.get(reverse("insured:home")).content.decode()
 
 
 def test_anonymous_is_sent_to_log_in(client, submitted):
@@ -255,15 +255,15 @@ def test_another_countys_staff_do_not_find_the_application(client, submitted, be
     other_clerk = make_user("clerk", other_county["county"], username="other-clerk")
     other_reviewer = make_user("reviewer", other_county["county"], username="other-reviewer")
     client.force_login(other_clerk)
-    assert client.get(reverse("sponsorship-detail", args=[submitted.pk])).status_code == 404
-    assert client.get(reverse("sponsorship-pdf", args=[submitted.pk])).status_code == 404
-    assert client.post(reverse("sponsorship-withdraw", args=[submitted.pk])).status_code == 404
-    assert submitted.number not in client.get(reverse("sponsorship-list"), {"status": "all"}).content.decode()
-    assert client.get(reverse("sponsorship-verify"), {"code": submitted.check_code}).context["application"] is None
-    assert client.get(reverse("sponsorship-counter"), {"id_no": beneficiary.id_no}).context["person"] is None
+    assert client.get(reverse("subsidy:detail", args=[submitted.pk])).status_code == 404
+    assert client.get(reverse("subsidy:pdf", args=[submitted.pk])).status_code == 404
+    assert client.post(reverse("subsidy:withdraw", args=[submitted.pk])).status_code == 404
+    assert submitted.number not in client.get(reverse("subsidy:list"), {"status": "all"}).content.decode()
+    assert client.get(reverse("subsidy:verify"), {"code": submitted.check_code}).context["application"] is None
+    assert client.get(reverse("subsidy:counter"), {"id_no": beneficiary.id_no}).context["person"] is None
     client.force_login(other_reviewer)
-    assert client.post(reverse("sponsorship-approve", args=[submitted.pk])).status_code == 404
-    assert client.post(reverse("sponsorship-reject", args=[submitted.pk]), {"reason": "x"}).status_code == 404
+    assert client.post(reverse("subsidy:approve", args=[submitted.pk])).status_code == 404
+    assert client.post(reverse("subsidy:reject", args=[submitted.pk]), {"reason": "x"}).status_code == 404
     submitted.refresh_from_db()
     assert submitted.status == Status.SUBMITTED
 
@@ -273,9 +273,9 @@ def test_another_countys_staff_do_not_find_the_application(client, submitted, be
 
 def test_a_clerk_cannot_approve(client, clerk, submitted):
     client.force_login(clerk)
-    page = client.get(reverse("sponsorship-detail", args=[submitted.pk])).content.decode()
-    assert reverse("sponsorship-approve", args=[submitted.pk]) not in page
-    assert client.post(reverse("sponsorship-approve", args=[submitted.pk])).status_code == 403
+    page = client.get(reverse("subsidy:detail", args=[submitted.pk])).content.decode()
+    assert reverse("subsidy:approve", args=[submitted.pk]) not in page
+    assert client.post(reverse("subsidy:approve", args=[submitted.pk])).status_code == 403
     submitted.refresh_from_db()
     assert submitted.status == Status.SUBMITTED
 
@@ -285,16 +285,16 @@ def test_the_person_who_entered_it_cannot_approve_or_reject(client, sponsorship_
     # while still a clerk: the page hides the buttons and the service refuses a forged POST.
     application = services.application_submit(sponsorship_input(), user=reviewer, agency_region=county)
     client.force_login(reviewer)
-    page = client.get(reverse("sponsorship-detail", args=[application.pk])).content.decode()
-    assert reverse("sponsorship-approve", args=[application.pk]) not in page
-    assert reverse("sponsorship-reject", args=[application.pk]) not in page
+    page = client.get(reverse("subsidy:detail", args=[application.pk])).content.decode()
+    assert reverse("subsidy:approve", args=[application.pk]) not in page
+    assert reverse("subsidy:reject", args=[application.pk]) not in page
     assert 'id="own-entry"' in page
-    assert application.number not in client.get(reverse("sponsorship-list")).content.decode()  # not in the queue
+    assert application.number not in client.get(reverse("subsidy:list")).content.decode()  # not in the queue
 
-    response = client.post(reverse("sponsorship-approve", args=[application.pk]), follow=True)
-    assert response.redirect_chain[-1][0] == reverse("sponsorship-detail", args=[application.pk])
+    response = client.post(reverse("subsidy:approve", args=[application.pk]), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("subsidy:detail", args=[application.pk])
     assert len(_messages(response)) == 1
-    client.post(reverse("sponsorship-reject", args=[application.pk]), {"reason": "资料不全"})
+    client.post(reverse("subsidy:reject", args=[application.pk]), {"reason": "资料不全"})
     application.refresh_from_db()
     assert (application.status, application.reviewed_by, application.rejection_reason) == (Status.SUBMITTED, None, "")
     assert not PersonYear.objects.get(person=beneficiary, year=2026).support_reserved
@@ -302,24 +302,24 @@ def test_the_person_who_entered_it_cannot_approve_or_reject(client, sponsorship_
 
 def test_reviewer_sees_the_queue_and_approves(client, reviewer, submitted, beneficiary):
     client.force_login(reviewer)
-    queue = client.get(reverse("sponsorship-list"))
+    queue = client.get(reverse("subsidy:list"))
     assert queue.context["status"] == "review"
     assert [a.pk for a in queue.context["page"]] == [submitted.pk]
-    page = client.get(reverse("sponsorship-detail", args=[submitted.pk])).content.decode()
-    assert reverse("sponsorship-approve", args=[submitted.pk]) in page
-    assert reverse("sponsorship-pdf", args=[submitted.pk]) not in page  # printed once approved (000 三(二))
+    page = client.get(reverse("subsidy:detail", args=[submitted.pk])).content.decode()
+    assert reverse("subsidy:approve", args=[submitted.pk]) in page
+    assert reverse("subsidy:pdf", args=[submitted.pk]) not in page  # printed once approved (000 三(二))
 
-    response = client.post(reverse("sponsorship-approve", args=[submitted.pk]), follow=True)
+    response = client.post(reverse("subsidy:approve", args=[submitted.pk]), follow=True)
     submitted.refresh_from_db()
     assert (submitted.status, submitted.reviewed_by) == (Status.APPROVED, reviewer)
     assert _reserved(beneficiary) == Decimal("1000.00")
-    assert reverse("sponsorship-pdf", args=[submitted.pk]) in response.content.decode()
-    assert list(client.get(reverse("sponsorship-list")).context["page"]) == []
+    assert reverse("subsidy:pdf", args=[submitted.pk]) in response.content.decode()
+    assert list(client.get(reverse("subsidy:list")).context["page"]) == []
 
 
 def test_reviewer_rejects_only_with_a_reason(client, reviewer, submitted, beneficiary):
     client.force_login(reviewer)
-    url = reverse("sponsorship-reject", args=[submitted.pk])
+    url = reverse("subsidy:reject", args=[submitted.pk])
     response = client.post(url, {"reason": "  "}, follow=True)
     assert len(_messages(response)) == 1
     submitted.refresh_from_db()
@@ -340,9 +340,9 @@ def test_reviewer_rejects_only_with_a_reason(client, reviewer, submitted, benefi
 
 def test_recording_the_signatures_creates_the_receivable(client, clerk, approved):
     client.force_login(clerk)
-    page = client.get(reverse("sponsorship-detail", args=[approved.pk])).content.decode()
-    assert reverse("sponsorship-sign", args=[approved.pk]) in page
-    response = client.post(reverse("sponsorship-sign", args=[approved.pk]), follow=True)
+    page = client.get(reverse("subsidy:detail", args=[approved.pk])).content.decode()
+    assert reverse("subsidy:sign", args=[approved.pk]) in page
+    response = client.post(reverse("subsidy:sign", args=[approved.pk]), follow=True)
     approved.refresh_from_db()
     assert (approved.status, approved.signed_by) == (Status.SIGNED, clerk)
     receivable = approved.receivable
@@ -352,12 +352,12 @@ def test_recording_the_signatures_creates_the_receivable(client, clerk, approved
         SPONSOR_ID,
     )
     assert receivable.number in response.content.decode()
-    assert reverse("sponsorship-sign", args=[approved.pk]) not in response.content.decode()
+    assert reverse("subsidy:sign", args=[approved.pk]) not in response.content.decode()
 
 
 def test_signatures_before_approval_are_refused(client, clerk, submitted):
     client.force_login(clerk)
-    response = client.post(reverse("sponsorship-sign", args=[submitted.pk]), follow=True)
+    response = client.post(reverse("subsidy:sign", args=[submitted.pk]), follow=True)
     assert len(_messages(response)) == 1
     assert not Receivable.objects.exists()
 
@@ -365,18 +365,18 @@ def test_signatures_before_approval_are_refused(client, clerk, submitted):
 def test_withdrawing_releases_the_reservation(client, clerk, approved, beneficiary):
     assert _reserved(beneficiary) == Decimal("1000.00")
     client.force_login(clerk)
-    client.post(reverse("sponsorship-withdraw", args=[approved.pk]))
+    client.post(reverse("subsidy:withdraw", args=[approved.pk]))
     approved.refresh_from_db()
     assert (approved.status, approved.closed_by) == (Status.WITHDRAWN, clerk)
     assert _reserved(beneficiary) == Decimal("0.00")
-    page = client.get(reverse("sponsorship-detail", args=[approved.pk])).content.decode()
-    assert reverse("sponsorship-withdraw", args=[approved.pk]) not in page
+    page = client.get(reverse("subsidy:detail", args=[approved.pk])).content.decode()
+    assert reverse("subsidy:withdraw", args=[approved.pk]) not in page
 
 
 def test_withdrawing_a_signed_application_cancels_its_receivable(client, clerk, approved, beneficiary):
     signed = services.application_record_signatures(approved, user=clerk)
     client.force_login(clerk)
-    client.post(reverse("sponsorship-withdraw", args=[signed.pk]))
+    client.post(reverse("subsidy:withdraw", args=[signed.pk]))
     signed.refresh_from_db()
     assert signed.status == Status.WITHDRAWN
     assert signed.receivable.status == Receivable.Status.CANCELLED
@@ -406,17 +406,17 @@ def credited(approved, clerk, county, beneficiary):
 
 def test_credited_application_says_why_it_cannot_be_withdrawn(client, clerk, credited):
     client.force_login(clerk)
-    page = client.get(reverse("sponsorship-detail", args=[credited.pk])).content.decode()
+    page = client.get(reverse("subsidy:detail", args=[credited.pk])).content.decode()
     assert 'id="no-refund"' in page
     with override("zh-hans"):
         assert gettext(NO_REFUND) in page  # {% translate %} output is not escaped
     assert "ZZV1/1" in page and "2026-11-22 10:15" in page  # the voucher and the time paid
-    assert reverse("sponsorship-withdraw", args=[credited.pk]) not in page
+    assert reverse("subsidy:withdraw", args=[credited.pk]) not in page
 
 
 def test_a_forged_withdraw_of_a_credited_application_is_refused(client, clerk, credited, beneficiary):
     client.force_login(clerk)
-    response = client.post(reverse("sponsorship-withdraw", args=[credited.pk]), follow=True)
+    response = client.post(reverse("subsidy:withdraw", args=[credited.pk]), follow=True)
     assert len(_messages(response)) == 1
     credited.refresh_from_db()
     assert (credited.status, credited.closed_at) == (Status.CREDITED, None)
@@ -431,7 +431,7 @@ def test_the_page_shows_who_did_each_step_and_the_history(client, clerk, reviewe
     clerk.last_name, clerk.first_name = "李", "窗口"
     clerk.save()
     client.force_login(reviewer)
-    response = client.get(reverse("sponsorship-detail", args=[credited.pk]))
+    response = client.get(reverse("subsidy:detail", args=[credited.pk]))
     steps = response.context["steps"]
     assert [who for _label, who, _at, _note in steps] == ["李窗口", "reviewer1", "李窗口", gettext("system")]
     assert all(at is not None for _label, _who, at, _note in steps)
@@ -446,10 +446,10 @@ def test_the_list_filters_by_status(client, clerk, submitted, sponsorship_input,
     other = services.application_submit(sponsorship_input(amount=Decimal("200.00")), user=clerk, agency_region=county)
     services.application_reject(other, user=reviewer, reason="重复申请")
     client.force_login(clerk)
-    everything = client.get(reverse("sponsorship-list"))
+    everything = client.get(reverse("subsidy:list"))
     assert everything.context["status"] == "all"
     assert {a.pk for a in everything.context["page"]} == {submitted.pk, other.pk}
-    rejected = client.get(reverse("sponsorship-list"), {"status": "rejected"})
+    rejected = client.get(reverse("subsidy:list"), {"status": "rejected"})
     assert [a.pk for a in rejected.context["page"]] == [other.pk]
     tabs = {value: n for value, _label, n in rejected.context["tabs"]}
     assert (tabs["submitted"], tabs["rejected"], tabs["all"]) == (1, 1, 2)
@@ -458,17 +458,17 @@ def test_the_list_filters_by_status(client, clerk, submitted, sponsorship_input,
 
 def test_verify_finds_a_printed_form_by_its_check_code(client, clerk, submitted):
     client.force_login(clerk)
-    found = client.get(reverse("sponsorship-verify"), {"code": f" {submitted.check_code.lower()} "})
+    found = client.get(reverse("subsidy:verify"), {"code": f" {submitted.check_code.lower()} "})
     assert found.context["application"] == submitted
     assert submitted.number in found.content.decode() and "1000.00" in found.content.decode()
-    missing = client.get(reverse("sponsorship-verify"), {"code": "AAAAAAAA"})
+    missing = client.get(reverse("subsidy:verify"), {"code": "AAAAAAAA"})
     assert missing.context["application"] is None and missing.context["searched"]
     assert 'id="verify-result"' in missing.content.decode()
 
 
 def test_the_form_prints_as_a_pdf(client, clerk, approved):
     client.force_login(clerk)
-    response = client.get(reverse("sponsorship-pdf", args=[approved.pk]))
+    response = client.get(reverse("subsidy:pdf", args=[approved.pk]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == f'inline; filename="{approved.number}.pdf"'

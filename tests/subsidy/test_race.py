@@ -17,7 +17,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from insured import services as insured_services
+from insured import ledger
 from insured.models import PersonYear
 from insured.rules import RuleViolation
 from payments import intake, processing
@@ -128,7 +128,7 @@ def test_closing_while_the_payment_is_credited_ends_cleanly_one_way_or_the_other
     payment = notice(
         beneficiary, voucher="ZZ1", kind="sponsorship", amount="1000.00", receivable_no=application.receivable.number
     )
-    monkeypatch.setattr(payment_services, "_enqueue", lambda pk: None)  # processed below, in its own thread
+    # batch_store only stores (tasks.batch_dispatch would queue it): processed below, in its own thread.
     raw = json.dumps(batch([payment]), ensure_ascii=False).encode()
     stored = payment_services.batch_store(
         client=tax, parsed=intake.parse_batch_json(raw), fingerprint=intake.body_fingerprint(raw)
@@ -205,7 +205,6 @@ def test_approving_while_a_payment_for_the_same_beneficiary_is_credited_ends_cle
     payment = notice(
         beneficiary, voucher="ZZ1", kind="sponsorship", amount="1000.00", receivable_no=paid.receivable.number
     )
-    monkeypatch.setattr(payment_services, "_enqueue", lambda pk: None)
     raw = json.dumps(batch([payment]), ensure_ascii=False).encode()
     stored = payment_services.batch_store(
         client=tax, parsed=intake.parse_batch_json(raw), fingerprint=intake.body_fingerprint(raw)
@@ -214,14 +213,14 @@ def test_approving_while_a_payment_for_the_same_beneficiary_is_credited_ends_cle
     # The approval pauses with its application locked, just before it reserves under the
     # person-year lock, while the batch credits the other application.
     holding, resume = threading.Event(), threading.Event()
-    reserve = insured_services.support_reserve
+    reserve = ledger.support_reserve
 
     def paused_reserve(**kwargs):
         holding.set()
         resume.wait(10)
         return reserve(**kwargs)
 
-    monkeypatch.setattr(insured_services, "support_reserve", paused_reserve)
+    monkeypatch.setattr(ledger, "support_reserve", paused_reserve)
     outcomes: dict[str, str] = {}
 
     def approving() -> None:

@@ -390,7 +390,7 @@ def test_rule5_credited_sponsorship_carries_no_government_subsidy(signed_applica
     # Only the own contribution's subsidy is on the account.
     assert list(
         AccountEntry.objects.filter(person=beneficiary, kind="government_subsidy").values_list("source_key", flat=True)
-    ) == [f"own:{beneficiary.pk}:subsidy"]
+    ) == [f"notice:OWN{beneficiary.pk}:1:subsidy"]
 
 
 # --- Maker-checker and rejection -----------------------------------------------------------------

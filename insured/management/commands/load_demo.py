@@ -1,6 +1,7 @@
 """Build the demo county 演示县（演示数据）: its townships and villages, three demo policy
-years, about 300 insured persons with special groups and contributions, and one user for
-every role.
+years, about 300 insured persons with special groups, and one user for every role; then each
+app adds its part (insured.plugins.DemoStep): payments the contributions of three years, pushed
+as notice batches and credited by the engine.
 
 Run it twice and the second run changes nothing: it only prints the users again. Everything
 is made in one transaction, so a failure leaves no half-built county behind. The data is
@@ -30,9 +31,8 @@ from django.db import transaction
 from django.utils import timezone
 from stdnum.iso7064 import mod_11_2
 
-from insured import selectors, services
+from insured import plugins, services
 from insured.models import (
-    AccountEntry,
     InsuredPerson,
     PolicyTier,
     PolicyYear,
@@ -81,7 +81,6 @@ BASIC_TIERS = [
     (4000, 260),
     (5000, 300),
 ]
-TIER_WEIGHTS = [30, 22, 18, 8, 9, 4, 4, 2, 1, 2]
 HARDSHIP_TIER = (100, 30)
 GOV_PAID_AMOUNT = Decimal("100.00")
 POLICY_NOTES = (
@@ -210,20 +209,19 @@ class DemoBuilder:
         users = self.users()
         persons = self.persons(villages, county, users["clerk"])
         memberships = self.memberships(persons, users["clerk"])
-        # One prefetched policy per year, instead of a lookup for every contribution.
-        policies = {year: selectors.policy_for(villages[0], year) for year in DEMO_YEARS}
-        own, gov_paid = self.contributions(persons, memberships, policies)
-        return {
+        counts = {
             "乡镇": len(TOWNSHIPS),
             "村（社区）": len(villages),
             "年度缴费标准": len(DEMO_YEARS),
             "参保人": len(persons),
             "五类人员身份": sum(len(m) for m in memberships.values()),
-            "个人缴费": own,
-            "政府代缴": gov_paid,
-            "个人账户记录": AccountEntry.objects.filter(person__village__code__startswith=COUNTY_CODE[:6]).count(),
             "用户": len(users),
         }
+        # Each app above the registry adds its part: payments the contributions, as notice batches.
+        context = plugins.DemoContext(self.today, self.rng, county, villages, users, persons)
+        for step in plugins.demo_steps():
+            counts.update(step.build(context))
+        return counts
 
     def regions(self) -> tuple[Region, list[Region]]:
         city = Region.objects.get(code=CITY_CODE)
@@ -357,62 +355,6 @@ class DemoBuilder:
             )
             result[person.pk] = [Membership(group, valid_from, valid_to)]
         return result
-
-    def contributions(
-        self, persons: list[InsuredPerson], memberships: dict[int, list[Membership]], policies: dict[int, PolicyYear]
-    ) -> tuple[int, int]:
-        own = gov_paid = 0
-        paying_share = {2024: 0.93, 2025: 0.9, 2026: 0.8}
-        for person in persons:
-            if person.status == InsuredPerson.Status.RECEIVING:
-                continue
-            for year in DEMO_YEARS:
-                # The suspended paid 2024 and then stopped.
-                stopped = person.status == InsuredPerson.Status.SUSPENDED and year > DEMO_YEARS[0]
-                gov, amount, arrived_on = self._year_draw(memberships.get(person.pk, []), year, paying_share[year])
-                if gov and not stopped and dt.date(year, 3, 1) <= self.today:
-                    gov_paid += services.government_paid_post(
-                        person=person,
-                        year=year,
-                        amount=GOV_PAID_AMOUNT,
-                        source_type="demo",
-                        source_key=f"demo:gov:{person.pk}:{year}",
-                    )
-                if amount and not stopped and arrived_on <= self.today:
-                    own += services.own_contribution_post(
-                        person=person,
-                        year=year,
-                        amount=amount,
-                        arrived_on=arrived_on,
-                        source_type="demo",
-                        source_key=f"demo:own:{person.pk}:{year}",
-                        policy=policies[year],
-                    )
-        return own, gov_paid
-
-    def _year_draw(
-        self, memberships: list[Membership], year: int, paying_share: float
-    ) -> tuple[bool, Decimal | None, dt.date]:
-        """Whether the government pays, the own tier (None: no payment) and its arrival day.
-
-        Every draw is made whatever `today` is, so the same seed gives the same persons and
-        amounts on any day; only what has not happened yet is left out.
-        """
-        rng = self.rng
-        arrived_on = dt.date(year, 1, 2) + dt.timedelta(days=rng.randint(0, 240))
-        tier = Decimal(rng.choices(BASIC_TIERS, weights=TIER_WEIGHTS)[0][0])
-        pays, gov_draw, hardship_draw = rng.random(), rng.random(), rng.random()
-        is_member_at_payment = any(m.is_active_on(arrived_on) for m in memberships)
-        # 003 四(二): the government pays 100 for members on its list in the spring.
-        gov = gov_draw < 0.7 and any(m.is_active_on(dt.date(year, 3, 1)) for m in memberships)
-        if gov:
-            # 002 四(三): a member who pays beside the government picks a tier other than 100.
-            return True, tier if pays < 0.3 else None, arrived_on
-        if pays >= paying_share:
-            return False, None, arrived_on
-        if is_member_at_payment and hardship_draw < 0.6:
-            return False, Decimal(HARDSHIP_TIER[0]), arrived_on
-        return False, tier, arrived_on
 
 
 def users_table() -> str:

@@ -14,10 +14,9 @@ from django.utils import timezone
 
 from insured.models import InsuredPerson, PersonYear, Region
 from insured.selectors import PolicyResolver
-from payments.models import Receivable, TaxClient
+from payments.demo import DEMO_CLIENT_ID, DEMO_SECRET, tax_client
+from payments.models import Receivable
 
-DEMO_CLIENT_ID = "demo-tax"
-DEMO_SECRET = "demo-tax-secret-2026-not-for-production-use"
 DEMO_COUNTY = "211370000000"
 
 
@@ -35,9 +34,7 @@ class Command(BaseCommand):
         county = Region.objects.filter(code=DEMO_COUNTY).first()
         if county is None:
             raise CommandError("the demo county is not loaded; run `manage.py load_demo` first")
-        TaxClient.objects.get_or_create(
-            client_id=DEMO_CLIENT_ID, defaults={"name": "演示县税务局（演示）", "secret": DEMO_SECRET, "region": county}
-        )
+        tax_client(county)
         today = timezone.localdate()
         paid = PersonYear.objects.filter(year=today.year, own_arrived_on__isnull=False).values("person_id")
         persons = list(

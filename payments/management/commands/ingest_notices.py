@@ -13,7 +13,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from payments import intake, services
+from payments import intake, services, tasks
 from payments.models import NoticeBatch, TaxClient
 
 
@@ -53,6 +53,8 @@ class Command(BaseCommand):
             )
         except services.BatchConflict:
             raise CommandError(f"batch {parsed.batch_id} was already loaded with different content") from None
+        if result.created:
+            tasks.batch_dispatch(result.batch.pk)
         batch = NoticeBatch.objects.get(pk=result.batch.pk)
         verb = "stored" if result.created else "already stored; nothing changed"
         self.stdout.write(

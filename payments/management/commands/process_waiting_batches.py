@@ -8,12 +8,12 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from payments import services
+from payments import tasks
 
 
 class Command(BaseCommand):
     help = "Queue every notice batch that is still waiting to be processed."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        queued = services.batches_requeue(older_than=dt.timedelta(0))
+        queued = tasks.batches_requeue(older_than=dt.timedelta(0))
         self.stdout.write(f"{queued} waiting batches queued")

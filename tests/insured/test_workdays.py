@@ -5,8 +5,8 @@ import datetime as dt
 
 import pytest
 
-from payments.models import Holiday
-from payments.workdays import add_workdays, is_workday
+from insured.models import Holiday
+from insured.workdays import add_workdays, is_workday
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ import datetime as dt
 
 import chinese_calendar
 
-from payments.models import Holiday
+from insured.models import Holiday
 
 # The years this release of chinese-calendar has the official arrangements for.
 _LIBRARY_YEARS = range(min(chinese_calendar.holidays).year, max(chinese_calendar.holidays).year + 1)

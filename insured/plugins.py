@@ -1,0 +1,110 @@
+"""How the apps above insured plug themselves in, without insured naming any of them.
+
+Each app declares, in its own `plugin.py`, what it adds:
+- capabilities and the roles that hold them (who may do what; insured.access checks them);
+- menu entries, each shown to the roles holding its capability;
+- sections of the person page (a template and the context it needs);
+- its part of the demo county (`manage.py load_demo`).
+
+and registers that declaration from its AppConfig.ready(). insured registers its own the same
+way. Nothing here is read before the app registry is ready.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from insured.models import InsuredPerson, Region
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    label: Any  # a lazy translation
+    url_name: str
+    capability: str
+    order: int = 100
+
+    @property
+    def url(self) -> str:
+        return reverse(self.url_name)
+
+
+@dataclass(frozen=True)
+class PersonPanel:
+    template: str
+    capability: str
+    context: Callable[[HttpRequest, InsuredPerson], dict[str, Any]]
+    order: int = 100
+
+
+@dataclass
+class DemoContext:
+    """What load_demo has built when the apps' demo steps run: the day it is built on, its seeded
+    random generator (the same demo on every machine), the county, its villages, the demo users by
+    username and the persons."""
+
+    today: dt.date
+    rng: random.Random
+    county: Region
+    villages: list[Region]
+    users: dict[str, Any]
+    persons: list[InsuredPerson]
+
+
+@dataclass(frozen=True)
+class DemoStep:
+    """Builds an app's part of the demo county inside load_demo's transaction; returns the counts
+    to print (label → number). `order` runs the apps bottom-up: registry, payments, the rest."""
+
+    build: Callable[[DemoContext], Mapping[str, int]]
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class Plugin:
+    app: str
+    grants: Mapping[str, Iterable[str]] = field(default_factory=dict)  # role -> capabilities
+    menu: tuple[MenuEntry, ...] = ()
+    person_panels: tuple[PersonPanel, ...] = ()
+    demo: DemoStep | None = None
+
+
+_plugins: dict[str, Plugin] = {}
+_capabilities: dict[str, frozenset[str]] = {}
+
+
+def register(plugin: Plugin) -> None:
+    """Idempotent: registering an app's plugin again replaces it."""
+    _plugins[plugin.app] = plugin
+    _capabilities.clear()
+    for registered in _plugins.values():
+        for role, capabilities in registered.grants.items():
+            _capabilities[role] = _capabilities.get(role, frozenset()) | frozenset(capabilities)
+
+
+def capabilities_of(role: str) -> frozenset[str]:
+    return _capabilities.get(role, frozenset())
+
+
+def all_capabilities() -> dict[str, frozenset[str]]:
+    return dict(_capabilities)
+
+
+def menu_for(capabilities: frozenset[str]) -> list[MenuEntry]:
+    entries = [e for p in _plugins.values() for e in p.menu if e.capability in capabilities]
+    return sorted(entries, key=lambda e: e.order)
+
+
+def person_panels() -> list[PersonPanel]:
+    return sorted((panel for p in _plugins.values() for panel in p.person_panels), key=lambda p: p.order)
+
+
+def demo_steps() -> list[DemoStep]:
+    return sorted((p.demo for p in _plugins.values() if p.demo is not None), key=lambda s: s.order)

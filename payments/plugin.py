@@ -1,0 +1,56 @@
+"""What payments adds to the system (insured.plugins; registered in PaymentsConfig.ready)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from insured.access import ACCOUNT_VIEW
+from insured.models import InsuredPerson, Role
+from insured.plugins import DemoStep, MenuEntry, PersonPanel, Plugin
+
+PAYMENTS_VIEW = "payments.view"  # notice batches, receivables, the unmatched queue
+PAYMENTS_ASSIGN = "payments.assign"  # propose a manual assignment of a waiting notice
+PAYMENTS_CONFIRM = "payments.confirm"  # confirm or reject someone else's assignment
+RECEIVABLES_EXPORT = "receivables.export"  # make the file of receivables for tax
+RECONCILIATION_VIEW = "reconciliation.view"
+
+_READERS = {PAYMENTS_VIEW, RECONCILIATION_VIEW}
+
+
+def _payments_panel(request: HttpRequest, person: InsuredPerson) -> dict[str, Any]:
+    from payments import selectors
+
+    return {"payments": selectors.person_payments(person.pk)[:100]}
+
+
+def _demo(context: Any) -> dict[str, int]:
+    from payments import demo
+
+    return demo.build(context)
+
+
+PLUGIN = Plugin(
+    app="payments",
+    grants={
+        Role.CLERK: _READERS | {PAYMENTS_ASSIGN, RECEIVABLES_EXPORT},
+        Role.REVIEWER: _READERS | {PAYMENTS_CONFIRM},
+        Role.FINANCE: _READERS | {PAYMENTS_CONFIRM, RECEIVABLES_EXPORT},
+        Role.AUDITOR: _READERS,
+        Role.ADMINISTRATOR: _READERS,
+    },
+    menu=(
+        MenuEntry(_("Unmatched payments"), "payments:queue", PAYMENTS_VIEW, order=30),
+        MenuEntry(_("Arrival notices"), "payments:batch-list", PAYMENTS_VIEW, order=31),
+        MenuEntry(_("Receivables"), "payments:receivable-list", PAYMENTS_VIEW, order=32),
+        MenuEntry(_("Reconciliation"), "payments:reconciliation", RECONCILIATION_VIEW, order=90),
+    ),
+    person_panels=(
+        PersonPanel(
+            template="payments/person_payments_panel.html", capability=ACCOUNT_VIEW, context=_payments_panel, order=10
+        ),
+    ),
+    demo=DemoStep(_demo, order=10),
+)

@@ -1,0 +1,28 @@
+"""What personal sponsorship adds to the system (insured.plugins; registered in SubsidyConfig.ready).
+
+County staff only: 000 五(一) "经办权限不可下放给乡镇", so neither the township office nor the
+village accountant holds any of these.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from insured.models import Role
+from insured.plugins import MenuEntry, Plugin
+
+SPONSORSHIP_VIEW = "sponsorship.view"
+SPONSORSHIP_ENTER = "sponsorship.enter"  # take the application at the window, print, record signatures
+SPONSORSHIP_REVIEW = "sponsorship.review"  # approve or reject (never one's own)
+
+PLUGIN = Plugin(
+    app="subsidy",
+    grants={
+        Role.CLERK: {SPONSORSHIP_VIEW, SPONSORSHIP_ENTER},
+        Role.REVIEWER: {SPONSORSHIP_VIEW, SPONSORSHIP_REVIEW},
+        Role.FINANCE: {SPONSORSHIP_VIEW},
+        Role.AUDITOR: {SPONSORSHIP_VIEW},
+        Role.ADMINISTRATOR: {SPONSORSHIP_VIEW},
+    },
+    menu=(MenuEntry(_("Personal sponsorship"), "subsidy:list", SPONSORSHIP_VIEW, order=40),),
+)
