@@ -544,21 +544,22 @@ def sql_shape(sql: str) -> str:
 def instrument(timers: Timers) -> None:
     from django.db import connection
 
+    from insured import ledger
     from payments import intake, processing, services, signing, storage
 
     timers.wrap_commit(connection)
 
     timers.wrap(signing, "verify", "push.verify")
     timers.wrap(intake, "parse_batch_json", "push.parse")
-    timers.wrap(services, "batch_store", "push.store+processing")
+    timers.wrap(services, "batch_store", "push.store")
     timers.wrap(storage, "notices_insert", "push.store.copy")
     timers.wrap(processing, "batch_process", "process", profile=bool(timers.profiles))
     timers.wrap(processing, "_run_pass", "process.run_pass")
-    timers.wrap(storage, "person_years_lock", "process.person_years_lock")
+    timers.wrap(ledger, "person_years_lock", "process.person_years_lock")
     timers.wrap(processing, "_write", "process.write")
-    timers.wrap(storage, "entries_insert", "process.write.entries_insert")
+    timers.wrap(ledger, "_entries_insert", "process.write.entries_insert")
     timers.wrap(storage, "notices_update", "process.write.notices_update")
-    timers.wrap(storage, "person_years_apply", "process.write.person_years_apply")
+    timers.wrap(ledger, "_person_years_apply", "process.write.person_years_apply")
 
     facts_class = processing.Facts
 
@@ -578,10 +579,11 @@ def naive_one(n: dict) -> str:
     """One notice the way a beginner writes it: look up, check, post, one transaction each."""
     from django.db import transaction
 
+    from insured import ledger
     from insured.models import AccountEntry, InsuredPerson, PersonYear, PolicyTier, PolicyYear
 
     with transaction.atomic():
-        key = f"notice:{n['voucher_no']}:{n['line_no']}"
+        key = ledger.notice_key(n["voucher_no"], n["line_no"])
         if AccountEntry.objects.filter(source_key=key).exists():
             return "D"
         try:
@@ -591,8 +593,8 @@ def naive_one(n: dict) -> str:
         year = n["year"]
         amount = Decimal(n["amount"])
         if n["reverses"]:
-            original_key = f"notice:{n['reverses']['voucher_no']}:{n['reverses']['line_no']}"
-            originals = list(AccountEntry.objects.filter(source_key__in=[original_key, f"{original_key}:subsidy"]))
+            original_key = ledger.notice_key(n["reverses"]["voucher_no"], n["reverses"]["line_no"])
+            originals = list(ledger.entries_by_key([original_key], with_subsidies=True))
             if not originals or AccountEntry.objects.filter(reverses__in=originals).exists():
                 return "U"
             for entry in originals:
@@ -602,7 +604,7 @@ def naive_one(n: dict) -> str:
                     kind=AccountEntry.Kind.REVERSAL,
                     amount=-entry.amount,
                     source_type="notice",
-                    source_key=f"reversal:{n['voucher_no']}:{n['line_no']}:{entry.pk}",
+                    source_key=ledger.reversal_key(n["voucher_no"], n["line_no"], entry.pk),
                     reverses=entry,
                 )
             person_year = PersonYear.objects.locked(person.pk, year)
@@ -633,7 +635,7 @@ def naive_one(n: dict) -> str:
                 kind="government_subsidy",
                 amount=tier.government_subsidy,
                 source_type="notice",
-                source_key=f"{key}:subsidy",
+                source_key=ledger.subsidy_key(key),
             )
             person_year.own_amount += amount
             person_year.own_arrived_on = person_year.own_arrived_on or dt.datetime.fromisoformat(n["paid_at"]).date()
@@ -896,7 +898,7 @@ def summary(naive: dict, copy: dict, push: dict, timers: Timers) -> dict:
     n = push["n"]
     process = s["process"]
     push_only = push["post"] - process
-    store = s["push.store+processing"] - process
+    store = s["push.store"]
     rates = {
         "e2e": n / push["post"],
         "push": n / push_only,

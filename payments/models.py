@@ -370,8 +370,8 @@ class ReconciliationRun(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    rows = models.JSONField(_("figures"), default=list)
-    differences = models.JSONField(_("differences"), default=list)
+    rows = models.JSONField(_("figures"), default=list, blank=True)
+    differences = models.JSONField(_("differences"), default=list, blank=True)
     has_differences = models.BooleanField(_("has differences"), default=False)
 
     class Meta:
