@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from insured import formats
 from insured.models import InsuredPerson, SpecialGroupMembership
 
 
@@ -47,7 +47,11 @@ def _display(record, name: str) -> str:
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, dt.datetime):
-        return date_format(timezone.localtime(value), "Y-m-d H:i")
+        return formats.moment(value)
+    if isinstance(value, dt.date):
+        return formats.day(value)
+    if isinstance(value, Decimal):
+        return formats.money(value)
     if isinstance(value, AbstractBaseUser):
         return staff_name(value)
     return str(value)

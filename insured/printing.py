@@ -12,13 +12,14 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-BEIJING = ZoneInfo("Asia/Shanghai")
+from insured import formats
+
+BEIJING = formats.BEIJING
 
 
 @cache
@@ -53,7 +54,6 @@ def render_pdf(template_name: str, context: dict[str, Any]) -> bytes:
     return document.write_pdf(font_config=_font_config())
 
 
-def printed_at(moment: dt.datetime | None = None) -> str:
+def printed_at(when: dt.datetime | None = None) -> str:
     """A moment as printed on a form, in Beijing time: 2026年11月22日 09:30."""
-    t = timezone.localtime(moment or timezone.now(), BEIJING)
-    return f"{t.year}年{t.month}月{t.day}日 {t:%H:%M}"
+    return formats.moment(when or timezone.now())

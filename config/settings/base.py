@@ -68,6 +68,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "insured.access.staff_context",
             ],
+            # Money and dates are written one way everywhere (insured.formats).
+            "builtins": ["insured.templatetags.formats"],
         },
     },
 ]
@@ -98,6 +100,8 @@ LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# ISO first among the date input formats, so a date field renders as <input type="date"> accepts it.
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

@@ -65,5 +65,5 @@ def test_clerk_finds_a_person_and_sees_the_account(live_server, person_with_acco
     body = page.inner_text("main")
     assert "张桂兰" in body
     assert person.id_no in body
-    assert "1000.00" in body and "100.00" in body  # own contribution and its tier's subsidy
-    assert "储存额1100.00元" in body
+    assert "1,000.00" in body and "100.00" in body  # own contribution and its tier's subsidy
+    assert "储存额1,100.00元" in body

@@ -341,7 +341,7 @@ def test_person_page_shows_this_years_own_contribution_and_room(client, clerk, f
     assert standing.used == Decimal("1000.00")
     assert standing.room == Decimal("4000.00")
     content = response.content.decode()
-    for text in ("500.00", "5000.00", "1000.00", "4000.00"):
+    for text in ("500.00", "5,000.00", "1,000.00", "4,000.00"):
         assert text in content
 
 

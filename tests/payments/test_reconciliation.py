@@ -306,7 +306,7 @@ def test_page_shows_figures_and_differences(client, clerk, world):
     assert response.status_code == 200
     body = response.content.decode()
     assert world.tree["township1"].name in body and world.tree["township2"].name in body
-    assert "2250.00" in body and "V1/6" in body
+    assert "2,250.00" in body and "V1/6" in body
     assert "别县" not in body
     assert response.context["result"].total.tax == Figure(6, D("2250.00"))
 

@@ -69,7 +69,7 @@ def test_clerk_enters_reviewer_approves_and_prints_the_form(live_server, window,
     page.press("#id_id_no", "Enter")
     page.wait_for_selector("#standing")
     assert "王秀兰" in page.inner_text("#beneficiary")
-    assert "5000.00" in page.inner_text("#standing") and "2026-03-02" in page.inner_text("#standing")
+    assert "5,000.00" in page.inner_text("#standing") and "2026年3月2日" in page.inner_text("#standing")
 
     page.fill("#id_sponsor_name", "王大军")
     page.fill("#id_sponsor_id_no", SPONSOR_ID)
@@ -83,7 +83,7 @@ def test_clerk_enters_reviewer_approves_and_prints_the_form(live_server, window,
     page.fill("#id_amount", "1200.00")
     page.click("button[value=check]")
     page.wait_for_selector("#check-result")
-    assert "3800.00" in page.inner_text("#check-result")
+    assert "3,800.00" in page.inner_text("#check-result")
     page.screenshot(path="/tmp/sponsorship_counter.png", full_page=True)
     page.click("button[value=submit]")
     page.wait_for_selector("#steps")
@@ -109,5 +109,5 @@ def test_clerk_enters_reviewer_approves_and_prints_the_form(live_server, window,
     # connection that nothing closes.
     steps = page.inner_text("#steps")
     assert "李春梅" in steps and "赵建国" in steps
-    assert "1200.00" in page.inner_text("main")
+    assert "1,200.00" in page.inner_text("main")
     assert re.fullmatch(r"/sponsorship/\d+/form\.pdf", href)

@@ -86,7 +86,7 @@ def test_counter_lookup_shows_the_person_and_this_years_standing(client, clerk, 
     assert standing.has_own_contribution
     assert (standing.cap, standing.used, standing.room) == (Decimal("5000.00"), Decimal("1000.00"), Decimal("4000.00"))
     page = response.content.decode()
-    for shown in ("王秀兰", beneficiary.id_no, "2026-03-02", "500.00", "5000.00", "1000.00", "4000.00"):
+    for shown in ("王秀兰", beneficiary.id_no, "2026年3月2日", "500.00", "5,000.00", "1,000.00", "4,000.00"):
         assert shown in page
     assert 'id="sponsorship-form"' in page
 
@@ -410,7 +410,7 @@ def test_credited_application_says_why_it_cannot_be_withdrawn(client, clerk, cre
     assert 'id="no-refund"' in page
     with override("zh-hans"):
         assert gettext(NO_REFUND) in page  # {% translate %} output is not escaped
-    assert "ZZV1/1" in page and "2026-11-22 10:15" in page  # the voucher and the time paid
+    assert "ZZV1/1" in page and "2026年11月22日 10:15" in page  # the voucher and the time paid
     assert reverse("subsidy:withdraw", args=[credited.pk]) not in page
 
 
@@ -460,7 +460,7 @@ def test_verify_finds_a_printed_form_by_its_check_code(client, clerk, submitted)
     client.force_login(clerk)
     found = client.get(reverse("subsidy:verify"), {"code": f" {submitted.check_code.lower()} "})
     assert found.context["application"] == submitted
-    assert submitted.number in found.content.decode() and "1000.00" in found.content.decode()
+    assert submitted.number in found.content.decode() and "1,000.00" in found.content.decode()
     missing = client.get(reverse("subsidy:verify"), {"code": "AAAAAAAA"})
     assert missing.context["application"] is None and missing.context["searched"]
     assert 'id="verify-result"' in missing.content.decode()
