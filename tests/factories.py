@@ -43,6 +43,17 @@ def make_id_no(birth: dt.date, seq: int, area: str = "211370") -> str:
     return body + mod_11_2.calc_check_digit(body)
 
 
+def make_uscc(first_two: str = "N2", division: str = "211370", organisation: str = "12345678") -> str:
+    """A unified social credit code with a right organisation-code check (GB 11714) and a right
+    check character (GB 32100)."""
+    from stdnum.cn import uscc
+
+    from insured.identity import organisation_code_check
+
+    body = f"{first_two}{division}{organisation}{organisation_code_check(organisation)}"
+    return body + uscc.calc_check_digit(body)
+
+
 def region_tree(county_code: str = "211370", county_name: str = "测试县") -> dict[str, Region]:
     """Province > city > county > two townships > two villages each."""
     province, _ = Region.objects.get_or_create(
