@@ -31,6 +31,7 @@ PERSON_VIEW = "person.view"
 PERSON_EDIT = "person.edit"
 ACCOUNT_VIEW = "account.view"
 POLICY_VIEW = "policy.view"
+JOB_VIEW = "job.view"  # the background jobs one asked for (insured.jobs)
 
 
 def profile_of(user: Any) -> StaffProfile | None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from insured.access import ACCOUNT_VIEW, PERSON_EDIT, PERSON_VIEW, POLICY_VIEW
+from insured.access import ACCOUNT_VIEW, JOB_VIEW, PERSON_EDIT, PERSON_VIEW, POLICY_VIEW
 from insured.models import Role
 from insured.plugins import MenuEntry, Plugin
 
-_COUNTY_READERS = {PERSON_VIEW, ACCOUNT_VIEW, POLICY_VIEW}
+_COUNTY_READERS = {PERSON_VIEW, ACCOUNT_VIEW, POLICY_VIEW, JOB_VIEW}
 
 PLUGIN = Plugin(
     app="insured",
@@ -19,7 +19,7 @@ PLUGIN = Plugin(
         Role.FINANCE: _COUNTY_READERS,
         Role.AUDITOR: _COUNTY_READERS,
         # A village accountant sees who lives in the village, not their accounts.
-        Role.VILLAGE_ACCOUNTANT: {PERSON_VIEW, POLICY_VIEW},
+        Role.VILLAGE_ACCOUNTANT: {PERSON_VIEW, POLICY_VIEW, JOB_VIEW},
         Role.TOWNSHIP_OFFICE: _COUNTY_READERS | {PERSON_EDIT},
         Role.ADMINISTRATOR: _COUNTY_READERS,
     },
@@ -27,5 +27,6 @@ PLUGIN = Plugin(
         MenuEntry(_("Home"), "insured:home", PERSON_VIEW, order=0),
         MenuEntry(_("Persons"), "insured:person-search", PERSON_VIEW, order=10),
         MenuEntry(_("Register a person"), "insured:person-create", PERSON_EDIT, order=20),
+        MenuEntry(_("Background jobs"), "insured:job-list", JOB_VIEW, order=95),
     ),
 )

@@ -15,6 +15,7 @@ from stdnum.iso7064 import mod_11_2
 from insured.models import (
     Holiday,
     InsuredPerson,
+    Job,
     PolicyTier,
     PolicyYear,
     Region,
@@ -185,6 +186,17 @@ class HolidayFactory(factory.django.DjangoModelFactory):
 
     date = dt.date(2026, 10, 1)
     name = "国庆节"
+
+
+class JobFactory(factory.django.DjangoModelFactory):
+    """A job as asked for, waiting for a worker (insured.jobs runs it)."""
+
+    class Meta:
+        model = Job
+
+    kind = "test.kind"
+    requested_by = factory.SubFactory(UserFactory)
+    region = factory.LazyFunction(lambda: test_county())
 
 
 class TaxClientFactory(factory.django.DjangoModelFactory):

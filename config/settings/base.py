@@ -115,6 +115,9 @@ STORAGES = {
 }
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# Uploaded lists, minutes and the files background jobs make: never served as media, only
+# through views that check who asks (insured.files).
+PRIVATE_FILES_ROOT = env.path("PRIVATE_FILES_ROOT", default=str(Path(str(MEDIA_ROOT)) / "private"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -1,5 +1,8 @@
 """The test suite: always PostgreSQL and Redis, never SQLite."""
 
+import tempfile
+from pathlib import Path
+
 from .base import *  # noqa: F403
 from .base import env
 
@@ -16,3 +19,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Uploaded and generated files of the test run go to a scratch directory, not the working tree.
+MEDIA_ROOT = Path(tempfile.gettempdir()) / f"pension-test-media-{env('TEST_DATABASE_NAME', default='test_pension')}"
+PRIVATE_FILES_ROOT = MEDIA_ROOT / "private"
