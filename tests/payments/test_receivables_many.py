@@ -24,7 +24,7 @@ def _requests(persons, ref="R", amount="200.00") -> list[ReceivableRequest]:
             person_id=p.pk,
             kind="collective",
             payer_name="南关村股份经济合作社",
-            payer_id="N2211370MA0000000X",
+            payer_id="N2211370MA0000007M",
             year=2026,
             amount=Decimal(amount),
             due_date=dt.date(2026, 12, 31),
