@@ -77,7 +77,7 @@ LAYOUT = Layout(
     ),
 )
 # Which column a rule's refusal belongs to on the error sheet: a rule about the person names the ID.
-COLUMN_OF_FIELD = {"amount": "amount", "name": "name", "sex": "sex", "type": "type", "id_no": "id_no"}
+COLUMN_OF_FIELD = {"seq": "seq", "amount": "amount", "name": "name", "sex": "sex", "type": "type", "id_no": "id_no"}
 
 
 @dataclass(frozen=True)

@@ -468,6 +468,7 @@ def check_member(person: InsuredPerson | None, region: Region, *, id_no: str, co
     registry and one registered elsewhere read the same: a roster learns nothing of other villages."""
     if person is not None and region.contains(person.village):
         return person
+    id_no = f"{id_no[:6]}********{id_no[-4:]}"  # personal data: shown masked, as in every list
     if collective:
         raise RuleViolation(
             "not_member",
