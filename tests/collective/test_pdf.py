@@ -25,7 +25,7 @@ def _text(content: bytes) -> tuple[int, str]:
 
 @pytest.fixture
 def approved(filing, members, accountant, reviewer, reviewer2):
-    rows = rows_of(members[:3]) + [row(4, members[3], "1409.50", kind="社会资助")]
+    rows = [*rows_of(members[:3]), row(4, members[3], "1409.50", kind="社会资助")]
     roster = services.roster_upload(filing, xlsx_file(rows), "a.xlsx", user=accountant, today=TODAY).roster
     services.roster_submit(roster, user=accountant, today=TODAY)
     services.roster_review(roster, user=reviewer, today=TODAY)
