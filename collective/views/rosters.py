@@ -19,7 +19,7 @@ from collective.forms import RejectForm
 from collective.models import Roster
 from collective.plugin import COLLECTIVE_APPROVE, COLLECTIVE_REVIEW, COLLECTIVE_VIEW
 from collective.views.common import may_file, roster_step
-from insured import access, jobs
+from insured import access, formats, jobs
 from insured.history import staff_name
 
 Status = Roster.Status
@@ -52,7 +52,7 @@ def _steps(roster: Roster) -> list[tuple[str, str, Any, str]]:
     r = roster
     steps = [(_("Uploaded and checked"), staff_name(r.uploaded_by), r.uploaded_at, r.source_name)]
     if r.submitted_at:
-        due = _("first review due %(day)s") % {"day": r.first_review_due_on} if r.first_review_due_on else ""
+        due = _("first review due %(day)s") % {"day": formats.day(r.first_review_due_on)} if r.first_review_due_on else ""
         steps.append((_("Submitted to the county"), staff_name(r.submitted_by), r.submitted_at, due))
     if r.reviewed_at:
         steps.append((_("First review passed"), staff_name(r.reviewed_by), r.reviewed_at, ""))
