@@ -193,15 +193,23 @@ class _Facts:
     """What the check reads, each with one query."""
 
     def __init__(self, inputs: Sequence[RowInput], filing: Filing, exclude: Roster | None) -> None:
+        # Thousands of values travel as one array parameter each (insured.bulk.any_of).
         ids = {r.id_no for r in inputs if r.id_no}
         self.persons = {
-            p.id_no: p for p in InsuredPerson.objects.filter(id_no__in=ids).select_related("village").order_by()
+            p.id_no: p
+            for p in InsuredPerson.objects.filter(id_no__in=bulk.any_of(ids, "text"))
+            .select_related("village")
+            .order_by()
         }
         pids = [p.pk for p in self.persons.values()]
         year = filing.year
-        self.person_years = {py.person_id: py for py in PersonYear.objects.filter(person_id__in=pids, year=year)}
+        self.person_years = {
+            py.person_id: py for py in PersonYear.objects.filter(person_id__in=bulk.any_of(pids, "bigint"), year=year)
+        }
         pending = (
-            RosterRow.objects.filter(person_id__in=pids, roster__filing__year=year, roster__status__in=Roster.PENDING)
+            RosterRow.objects.filter(
+                person_id__in=bulk.any_of(pids, "bigint"), roster__filing__year=year, roster__status__in=Roster.PENDING
+            )
             .exclude(roster=exclude)
             .order_by()
             .values("person_id")
@@ -216,9 +224,9 @@ class _Facts:
 
     def is_hardship(self, person: InsuredPerson, day: dt.date) -> bool:
         if self.hardship is None:
-            members = SpecialGroupMembership.objects.filter(person_id__in=self._pids, valid_from__lte=day).exclude(
-                valid_to__lt=day
-            )
+            members = SpecialGroupMembership.objects.filter(
+                person_id__in=bulk.any_of(self._pids, "bigint"), valid_from__lte=day
+            ).exclude(valid_to__lt=day)
             self.hardship = set(members.values_list("person_id", flat=True))
         return person.pk in self.hardship
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from collective.models import Filing, Organisation, Roster, RosterRow
-from insured import access
+from insured import access, bulk
 from insured.history import Change, changes_of
 
 ORGANISATION_PATH = "village"
@@ -168,7 +168,7 @@ def pending_support(person_ids: Collection[int], year: int) -> dict[int, Decimal
     """Rows submitted but not yet approved, by person: what rule 1 counts in the other apps' checks
     before approval (insured.plugins.pending_support)."""
     rows = (
-        RosterRow.objects.filter(person_id__in=list(person_ids), roster__filing__year=year)
+        RosterRow.objects.filter(person_id__in=bulk.any_of(person_ids, "bigint"), roster__filing__year=year)
         .filter(roster__status__in=Roster.PENDING)
         .order_by()
         .values("person_id")

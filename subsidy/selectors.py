@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import Count, QuerySet, Sum
 from django.utils.translation import gettext as _
 
-from insured import access
+from insured import access, bulk
 from insured.history import Change, changes_of
 from insured.identity import normalize_id_no
 from insured.models import InsuredPerson
@@ -77,7 +77,9 @@ def pending_support(person_ids: Collection[int], year: int) -> dict[int, Decimal
     reserved on the person-year and is not counted here."""
     rows = (
         SponsorshipApplication.objects.filter(
-            beneficiary_id__in=list(person_ids), year=year, status=SponsorshipApplication.Status.SUBMITTED
+            beneficiary_id__in=bulk.any_of(person_ids, "bigint"),
+            year=year,
+            status=SponsorshipApplication.Status.SUBMITTED,
         )
         .order_by()
         .values("beneficiary_id")

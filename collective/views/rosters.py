@@ -52,7 +52,9 @@ def _steps(roster: Roster) -> list[tuple[str, str, Any, str]]:
     r = roster
     steps = [(_("Uploaded and checked"), staff_name(r.uploaded_by), r.uploaded_at, r.source_name)]
     if r.submitted_at:
-        due = _("first review due %(day)s") % {"day": formats.day(r.first_review_due_on)} if r.first_review_due_on else ""
+        due = ""
+        if r.first_review_due_on:
+            due = _("first review due %(day)s") % {"day": formats.day(r.first_review_due_on)}
         steps.append((_("Submitted to the county"), staff_name(r.submitted_by), r.submitted_at, due))
     if r.reviewed_at:
         steps.append((_("First review passed"), staff_name(r.reviewed_by), r.reviewed_at, ""))

@@ -44,11 +44,13 @@ except services.RosterInvalid as invalid:
     assert invalid.error_sheet().content.startswith(b"PK")
 assert not Roster.objects.filter(filing=filing).exists()
 
-result = services.roster_upload(filing, made[demo.CORRECTED_FILE], demo.CORRECTED_FILE, user=users["village"], today=today)
+corrected = made[demo.CORRECTED_FILE]
+result = services.roster_upload(filing, corrected, demo.CORRECTED_FILE, user=users["village"], today=today)
 roster = services.roster_submit(result.roster, user=users["village"], today=today)
 roster = services.roster_review(roster, user=users["reviewer"], today=today)
 roster = services.roster_approve(roster, user=users["reviewer2"], today=today)
-text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.FORMS["notice"].render(roster, printed_by=users["clerk"]))).pages)
+notice = pdf.FORMS["notice"].render(roster, printed_by=users["clerk"])
+text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(notice)).pages)
 assert "缴费通知单" in re.sub(r"\\s+", "", text)
 print("APPROVED", roster.pk, roster.row_count, roster.total)
 """
@@ -67,7 +69,8 @@ credited = AccountEntry.objects.filter(person_id__in=persons, kind="collective",
 print("STATUS", roster.status, "CREDITED", credited)
 auditor = User.objects.get(username="auditor")
 result = summary.summary_for(auditor, summary.SummaryFilter(2026))
-text = re.sub(r"\\s+", "", "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.summary_pdf(result, printed_by=auditor))).pages))
+printed = pdf.summary_pdf(result, printed_by=auditor)
+text = re.sub(r"\\s+", "", "".join(p.extract_text() for p in PdfReader(io.BytesIO(printed)).pages))
 assert "南关村" in text and "合计金额（大写）人民币" + result.total_in_words in text, text
 print("SUMMARY", result.count, result.total, result.total_in_words)
 """
