@@ -144,6 +144,8 @@ SPECTACULAR_SETTINGS = {
         "PersonStatusEnum": "insured.models.InsuredPerson.Status",
         "BatchStatusEnum": "payments.models.NoticeBatch.Status",
         "SponsorshipStatusEnum": "subsidy.models.SponsorshipApplication.Status",
+        "SupportKindEnum": "collective.models.Filing.Kind",
+        "RosterStatusEnum": "collective.models.Roster.Status",
     },
 }
 
