@@ -5,6 +5,7 @@ found (404); a role that may not take a step is refused (403)."""
 from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -12,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from collective import selectors, services
+from collective import rosters, selectors, services
 from collective.models import Filing, Roster
 from collective.plugin import COLLECTIVE_APPROVE, COLLECTIVE_REVIEW, COLLECTIVE_VIEW
 from collective.serializers import (
@@ -101,7 +102,9 @@ class RosterUploadApi(APIView):
             "refused. `dry_run=true` checks without saving (200). When every row passes the roster is saved, "
             "waiting to be submitted (201). Any error is a 400 with every error row by row and nothing saved; "
             "a file that is not a spreadsheet, has no rows or lacks a column gives one error with `row: null`. "
-            "Only the village accountant of the filing's village (a social sponsorship: the county clerk) may upload."
+            "Only the village accountant of the filing's village (a social sponsorship: the county clerk) may upload. "
+            "The API answers at once whatever the size (up to 20,000 rows, 10 MB); the pages hand a file of more than "
+            "2,000 rows to a background job."
         ),
         request={"multipart/form-data": RosterUploadInput},
         responses={
@@ -129,6 +132,9 @@ class RosterUploadApi(APIView):
                 ]
             )
         upload = serializer.validated_data["file"]
+        if upload.size > rosters.LAYOUT.max_bytes:
+            message = _("The file may be at most %(mb)s MB.") % {"mb": rosters.LAYOUT.max_bytes >> 20}
+            return _invalid([RowError(None, None, None, "file_too_large", message)])
         try:
             result = services.roster_upload(
                 filing, upload.read(), upload.name, user=request.user, dry_run=serializer.validated_data["dry_run"]

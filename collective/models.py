@@ -196,7 +196,7 @@ class Roster(models.Model):
         SUBMITTED = "submitted", _("submitted, waiting for the first review")
         REVIEWED = "reviewed", _("first review passed, waiting for approval")
         APPROVED = "approved", _("approved, waiting for payment")
-        PAID = "paid", _("paid")
+        PAID = "paid", _("paid in full")
         REJECTED = "rejected", _("rejected")
         DISCARDED = "discarded", _("replaced before submission")
 
