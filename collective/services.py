@@ -233,6 +233,7 @@ def filing_create(
 ) -> Filing:
     """The village files its plan for the year (一年一策), with the minutes of its resolution."""
     today = today or timezone.localdate()
+    organisation = Organisation.objects.select_related("village").get(pk=organisation.pk)  # as recorded now
     rules.check_virtual_unit_recorded(organisation.virtual_unit_code)  # 001 附件1 四(一)
     _check_plan(data, today)
     if Filing.objects.filter(organisation=organisation, year=data.year).exists():
