@@ -30,6 +30,7 @@ ZERO = Decimal("0.00")
 APP = "collective"
 # Above this many rows a page hands the file to a background job (insured.jobs) with a progress bar.
 SYNC_ROWS = 2000
+MAX_SEQ = 999_999
 SEX_CODE = {"男": "M", "女": "F"}
 SEX_LABEL = {code: label for label, code in SEX_CODE.items()}
 
@@ -280,6 +281,10 @@ def _check_row(
     with_cap: bool,
 ) -> CheckedRow | None:
     if row.seq is not None:
+        if row.seq > MAX_SEQ:
+            raise RuleViolation(
+                "seq_invalid", _("No. %(seq)s is too large; number the rows from 1.") % {"seq": row.seq}, "seq"
+            )
         if row.seq in seen_seq:
             raise RuleViolation(
                 "seq_duplicate",

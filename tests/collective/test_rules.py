@@ -126,6 +126,10 @@ def test_no_person_twice_and_no_number_twice(filing, members, accountant):
     assert _errors(filing, rows, accountant) == [(2, "公民身份号码", "duplicate_person"), (2, "序号", "seq_duplicate")]
 
 
+def test_a_number_that_is_not_a_row_number(filing, members, accountant):
+    assert _errors(filing, [row(10**12, members[0])], accountant) == [(10**12, "序号", "seq_invalid")]
+
+
 def test_the_filed_standard_and_the_hardship_standard(filing, members, accountant):
     """001 二(二): 一年一策, 补助要适当向困难群体倾斜."""
     MembershipFactory(person=members[0], valid_from=dt.date(2020, 1, 1))
