@@ -43,6 +43,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "insured.middleware.ChineseFirstLocaleMiddleware",
+    "insured.middleware.RefuseControlCharactersMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -173,8 +174,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=0, minute=30),
     },
 }
-# A batch of up to 50,000 notices is about 25 MB of JSON.
-DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=40 * 1024 * 1024)
+# Django's small default for every request body; only the tax push reads more, after it has
+# identified the client and checked the declared length (payments.api): a batch of up to 50,000
+# notices is about 25 MB of JSON.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+TAX_BATCH_MAX_BYTES = env.int("TAX_BATCH_MAX_BYTES", default=40 * 1024 * 1024)
 
 SIMPLE_HISTORY_HISTORY_ID_USE_UUID = False
 
