@@ -77,6 +77,13 @@ def parse_resident_id(raw: str, today: dt.date | None = None, *, strict: bool = 
     return ResidentId(number=number, birth_date=birth, sex="M" if int(number[16]) % 2 else "F")
 
 
+def mask_id_no(id_no: str | None) -> str:
+    """A resident ID as lists, exports and logs show it (个人信息保护法): the first 6 and the last 4."""
+    if not id_no:
+        return ""
+    return f"{id_no[:6]}{'*' * max(len(id_no) - 10, 0)}{id_no[-4:]}" if len(id_no) > 10 else "*" * len(id_no)
+
+
 def validate_resident_id(raw: str) -> None:
     parse_resident_id(raw)
 

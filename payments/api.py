@@ -14,6 +14,7 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from payments import intake, services, signing, tasks
@@ -29,6 +30,7 @@ class TaxClientUser:
 
     def __init__(self, client: TaxClient) -> None:
         self.client = client
+        self.pk = f"tax-client-{client.pk}"  # what the API's throttles count requests by
 
     def __str__(self) -> str:
         return self.client.client_id
@@ -108,6 +110,8 @@ def _status(batch: NoticeBatch, code: int) -> Response:
 class NoticeBatchPushApi(APIView):
     authentication_classes = [TaxSignatureAuthentication]
     permission_classes = [IsTaxClient]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "tax"
 
     @extend_schema(
         summary="Push a batch of arrival notices",
@@ -149,6 +153,8 @@ class NoticeBatchPushApi(APIView):
 class NoticeBatchStatusApi(APIView):
     authentication_classes = [TaxSignatureAuthentication]
     permission_classes = [IsTaxClient]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "tax"
 
     @extend_schema(
         summary="State and counts of a pushed batch",

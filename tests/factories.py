@@ -13,6 +13,7 @@ from django.utils import timezone
 from stdnum.iso7064 import mod_11_2
 
 from insured.models import (
+    AccessRecord,
     Holiday,
     InsuredPerson,
     PolicyTier,
@@ -283,6 +284,15 @@ class SponsorshipApplicationFactory(factory.django.DjangoModelFactory):
     year = 2026
     amount = Decimal("1000.00")
     submitted_by = factory.SubFactory(UserFactory)
+
+
+class AccessRecordFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AccessRecord
+
+    user = factory.SubFactory(UserFactory)
+    person = factory.SubFactory(InsuredPersonFactory)
+    what = AccessRecord.What.PAGE
 
 
 def test_county() -> Region:
