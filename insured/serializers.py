@@ -31,10 +31,17 @@ class CapabilityFields:
                     fields.pop(name, None)
         return fields
 
+    def _in_list(self) -> bool:
+        node = getattr(self, "parent", None)
+        while node is not None:
+            if isinstance(node, serializers.ListSerializer):
+                return True
+            node = getattr(node, "parent", None)
+        return False
+
     def to_representation(self, instance: Any) -> dict[str, Any]:
         data = super().to_representation(instance)  # type: ignore[misc]
-        in_list = isinstance(getattr(self, "parent", None), serializers.ListSerializer)
-        if in_list or not access.has_capability(self._caller(), access.PERSON_FULL_ID):
+        if self._in_list() or not access.has_capability(self._caller(), access.PERSON_FULL_ID):
             for name in getattr(self.Meta, "id_fields", ()):
                 if data.get(name):
                     data[name] = mask_id_no(data[name])
