@@ -14,4 +14,5 @@ urlpatterns = [
     path("jobs/<int:pk>/", jobs_views.job_detail, name="job-detail"),
     path("jobs/<int:pk>/status.json", jobs_views.job_status, name="job-status"),
     path("jobs/<int:pk>/download", jobs_views.job_download, name="job-download"),
+    path("access-log/", views.access_log_page, name="access-log"),
 ]

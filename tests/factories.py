@@ -14,6 +14,7 @@ from stdnum.iso7064 import mod_11_2
 
 from collective.models import Filing, Organisation, Roster, RosterRow
 from insured.models import (
+    AccessRecord,
     Holiday,
     InsuredPerson,
     Job,
@@ -383,6 +384,15 @@ class RosterRowFactory(factory.django.DjangoModelFactory):
     sex = factory.LazyAttribute(lambda o: o.person.sex)
     amount = Decimal("200.00")
     kind = RosterRow.Kind.COLLECTIVE
+
+
+class AccessRecordFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AccessRecord
+
+    user = factory.SubFactory(UserFactory)
+    person = factory.SubFactory(InsuredPersonFactory)
+    what = AccessRecord.What.PAGE
 
 
 def test_county() -> Region:

@@ -14,8 +14,8 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('insured', '0005_job'),
-        ('payments', '0003_reconciliation_json_may_be_empty'),
+        ('insured', '0006_job'),
+        ('payments', '0006_batch_recovery_fields'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

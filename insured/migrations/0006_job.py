@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('insured', '0004_holiday_moved_from_payments'),
+        ('insured', '0005_accessrecord'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
