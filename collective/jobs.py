@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from collective import selectors, services, summary
-from insured import jobs
+from insured import access_log, jobs
 from insured.models import Job
 from insured.spreadsheets import XLSX_CONTENT_TYPE
 
@@ -97,6 +97,9 @@ def run_roster_pdf(job: Job, progress: jobs.Progress) -> jobs.JobResult:
     form = job.params["form"]
     progress(0, 1)
     content = pdf.FORMS[form].render(roster, printed_by=job.requested_by)
+    access_log.record(
+        job.requested_by, selectors.roster_person_ids(roster), access_log.What.FORM, f"{roster.number} {form}"
+    )
     progress(1, 1)
     return jobs.JobResult(
         message=_("The form is ready."),

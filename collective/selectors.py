@@ -137,6 +137,10 @@ def roster_rows(roster: Roster) -> QuerySet[RosterRow]:
     return roster.rows.select_related("person__village__parent", "receivable").order_by("seq")
 
 
+def roster_person_ids(roster: Roster) -> list[int]:
+    return list(roster.rows.values_list("person_id", flat=True))
+
+
 def person_rows(person_id: int) -> QuerySet[RosterRow]:
     """A person's collective subsidy and social sponsorship, approved or waiting (the person page)."""
     return (

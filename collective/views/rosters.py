@@ -19,7 +19,7 @@ from collective.forms import RejectForm
 from collective.models import Roster
 from collective.plugin import COLLECTIVE_APPROVE, COLLECTIVE_REVIEW, COLLECTIVE_VIEW
 from collective.views.common import may_file, roster_step
-from insured import access, formats, jobs
+from insured import access, access_log, formats, jobs
 from insured.history import staff_name
 
 Status = Roster.Status
@@ -163,7 +163,12 @@ def roster_form(request: HttpRequest, pk: int, form: str) -> HttpResponse:
             total=1,
         )
         return redirect("insured:job-detail", pk=job.pk)
-    response = HttpResponse(printed.render(roster, printed_by=request.user), content_type="application/pdf")
+    content = printed.render(roster, printed_by=request.user)
+    # The form names every person of the roster with the whole ID: who printed it is recorded.
+    access_log.record(
+        request.user, selectors.roster_person_ids(roster), access_log.What.FORM, f"{roster.number} {form}"
+    )
+    response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{roster.number}-{form}.pdf"'
     return response
 
@@ -174,6 +179,7 @@ def roster_source(request: HttpRequest, pk: int) -> FileResponse:
     roster = selectors.roster_get(request.user, pk)
     if not roster.source_file:
         raise Http404
+    access_log.record(request.user, selectors.roster_person_ids(roster), access_log.What.EXPORT, roster.number)
     return FileResponse(roster.source_file.open("rb"), as_attachment=True, filename=roster.source_name or "roster")
 
 

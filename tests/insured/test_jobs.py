@@ -226,8 +226,9 @@ def test_anonymous_is_sent_to_log_in_and_the_tax_client_is_refused(client, clerk
     response = client.get(f"/jobs/{job.pk}/")
     assert response.status_code == 302 and "/login/" in response["Location"]
     tax = make_user("tax_client", tree["county"], username="tax1")
-    client.force_login(tax)
-    assert client.get(f"/jobs/{job.pk}/").status_code == 403
+    client.force_login(tax)  # the machine account holds no session and no capability
+    assert client.get(f"/jobs/{job.pk}/").status_code in (302, 403)
+    assert client.get(f"/jobs/{job.pk}/status.json").status_code in (302, 403)
 
 
 def test_an_unfinished_job_has_no_download(client, clerk):
