@@ -550,8 +550,38 @@ def check_refund_settles_account(*, settles_account: bool, left_behind: int, cas
         )
 
 
+# 002 附件2 二: the township office takes refunds for the persons of its own township.
+def check_refund_township(*, person_name: str, township_name: str, is_in_township: bool) -> None:
+    if not is_in_township:
+        raise RuleViolation(
+            "refund_not_in_township",
+            _(
+                "Notice 002 attachment 2 section 2: the township office takes refunds for persons registered in "
+                "its own township; %(name)s is not registered in %(township)s."
+            )
+            % {"name": person_name, "township": township_name},
+        )
+
+
+def check_refund_waiting_payment(*, reason: str, reason_label: str, allowed: set[str], case_name: str) -> None:
+    """A payment that waits in the unmatched queue is refunded only in a case that returns money
+    waiting for that reason (a second own contribution of a year, an amount that is no tier …)."""
+    if reason not in allowed:
+        raise RuleViolation(
+            "refund_waiting_reason_not_in_case",
+            _(
+                'Notice 002 attachment 2: the refund case "%(case)s" does not return a payment that waits because '
+                "%(reason)s."
+            )
+            % {"case": case_name, "reason": reason_label},
+            "notices",
+        )
+
+
 # 002 附件2 一: the refund goes to the person who paid, or for a deceased person to the heir.
-def check_refund_applicant(*, payee: str, relation: str, applicant_id_no: str, person_id_no: str) -> None:
+def check_refund_applicant(
+    *, payee: str, relation: str, applicant_id_no: str, applicant_name: str, person_id_no: str, person_name: str
+) -> None:
     if payee == PAYEE_HEIR:
         if relation == "self" or applicant_id_no == person_id_no:
             raise RuleViolation(
@@ -560,7 +590,7 @@ def check_refund_applicant(*, payee: str, relation: str, applicant_id_no: str, p
                 "relation",
             )
         return
-    if relation != "self" or applicant_id_no != person_id_no:
+    if relation != "self" or applicant_id_no != person_id_no or applicant_name.strip() != person_name:
         raise RuleViolation(
             "payee_not_the_person",
             _(
