@@ -538,6 +538,14 @@ def request_create(
         .filter(status=Status.APPROVED, batch_month__lte=month, person__village__code__startswith=region.prefix)
         .order_by("pk")
     )
+    # Read after the lock: a colleague's request made meanwhile is seen here.
+    if RefundRequest.objects.filter(region=region, month=month).exists():
+        raise rules.RuleViolation(
+            "request_exists",
+            _("The money of %(month)s has already been requested; later approvals join next month's request.")
+            % {"month": f"{month:%Y-%m}"},
+            "month",
+        )
     if not approved:
         raise rules.RuleViolation(
             "request_empty",
@@ -549,13 +557,6 @@ def request_create(
             user.pk,
             _("You approved application %(number)s; another person requests its money.")
             % {"number": application.number},
-        )
-    if RefundRequest.objects.filter(region=region, month=month).exists():
-        raise rules.RuleViolation(
-            "request_exists",
-            _("The money of %(month)s has already been requested; later approvals join next month's request.")
-            % {"month": f"{month:%Y-%m}"},
-            "month",
         )
 
     def build(number: str) -> RefundRequest:

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from stdnum import luhn
 
 from insured import ledger
@@ -25,6 +26,13 @@ CARD = "622848040256489001" + luhn.calc_check_digit("622848040256489001")
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 HEIR_ID = make_id_no(dt.date(1990, 4, 1), 515)
+
+
+@pytest.fixture(autouse=True)
+def refund_cases(db):
+    """The cases the data migration loads; a transactional test elsewhere flushes them."""
+    if not RefundCase.objects.exists():
+        call_command("loaddata", "refund_cases", verbosity=0)
 
 
 @pytest.fixture(autouse=True)
@@ -92,14 +100,8 @@ def applicant_of(person, **overrides) -> Applicant:
 
 
 def heir_of(person, **overrides) -> Applicant:
-    return applicant_of(
-        person,
-        applicant_name="李明",
-        applicant_id_no=HEIR_ID,
-        relation="child",
-        account_name="李明",
-        **overrides,
-    )
+    heir = {"applicant_name": "李明", "applicant_id_no": HEIR_ID, "relation": "child", "account_name": "李明"}
+    return applicant_of(person, **(heir | overrides))
 
 
 def copies(**overrides) -> dict:

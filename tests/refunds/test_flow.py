@@ -27,7 +27,9 @@ def test_employee_pension_refund_returns_own_and_collective_and_sends_the_subsid
     person; the government subsidy goes back to the fund."""
     support_credit(person, "1000.00")
     collective = person.entries.get(kind="collective")
-    application = take(person, staff, entries=[*person.entries.filter(kind="own").values_list("pk", flat=True), collective.pk])
+    application = take(
+        person, staff, entries=[*person.entries.filter(kind="own").values_list("pk", flat=True), collective.pk]
+    )
     assert (application.payee_amount, application.fund_amount) == (D("1500.00"), D("60.00"))
     assert application.status == RefundApplication.Status.RECEIVED
     assert PersonYear.objects.get(person=person, year=2026).own_amount == D("500.00")  # nothing moves yet
@@ -99,10 +101,15 @@ def test_corrected_after_a_failed_payment_goes_round_again_and_pays_in_a_later_r
         services.application_first_review(corrected, user=staff["town"])
     assert exc.value.code == "same_person"
     services.application_first_review(corrected, user=staff["town_b"])
-    services.applications_hand_over(user=staff["town_b"], region=staff["town_b"].staff.region, today=dt.date(2026, 12, 10))
+    services.applications_hand_over(
+        user=staff["town_b"], region=staff["town_b"].staff.region, today=dt.date(2026, 12, 10)
+    )
     services.application_approve(corrected, user=staff["reviewer"])
     request = services.request_create(
-        region=staff["finance"].staff.region, month=dt.date(2026, 12, 1), user=staff["finance"], today=dt.date(2027, 1, 4)
+        region=staff["finance"].staff.region,
+        month=dt.date(2026, 12, 1),
+        user=staff["finance"],
+        today=dt.date(2027, 1, 4),
     )
     corrected.refresh_from_db()
     assert corrected.request == request
