@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/v1/", include("insured.api_urls")),
     path("api/v1/", include("payments.api_urls")),
     path("api/v1/", include("subsidy.api_urls")),
+    path("api/v1/", include("refunds.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=docs_permission), name="schema"),
     path(
         "api/docs/",
@@ -22,5 +23,6 @@ urlpatterns = [
     ),
     path("", include("payments.urls")),
     path("", include("subsidy.urls")),
+    path("", include("refunds.urls")),
     path("", include("insured.urls")),
 ]

@@ -268,7 +268,13 @@ def _figures_delta(delta: YearDelta, kind: str, amount: Decimal) -> None:
 
 
 def refund_post(
-    *, number: str, person_id: int, takes: Sequence[tuple[int, bool]], note: str, user_id: int | None
+    *,
+    number: str,
+    person_id: int,
+    takes: Sequence[tuple[int, bool]],
+    note: str,
+    user_id: int | None,
+    posted_at: dt.datetime | None = None,
 ) -> int:
     """Take refunded money out of an account (002 附件2 三), in the caller's transaction.
 
@@ -302,6 +308,7 @@ def refund_post(
                 refund_key(number, entry.pk, to_fund=to_fund[entry.pk]),
                 reverses_id=entry.pk,
                 note=note[:200],
+                posted_at=posted_at,
                 posted_by_id=user_id,
             )
         )

@@ -175,7 +175,9 @@ def export_create(*, region: Region, user: AbstractBaseUser | None) -> Receivabl
     return export
 
 
-def notices_refund(notice_ids: list[int], *, person_id: int, id_no: str, ref: str) -> None:
+def notices_refund(
+    notice_ids: list[int], *, person_id: int, id_no: str, ref: str, when: dt.datetime | None = None
+) -> None:
     """Waiting payments paid back to the payer by refund `ref` (002 附件2 三): they leave the queue
     as refunded, never credited. In the caller's transaction, compare-and-set: each must still be
     waiting for this person, or nothing changes."""
@@ -185,7 +187,7 @@ def notices_refund(notice_ids: list[int], *, person_id: int, id_no: str, ref: st
         Q(person_id=person_id) | Q(person__isnull=True, insured_id_no=id_no)
     )
     updated = waiting.update(
-        state=ArrivalNotice.State.REFUNDED, refunded_at=timezone.now(), refund_ref=ref, person_id=person_id
+        state=ArrivalNotice.State.REFUNDED, refunded_at=when or timezone.now(), refund_ref=ref, person_id=person_id
     )
     if updated != len(set(notice_ids)):
         raise RuleViolation(

@@ -209,12 +209,22 @@ def request_applications(request: RefundRequest) -> list[RefundApplication]:
     )
 
 
-def waiting_for_request(user: Any) -> dict[dt.date, list[RefundApplication]]:
+@dataclass(frozen=True)
+class MonthWaiting:
+    month: dt.date
+    applications: list[RefundApplication]
+
+    @property
+    def payee_total(self) -> Decimal:
+        return sum((a.payee_amount for a in self.applications), Decimal("0.00"))
+
+
+def waiting_for_request(user: Any) -> list[MonthWaiting]:
     """Approved applications by the month whose request they join."""
     months: dict[dt.date, list[RefundApplication]] = {}
     for a in applications_for(user).filter(status=Status.APPROVED).order_by("batch_month", "number"):
         months.setdefault(a.batch_month, []).append(a)
-    return months
+    return [MonthWaiting(month, apps) for month, apps in months.items()]
 
 
 def reports_for(user: Any) -> QuerySet[RefundTaxReport]:

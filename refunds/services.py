@@ -273,8 +273,18 @@ def check_code_for(number: str, person_id_no: str, payee_amount: Decimal, accoun
     return "".join(code)
 
 
-def _save(application: RefundApplication, user: AbstractBaseUser | None) -> None:
+def _clock(now: dt.datetime | None) -> dt.datetime:
+    """The moment a step is taken: now, or for data entered afterwards (the demo) the moment given."""
+    return now or timezone.now()
+
+
+def _today(now: dt.datetime) -> dt.date:
+    return timezone.localtime(now).date()
+
+
+def _save(application: RefundApplication, user: AbstractBaseUser | None, now: dt.datetime) -> None:
     application._history_user = user
+    application._history_date = now
     application.save()
 
 
@@ -318,8 +328,10 @@ def application_receive(
     copies: Mapping[str, UploadedFile | None],
     user: AbstractBaseUser,
     agency_region: Region | None,
+    now: dt.datetime | None = None,
 ) -> RefundApplication:
     """The township office takes the application (002 附件2 一、二); the chosen money is reserved."""
+    now = _clock(now)
     plan = _plan(data, agency_region=agency_region, lock=True)
     a = plan.applicant
 
@@ -341,16 +353,18 @@ def application_receive(
             account_name=a.account_name,
             payee_amount=plan.payee_amount,
             fund_amount=plan.fund_amount,
+            received_at=now,
             received_by=user,
         )
         application._history_user = user
+        application._history_date = now
         return application
 
-    application = numbering.create_numbered(RefundApplication, NUMBER_PREFIX, 4, build)
+    application = numbering.create_numbered(RefundApplication, NUMBER_PREFIX, 4, build, day=_today(now))
     _lines_reserve(application, plan)
     if any(copies.values()):
         _attach(application, copies)
-        _save(application, user)
+        _save(application, user, now)
     return application
 
 
@@ -400,7 +414,9 @@ def _check_township_makers(application: RefundApplication, user: AbstractBaseUse
 
 
 @transaction.atomic
-def application_first_review(application: RefundApplication, *, user: AbstractBaseUser) -> RefundApplication:
+def application_first_review(
+    application: RefundApplication, *, user: AbstractBaseUser, now: dt.datetime | None = None
+) -> RefundApplication:
     """初审签章 (002 附件2 二): a second person of the township office checks the file against the
     copies and signs; never the person who took or last corrected it."""
     locked = _locked(application, Status.RECEIVED)
@@ -411,19 +427,21 @@ def application_first_review(application: RefundApplication, *, user: AbstractBa
     )
     rules.check_refund_copies(missing_copies(locked))
     _check_money_still_there(locked)
+    now = _clock(now)
     locked.status = Status.FIRST_REVIEWED
-    locked.first_reviewed_by, locked.first_reviewed_at = user, timezone.now()
-    _save(locked, user)
+    locked.first_reviewed_by, locked.first_reviewed_at = user, now
+    _save(locked, user, now)
     return locked
 
 
 @transaction.atomic
 def applications_hand_over(
-    *, user: AbstractBaseUser, region: Region, today: dt.date | None = None
+    *, user: AbstractBaseUser, region: Region, today: dt.date | None = None, now: dt.datetime | None = None
 ) -> list[RefundApplication]:
     """The township sends its signed applications to the county (002 附件2 二): by the month's
     deadline they join this month's request for money, after it next month's."""
-    today = today or timezone.localdate()
+    now = _clock(now)
+    today = today or _today(now)
     signed = list(
         RefundApplication.objects.select_for_update(of=("self",))
         .filter(status=Status.FIRST_REVIEWED, person__village__code__startswith=region.prefix)
@@ -434,11 +452,10 @@ def applications_hand_over(
             "nothing_to_hand_over", _("No application with a signed first review waits to be sent.")
         )
     month = rules.refund_batch_month(today, WorkCalendar(today, today + dt.timedelta(days=40)))
-    now = timezone.now()
     for application in signed:
         application.status = Status.HANDED_OVER
         application.handed_over_by, application.handed_over_at, application.batch_month = user, now, month
-        _save(application, user)
+        _save(application, user, now)
     return signed
 
 
@@ -449,26 +466,32 @@ def _check_county_checker(application: RefundApplication, user: AbstractBaseUser
 
 
 @transaction.atomic
-def application_approve(application: RefundApplication, *, user: AbstractBaseUser) -> RefundApplication:
+def application_approve(
+    application: RefundApplication, *, user: AbstractBaseUser, now: dt.datetime | None = None
+) -> RefundApplication:
     """复核 (002 附件2 三): the county confirms the refund; it joins its month's request."""
     locked = _locked(application, Status.HANDED_OVER)
     _check_county_checker(locked, user)
     _check_money_still_there(locked)
+    now = _clock(now)
     locked.status = Status.APPROVED
-    locked.reviewed_by, locked.reviewed_at, locked.return_reason = user, timezone.now(), ""
-    _save(locked, user)
+    locked.reviewed_by, locked.reviewed_at, locked.return_reason = user, now, ""
+    _save(locked, user, now)
     return locked
 
 
 @transaction.atomic
-def application_return(application: RefundApplication, *, user: AbstractBaseUser, reason: str) -> RefundApplication:
+def application_return(
+    application: RefundApplication, *, user: AbstractBaseUser, reason: str, now: dt.datetime | None = None
+) -> RefundApplication:
     if not reason.strip():
         raise rules.RuleViolation("reason_required", _("Give the reason for returning the application."), "reason")
     locked = _locked(application, Status.HANDED_OVER)
     _check_county_checker(locked, user)
+    now = _clock(now)
     locked.status = Status.RETURNED
-    locked.reviewed_by, locked.reviewed_at, locked.return_reason = user, timezone.now(), reason.strip()
-    _save(locked, user)
+    locked.reviewed_by, locked.reviewed_at, locked.return_reason = user, now, reason.strip()
+    _save(locked, user, now)
     return locked
 
 
@@ -479,6 +502,7 @@ def application_correct(
     user: AbstractBaseUser,
     applicant: Applicant | None = None,
     copies: Mapping[str, UploadedFile | None] | None = None,
+    now: dt.datetime | None = None,
 ) -> RefundApplication:
     """The township corrects the applicant, the bank account or the copies; the application then
     goes through the first review again (a returned or failed one, and the county after it)."""
@@ -500,24 +524,28 @@ def application_correct(
         locked.check_code = check_code_for(locked.number, locked.person.id_no, locked.payee_amount, a.account_no)
     if copies:
         _attach(locked, copies)
+    now = _clock(now)
     locked.status = Status.RECEIVED
-    locked.corrected_by, locked.corrected_at = user, timezone.now()
+    locked.corrected_by, locked.corrected_at = user, now
     locked.first_reviewed_by = locked.first_reviewed_at = None
     locked.handed_over_by = locked.handed_over_at = locked.batch_month = None
     locked.reviewed_by = locked.reviewed_at = None
     locked.request = None
-    _save(locked, user)
+    _save(locked, user, now)
     return locked
 
 
 @transaction.atomic
-def application_withdraw(application: RefundApplication, *, user: AbstractBaseUser) -> RefundApplication:
+def application_withdraw(
+    application: RefundApplication, *, user: AbstractBaseUser, now: dt.datetime | None = None
+) -> RefundApplication:
     """Withdrawn before the money is requested: the reserved money is free again."""
     locked = _locked(application, *RefundApplication.WITHDRAWABLE)
     locked.lines.update(is_live=False)
+    now = _clock(now)
     locked.status = Status.WITHDRAWN
-    locked.withdrawn_by, locked.withdrawn_at = user, timezone.now()
-    _save(locked, user)
+    locked.withdrawn_by, locked.withdrawn_at = user, now
+    _save(locked, user, now)
     return locked
 
 
@@ -526,11 +554,17 @@ def application_withdraw(application: RefundApplication, *, user: AbstractBaseUs
 
 @transaction.atomic
 def request_create(
-    *, region: Region, month: dt.date, user: AbstractBaseUser, today: dt.date | None = None
+    *,
+    region: Region,
+    month: dt.date,
+    user: AbstractBaseUser,
+    today: dt.date | None = None,
+    now: dt.datetime | None = None,
 ) -> RefundRequest:
     """请款 (002 附件2 三): early in the next month the county asks the finance bureau for the money
     of every approved application of the month (and of earlier months not yet requested)."""
-    today = today or timezone.localdate()
+    now = _clock(now)
+    today = today or _today(now)
     month = month.replace(day=1)
     rules.check_refund_request_month(month, today)
     approved = list(
@@ -568,13 +602,15 @@ def request_create(
             payee_total=sum((a.payee_amount for a in approved), ZERO),
             fund_total=sum((a.fund_amount for a in approved), ZERO),
             requested_on=today,
+            created_at=now,
             created_by=user,
         )
         request._history_user = user
+        request._history_date = now
         return request
 
     try:
-        request = numbering.create_numbered(RefundRequest, REQUEST_PREFIX, 4, build)
+        request = numbering.create_numbered(RefundRequest, REQUEST_PREFIX, 4, build, day=today)
     except IntegrityError:
         # Another click made the month's request at the same moment.
         raise rules.RuleViolation(
@@ -582,7 +618,7 @@ def request_create(
         ) from None
     for application in approved:
         application.status, application.request = Status.REQUESTED, request
-        _save(application, user)
+        _save(application, user, now)
     return request
 
 
@@ -594,11 +630,13 @@ def application_record_payment(
     paid_on: dt.date,
     bank_reference: str,
     today: dt.date | None = None,
+    now: dt.datetime | None = None,
 ) -> RefundApplication:
     """The bank paid the applicant (002 附件2 三 退费到申请人账户): the money leaves the account as
     refund entries (the government's part back to the fund), and a payment that waited in the
     queue leaves the queue as refunded."""
-    today = today or timezone.localdate()
+    now = _clock(now)
+    today = today or _today(now)
     locked = _locked(application, Status.REQUESTED)
     rules.check_maker_checker(
         locked.reviewed_by_id, user.pk, _("You approved this refund; another person records its payment.")
@@ -619,20 +657,21 @@ def application_record_payment(
             takes=takes,
             note=f"退费 {locked.number} {locked.case.name}",
             user_id=user.pk,
+            posted_at=now,
         )
     payment_services.notices_refund(
-        notice_ids, person_id=locked.person_id, id_no=locked.person.id_no, ref=locked.number
+        notice_ids, person_id=locked.person_id, id_no=locked.person.id_no, ref=locked.number, when=now
     )
     locked.status = Status.PAID
     locked.paid_on, locked.bank_reference = paid_on, bank_reference.strip()
-    locked.result_recorded_by, locked.result_recorded_at, locked.failure_reason = user, timezone.now(), ""
-    _save(locked, user)
+    locked.result_recorded_by, locked.result_recorded_at, locked.failure_reason = user, now, ""
+    _save(locked, user, now)
     return locked
 
 
 @transaction.atomic
 def application_record_failure(
-    application: RefundApplication, *, user: AbstractBaseUser, reason: str
+    application: RefundApplication, *, user: AbstractBaseUser, reason: str, now: dt.datetime | None = None
 ) -> RefundApplication:
     """The bank returned the payment: the application goes back to the township with the reason;
     the ledger is not touched and the money stays reserved for the corrected application."""
@@ -642,10 +681,11 @@ def application_record_failure(
     rules.check_maker_checker(
         locked.reviewed_by_id, user.pk, _("You approved this refund; another person records its payment.")
     )
+    now = _clock(now)
     locked.status = Status.PAYMENT_FAILED
     locked.failure_reason = reason.strip()
-    locked.result_recorded_by, locked.result_recorded_at = user, timezone.now()
-    _save(locked, user)
+    locked.result_recorded_by, locked.result_recorded_at = user, now
+    _save(locked, user, now)
     return locked
 
 
@@ -653,7 +693,7 @@ def application_record_failure(
 
 
 @transaction.atomic
-def tax_report_create(*, region: Region, user: AbstractBaseUser) -> RefundTaxReport:
+def tax_report_create(*, region: Region, user: AbstractBaseUser, now: dt.datetime | None = None) -> RefundTaxReport:
     """002 附件2 四: the refunds paid and not yet reported go to tax in one file, and are marked."""
     paid = list(
         RefundApplication.objects.select_for_update(of=("self",))
@@ -663,14 +703,17 @@ def tax_report_create(*, region: Region, user: AbstractBaseUser) -> RefundTaxRep
     if not paid:
         raise rules.RuleViolation("nothing_to_report", _("Every paid refund has already been reported to tax."))
     total = sum((a.payee_amount for a in paid), ZERO)
+    now = _clock(now)
 
     def build(number: str) -> RefundTaxReport:
-        return RefundTaxReport(number=number, region=region, count=len(paid), total=total, created_by=user)
+        return RefundTaxReport(
+            number=number, region=region, count=len(paid), total=total, created_at=now, created_by=user
+        )
 
-    report = numbering.create_numbered(RefundTaxReport, REPORT_PREFIX, 3, build)
+    report = numbering.create_numbered(RefundTaxReport, REPORT_PREFIX, 3, build, day=_today(now))
     for application in paid:
         application.tax_report = report
-        _save(application, user)
+        _save(application, user, now)
     return report
 
 
