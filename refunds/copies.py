@@ -57,6 +57,6 @@ def validate_copy(upload: UploadedFile) -> UploadedFile:
 
 
 def content_type_of(stored: FieldFile) -> str:
-    with stored.open("rb") as handle:
+    with stored.storage.open(stored.name, "rb") as handle:
         found = sniff(handle.read(16))
     return found[0] if found else "application/octet-stream"

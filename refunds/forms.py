@@ -117,7 +117,6 @@ class IntakeForm(ApplicantFields):
             {
                 "relation": RefundApplication.Relation.SELF,
                 "applicant_name": person.name,
-                "applicant_id_no": person.id_no,
                 "account_name": person.name,
                 "applicant_phone": person.phone,
             },

@@ -278,8 +278,8 @@ def _clock(now: dt.datetime | None) -> dt.datetime:
     return now or timezone.now()
 
 
-def _today(now: dt.datetime) -> dt.date:
-    return timezone.localtime(now).date()
+def _today(now: dt.datetime | None) -> dt.date:
+    return timezone.localtime(now).date() if now else timezone.localdate()
 
 
 def _save(application: RefundApplication, user: AbstractBaseUser | None, now: dt.datetime) -> None:
@@ -440,8 +440,8 @@ def applications_hand_over(
 ) -> list[RefundApplication]:
     """The township sends its signed applications to the county (002 附件2 二): by the month's
     deadline they join this month's request for money, after it next month's."""
-    now = _clock(now)
     today = today or _today(now)
+    now = _clock(now)
     signed = list(
         RefundApplication.objects.select_for_update(of=("self",))
         .filter(status=Status.FIRST_REVIEWED, person__village__code__startswith=region.prefix)
@@ -563,8 +563,8 @@ def request_create(
 ) -> RefundRequest:
     """请款 (002 附件2 三): early in the next month the county asks the finance bureau for the money
     of every approved application of the month (and of earlier months not yet requested)."""
-    now = _clock(now)
     today = today or _today(now)
+    now = _clock(now)
     month = month.replace(day=1)
     rules.check_refund_request_month(month, today)
     approved = list(
@@ -635,8 +635,8 @@ def application_record_payment(
     """The bank paid the applicant (002 附件2 三 退费到申请人账户): the money leaves the account as
     refund entries (the government's part back to the fund), and a payment that waited in the
     queue leaves the queue as refunded."""
-    now = _clock(now)
     today = today or _today(now)
+    now = _clock(now)
     locked = _locked(application, Status.REQUESTED)
     rules.check_maker_checker(
         locked.reviewed_by_id, user.pk, _("You approved this refund; another person records its payment.")

@@ -316,7 +316,7 @@ def copy_file(request: HttpRequest, pk: int, field: str) -> FileResponse:
     if field not in RefundApplication.COPIES or not getattr(application, field):
         raise Http404
     stored = getattr(application, field)
-    response = FileResponse(stored.open("rb"), content_type=content_type_of(stored))
+    response = FileResponse(stored.storage.open(stored.name, "rb"), content_type=content_type_of(stored))
     response["Content-Disposition"] = f'inline; filename="{application.number}-{field}{stored.name[-4:]}"'
     response["Cache-Control"] = "private, no-store"
     return response
