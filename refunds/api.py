@@ -44,13 +44,13 @@ from refunds.serializers import (
     RefundOutput,
     RequestInput,
     RequestOutput,
-    RuleRefusalOutput,
+    RefundRefusalOutput,
     TaxReportOutput,
 )
 
 REFUSED = {
     400: OpenApiResponse(
-        RuleRefusalOutput,
+        RefundRefusalOutput,
         description="A rule refused: its code, and a Chinese message naming the rule and the clause of notice 002 "
         "attachment 2 or notice 000. Malformed input is DRF's {field: [messages]}.",
     )

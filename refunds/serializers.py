@@ -210,7 +210,7 @@ class HandOverOutput(serializers.Serializer):
     applications = serializers.ListField(child=serializers.CharField())
 
 
-class RuleRefusalOutput(serializers.Serializer):
+class RefundRefusalOutput(serializers.Serializer):
     """The 400 a rule gives (insured.api_errors)."""
 
     code = serializers.CharField()

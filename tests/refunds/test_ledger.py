@@ -129,11 +129,17 @@ def test_reconciliation_shows_refunds_per_township(person, staff, tree):
     services.applications_hand_over(user=staff["town_b"], region=tree["township1"], today=TODAY)
     for application in (first, second):
         services.application_approve(application, user=staff["reviewer"])
-    services.request_create(region=tree["county"], month=dt.date(2026, 11, 1), user=staff["finance"], today=dt.date(2026, 12, 2))
+    services.request_create(
+        region=tree["county"], month=dt.date(2026, 11, 1), user=staff["finance"], today=dt.date(2026, 12, 2)
+    )
     for application in (first, second):
         application.refresh_from_db()
         services.application_record_payment(
-            application, user=staff["finance"], paid_on=dt.date(2026, 12, 3), bank_reference="B", today=dt.date(2026, 12, 3)
+            application,
+            user=staff["finance"],
+            paid_on=dt.date(2026, 12, 3),
+            bank_reference="B",
+            today=dt.date(2026, 12, 3),
         )
     county = Region.objects.get(pk=tree["county"].pk)
 

@@ -80,7 +80,10 @@ def _request(person, staff) -> RefundRequest:
     for application in (first, second):
         services.application_approve(application, user=staff["reviewer"])
     return services.request_create(
-        region=staff["finance"].staff.region, month=TODAY.replace(day=1), user=staff["finance"], today=dt.date(2026, 12, 1)
+        region=staff["finance"].staff.region,
+        month=TODAY.replace(day=1),
+        user=staff["finance"],
+        today=dt.date(2026, 12, 1),
     )
 
 
@@ -93,7 +96,16 @@ def test_request_summary_prints_the_list_and_the_total_in_words(client, person, 
 
     assert response.status_code == 200
     text = _text(response.content)
-    for expected in ("退费请款汇总表", made.number, "共2件", "1,500.00", "60.00", "人民币壹仟伍佰元整", "财务复核人", "单位负责人"):
+    for expected in (
+        "退费请款汇总表",
+        made.number,
+        "共2件",
+        "1,500.00",
+        "60.00",
+        "人民币壹仟伍佰元整",
+        "财务复核人",
+        "单位负责人",
+    ):
         assert expected in text, expected
 
 
