@@ -42,9 +42,9 @@ from refunds.serializers import (
     RefundCreateInput,
     RefundDetailOutput,
     RefundOutput,
+    RefundRefusalOutput,
     RequestInput,
     RequestOutput,
-    RefundRefusalOutput,
     TaxReportOutput,
 )
 

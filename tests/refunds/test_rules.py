@@ -95,7 +95,7 @@ def test_case_not_returning_the_kind_is_refused(person, staff):
     support_credit(person, "800.00", kind="sponsorship", ref="S1")
     sponsorship = person.entries.get(kind="sponsorship")
     error = _refused("support_not_refundable", take, person, staff, "two_places", entries=[sponsorship.pk])
-    assert "000" in error.message and "三(三)" not in error.message  # English msgid, clause named
+    assert "000" in error.message and "9" in error.message  # rule 9 and its notice named
 
 
 def test_duplicate_case_does_not_return_collective_subsidy(person, staff):
@@ -128,7 +128,7 @@ def test_settlement_case_takes_every_entry(person, staff, policy):
     assert credit(person, year=2025, amount="300.00", paid_on=dt.date(2025, 3, 1)).state == "credited"
     applicant = heir_of(person)
     error = _refused("refund_settlement_incomplete", take, person, staff, "death", applicant=applicant)
-    assert "（2" in error.message or "(2" in error.message  # the 2025 payment and its subsidy are left
+    assert " 2 " in error.message  # the 2025 payment and its subsidy are left
     everything = list(person.entries.values_list("pk", flat=True))
     application = take(person, staff, "death", applicant=applicant, entries=everything)
     assert application.payee_amount == D("900.00") and application.fund_amount == D("0.00")
