@@ -38,7 +38,7 @@ REPORT_COLUMNS = (
 )
 
 
-def _voucher(line: RefundLine) -> tuple[str, int | None]:
+def voucher_of(line: RefundLine) -> tuple[str, int | None]:
     """The tax voucher the refunded money was paid under, as tax knows it."""
     if line.notice is not None:
         return line.notice.voucher_no, line.notice.line_no
@@ -58,7 +58,7 @@ def _report_rows(report: RefundTaxReport) -> list[dict[str, Any]]:
     rows = []
     for line in lines:
         a = line.application
-        voucher, voucher_line = _voucher(line)
+        voucher, voucher_line = voucher_of(line)
         rows.append(
             {
                 "application_no": a.number,

@@ -20,6 +20,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from insured import rules
@@ -163,7 +164,7 @@ class RefundApplication(models.Model):
         RETURNED = "returned", _("returned to the township")
         APPROVED = "approved", _("approved, waiting for the request for money")
         REQUESTED = "requested", _("money requested, waiting for payment")
-        PAID = "paid", _("paid")
+        PAID = "paid", pgettext_lazy("refund status", "paid")
         PAYMENT_FAILED = "payment_failed", _("payment failed, returned to the township")
         WITHDRAWN = "withdrawn", _("withdrawn")
 

@@ -11,12 +11,13 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.utils import timezone
 
+from insured import ledger
 from insured.history import staff_name
 from insured.money import amount_in_words
 from insured.printing import BEIJING, printed_at, render_pdf
 from refunds import selectors
-from refunds.exports import request_rows
-from refunds.models import RefundApplication, RefundRequest
+from refunds.exports import request_rows, voucher_of
+from refunds.models import RefundApplication, RefundLine, RefundRequest
 
 Status = RefundApplication.Status
 
@@ -71,7 +72,7 @@ def _application_context(application: RefundApplication, printed_by: AbstractUse
             {
                 "year": line.year,
                 "kind": KIND.get(line.kind, line.kind),
-                "source": line.notice.voucher_no if line.notice else line.entry.source_key,
+                "source": _source(line),
                 "amount": line.amount,
                 "to_fund": line.destination == "fund",
             }
@@ -89,6 +90,17 @@ def _application_context(application: RefundApplication, printed_by: AbstractUse
         "printed_by": staff_name(printed_by),
         "printed_at": printed_at(),
     }
+
+
+def _source(line: RefundLine) -> str:
+    """The e-tax voucher the money came under; a subsidy is named by its contribution's voucher."""
+    voucher, number = voucher_of(line)
+    if not voucher:
+        return line.entry.source_key if line.entry else ""
+    text = f"{voucher}/{number}" if number is not None else voucher
+    if line.entry is not None and line.entry.source_key.endswith(ledger.SUBSIDY_SUFFIX):
+        return f"{text}（随缴费记入）"
+    return text if line.entry is not None else f"{text}（待处理到账）"
 
 
 def request_pdf(request: RefundRequest, *, printed_by: AbstractUser) -> bytes:
