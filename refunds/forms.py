@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import RegexValidator
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from insured.identity import parse_resident_id
@@ -161,12 +162,20 @@ class PaymentForm(forms.Form):
 
 
 class RequestForm(forms.Form):
-    month = forms.DateField(
+    month = forms.TypedChoiceField(
         label=_("Month"),
-        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
-        input_formats=["%Y-%m", "%Y-%m-%d"],
+        coerce=dt.date.fromisoformat,
         help_text=_("The month whose applications the request pays (the county asks early the next month)."),
     )
+
+    def __init__(self, *args: Any, months: list[dt.date] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The months with approved applications waiting, and last month; a month sent anyway
+        # is the service's to refuse, with its rule.
+        last_month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+        offered = sorted({last_month, *(months or [])}, reverse=True)
+        self.fields["month"].choices = [(m.isoformat(), f"{m:%Y-%m}") for m in offered]
+        self.fields["month"].initial = last_month.isoformat()
 
     def clean_month(self) -> dt.date:
         return self.cleaned_data["month"].replace(day=1)

@@ -339,12 +339,13 @@ def application_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 @access.capability_required(REFUND_BATCHES)
 @require_GET
 def request_list(request: HttpRequest) -> HttpResponse:
+    waiting = selectors.waiting_for_request(request.user)
     context = {
         "requests": selectors.requests_for(request.user)[:60],
-        "waiting": selectors.waiting_for_request(request.user),
+        "waiting": waiting,
         "reports": selectors.reports_for(request.user)[:60],
         "unreported": selectors.unreported(request.user),
-        "form": RequestForm(),
+        "form": RequestForm(months=[m.month for m in waiting]),
         "can_request": access.has_capability(request.user, REFUND_FINANCE),
         "can_report": access.has_capability(request.user, REFUND_REPORT),
     }
@@ -354,7 +355,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
 @access.capability_required(REFUND_FINANCE)
 @require_POST
 def request_create(request: HttpRequest) -> HttpResponse:
-    form = RequestForm(request.POST)
+    form = RequestForm(request.POST, months=[m.month for m in selectors.waiting_for_request(request.user)])
     region = selectors.county_of(request.user)
     if not form.is_valid() or region is None:
         messages.error(request, _("Choose the month whose money is requested."))

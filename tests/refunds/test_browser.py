@@ -135,7 +135,7 @@ def test_township_enters_county_approves_finance_pays_and_the_account_shows_it(l
     monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: PAID_ON)  # early the next month
     _log_in(page, base, "finance1")
     page.goto(f"{base}/refunds/requests/")
-    page.fill("#id_month", "2026-11")
+    page.select_option("#id_month", "2026-11-01")
     page.click("#make-request")
     page.wait_for_selector("#request-applications")
     page.screenshot(path="/tmp/refund_request.png", full_page=True)

@@ -225,7 +225,7 @@ def test_the_whole_flow_by_the_pages(client, person, staff):
     client.force_login(staff["finance"])
     waiting = client.get(reverse("refunds:request-list")).context["waiting"]
     assert [a.pk for m in waiting for a in m.applications] == [application.pk]
-    month = f"{application.batch_month:%Y-%m}"
+    month = application.batch_month.isoformat()
     response = client.post(reverse("refunds:request-create"), {"month": month})
     made = RefundRequest.objects.get()
     assert response["Location"] == reverse("refunds:request-detail", args=[made.pk])
