@@ -13,12 +13,13 @@ PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-
 # The browser tests drive Debian's Chromium; pdftoppm turns printed forms into images.
 TEST_PACKAGES := $(PDF_PACKAGES) chromium poppler-utils
 
-.PHONY: run test install sysdeps sysdeps-test lint messages bench clean
+.PHONY: run test install sysdeps sysdeps-test lint messages lock bench clean
 
-$(VENV)/.installed: pyproject.toml
+# Every dependency at its locked version, checked against its hash; then the project itself.
+$(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install -q --upgrade pip
-	$(PIP) install -q -e ".[dev]"
+	$(PIP) install -q --require-hashes -r requirements.lock
+	$(PIP) install -q --no-deps --no-build-isolation -e .
 	touch $@
 
 install: $(VENV)/.installed
@@ -59,6 +60,11 @@ test: install sysdeps-test
 lint: install
 	$(VENV)/bin/ruff check .
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
+
+# After changing a dependency in pyproject.toml: pin every package with its hashes.
+lock: install
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
+	  --python-platform x86_64-manylinux_2_28 -o requirements.lock -q
 
 # Regenerate the Chinese catalogue after changing user-facing text (needs gettext).
 messages: install

@@ -769,9 +769,14 @@ def run_push(stream: Stream, county: County, gov_uscc: str, batch_size: int, tim
     wall = time.perf_counter() - wall
     # The status endpoint, as tax would ask it, for the last batch.
     timestamp = str(int(time.time()))
+    path = f"{URL}{batch_ids[-1]}/"
     last = client.get(
-        f"{URL}{batch_ids[-1]}/",
-        headers={"X-Client-Id": CLIENT_ID, "X-Timestamp": timestamp, "X-Signature": sign(SECRET, timestamp, b"")},
+        path,
+        headers={
+            "X-Client-Id": CLIENT_ID,
+            "X-Timestamp": timestamp,
+            "X-Signature": sign(SECRET, timestamp, path.encode()),
+        },
     )
     processed = NoticeBatch.objects.filter(batch_id__in=batch_ids, status=NoticeBatch.Status.PROCESSED).count()
     return {

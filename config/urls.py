@@ -1,13 +1,23 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from insured.access import public
 from insured.api_docs import docs_permission
 
 urlpatterns = [
-    path("login/", public(auth_views.LoginView.as_view(redirect_authenticated_user=True)), name="login"),
+    path(
+        "login/",
+        public(
+            auth_views.LoginView.as_view(
+                redirect_authenticated_user=True,
+                extra_context={"session_minutes": settings.SESSION_COOKIE_AGE // 60},
+            )
+        ),
+        name="login",
+    ),
     path("logout/", public(auth_views.LogoutView.as_view()), name="logout"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -16,9 +26,10 @@ urlpatterns = [
     path("api/v1/", include("subsidy.api_urls")),
     path("api/v1/", include("refunds.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=docs_permission), name="schema"),
+    # The split view serves Swagger UI's start-up script as a file: no inline script under the CSP.
     path(
         "api/docs/",
-        SpectacularSwaggerView.as_view(url_name="schema", permission_classes=docs_permission),
+        SpectacularSwaggerSplitView.as_view(url_name="schema", permission_classes=docs_permission),
         name="api-docs",
     ),
     path("", include("payments.urls")),

@@ -21,7 +21,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from rest_framework.permissions import BasePermission
 
-from insured import plugins
+from insured import plugins, security
 from insured.models import Region, StaffProfile
 
 M = TypeVar("M", bound=Model)
@@ -31,6 +31,9 @@ PERSON_VIEW = "person.view"
 PERSON_EDIT = "person.edit"
 ACCOUNT_VIEW = "account.view"
 POLICY_VIEW = "policy.view"
+PERSON_FULL_ID = "person.full_id"  # the whole resident ID on a person's own page (elsewhere masked)
+API_USE = "api.use"  # API tokens, the schema and its docs: the roles whose systems call the API
+AUDIT_VIEW = "audit.view"  # who looked at whom (the access log)
 
 
 def profile_of(user: Any) -> StaffProfile | None:
@@ -83,6 +86,7 @@ def capability_required(capability: str) -> Callable[[Callable[..., HttpResponse
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if not has_capability(request.user, capability):
+                security.event("refused", request=request, username=request.user.get_username(), need=capability)
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 

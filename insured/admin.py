@@ -1,11 +1,16 @@
+from typing import Any
+
 from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
+from knox.models import AuthToken
 from simple_history.admin import SimpleHistoryAdmin
 
+from insured.admin_scope import ScopedAdmin, SuperuserChangesOnly
 from insured.models import (
     Holiday,
     PolicyTier,
@@ -23,7 +28,8 @@ admin.site.site_title = _("Resident pension agency system")
 
 
 @admin.register(Region)
-class RegionAdmin(ImportExportModelAdmin):
+class RegionAdmin(ScopedAdmin, ImportExportModelAdmin):
+    region_path = ""
     list_display = ["code", "name", "level", "parent", "valid_from", "valid_to"]
     list_filter = ["level"]
     search_fields = ["code", "name"]
@@ -73,7 +79,8 @@ class PolicyYearForm(forms.ModelForm):
 
 
 @admin.register(PolicyYear)
-class PolicyYearAdmin(SimpleHistoryAdmin):
+class PolicyYearAdmin(ScopedAdmin, SimpleHistoryAdmin):
+    region_path = "region"
     form = PolicyYearForm
     list_display = ["region", "year", "title", "top_tier_display", "gov_paid_amount", "is_demo"]
     list_filter = ["year", "is_demo"]
@@ -93,11 +100,29 @@ class StaffProfileInline(admin.StackedInline):
 
 
 admin.site.unregister(User)
+# Tokens are hashed and expire; nobody lists or copies them (a user revokes their own).
+admin.site.unregister(AuthToken)
 
 
 @admin.register(User)
-class StaffUserAdmin(UserAdmin):
+class StaffUserAdmin(ScopedAdmin, UserAdmin):
+    # A county administrator manages the staff of their own region; a user without a scope
+    # (not yet given a role) is the superuser's to place.
+    region_path = "staff__region"
     inlines = [StaffProfileInline]
+
+    OPERATOR_FIELDS = ("is_superuser", "user_permissions", "groups")
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser:
+            return fieldsets
+        # Never grant what one does not hold: superuser status and raw permissions stay the operator's.
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f not in self.OPERATOR_FIELDS]})
+            for name, options in fieldsets
+        ]
+
     list_display = ["username", "last_name", "first_name", "role", "scope", "is_active"]
     list_select_related = ["staff__region"]
 
@@ -111,7 +136,8 @@ class StaffUserAdmin(UserAdmin):
 
 
 @admin.register(StaffProfile)
-class StaffProfileAdmin(SimpleHistoryAdmin):
+class StaffProfileAdmin(ScopedAdmin, SimpleHistoryAdmin):
+    region_path = "region"
     list_display = ["user", "role", "region"]
     list_filter = ["role"]
     autocomplete_fields = ["user", "region"]
@@ -119,7 +145,8 @@ class StaffProfileAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(SpecialGroupMembership)
-class MembershipAdmin(SimpleHistoryAdmin):
+class MembershipAdmin(ScopedAdmin, SimpleHistoryAdmin):
+    region_path = "person__village"
     list_display = ["person", "group", "source_department", "valid_from", "valid_to"]
     list_filter = ["group"]
     search_fields = ["person__id_no", "person__name"]
@@ -127,7 +154,7 @@ class MembershipAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Holiday)
-class HolidayAdmin(admin.ModelAdmin):
+class HolidayAdmin(SuperuserChangesOnly):
     list_display = ["date", "name", "is_workday"]
     list_filter = ["is_workday"]
     date_hierarchy = "date"

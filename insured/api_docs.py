@@ -1,13 +1,13 @@
-"""The OpenAPI schema and its browsable docs are open to any signed-in staff member."""
+"""The OpenAPI schema and its browsable docs: for the staff roles whose systems use the API."""
 
 from rest_framework.permissions import BasePermission
 
-from insured.access import profile_of
+from insured import access
 
 
-class IsStaffMember(BasePermission):
+class UsesTheApi(BasePermission):
     def has_permission(self, request, view) -> bool:
-        return profile_of(request.user) is not None
+        return access.has_capability(request.user, access.API_USE)
 
 
-docs_permission = [IsStaffMember]
+docs_permission = [UsesTheApi]

@@ -7,6 +7,6 @@ class InsuredConfig(AppConfig):
     verbose_name = _("Insured persons and accounts")
 
     def ready(self) -> None:
-        from insured import plugin, plugins
+        from insured import plugin, plugins, security  # noqa: F401 — security connects its log receivers
 
         plugins.register(plugin.PLUGIN)

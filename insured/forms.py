@@ -4,10 +4,11 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from insured.identity import parse_resident_id
-from insured.models import InsuredPerson, Region
+from insured.models import AccessRecord, InsuredPerson, Region
 from insured.rules import RuleViolation
 
 
@@ -64,3 +65,25 @@ class PersonForm(forms.ModelForm):
     def _post_clean(self) -> None:
         # The service builds and validates the instance; the form only parses input.
         pass
+
+
+class AccessLogFilterForm(forms.Form):
+    what = forms.ChoiceField(label=_("What"), choices=[("", "—"), *AccessRecord.What.choices], required=False)
+    user = forms.CharField(label=_("Member of staff"), max_length=50, required=False)
+    since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def apply(self, records: QuerySet[AccessRecord]) -> QuerySet[AccessRecord]:
+        data = self.cleaned_data
+        if data["what"]:
+            records = records.filter(what=data["what"])
+        if data["user"]:
+            who = data["user"].strip()
+            records = records.filter(
+                Q(user__username=who) | Q(user__last_name__startswith=who[:1], user__first_name=who[1:])
+            )
+        if data["since"]:
+            records = records.filter(at__date__gte=data["since"])
+        if data["until"]:
+            records = records.filter(at__date__lte=data["until"])
+        return records

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -17,7 +18,8 @@ from django.utils.translation import gettext as _
 from stdnum.cn import uscc
 from stdnum.iso7064 import mod_11_2
 
-_ID_RE = re.compile(r"^\d{17}[\dX]$")
+# ASCII digits only: `\d` would also take full-width and other scripts' digits.
+_ID_RE = re.compile(r"^[0-9]{17}[0-9X]$")
 _USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 EARLIEST_BIRTH = dt.date(1890, 1, 1)
 
@@ -36,12 +38,18 @@ class ResidentId:
 
 
 def normalize_id_no(raw: str) -> str:
-    return (raw or "").strip().replace(" ", "").upper()
+    """What a person typed or a spreadsheet held, as plain ASCII: full-width digits and letters
+    (NFKC), spaces anywhere, a lower-case x."""
+    return "".join(unicodedata.normalize("NFKC", raw or "").split()).upper()
 
 
-def parse_resident_id(raw: str, today: dt.date | None = None) -> ResidentId:
-    """Return the parsed ID or raise ValidationError with a Chinese message."""
-    number = normalize_id_no(raw)
+def parse_resident_id(raw: str, today: dt.date | None = None, *, strict: bool = False) -> ResidentId:
+    """Return the parsed ID or raise ValidationError with a Chinese message.
+
+    Human input is normalised first (normalize_id_no); machine input (`strict`, the tax
+    contract) must already be the 18 ASCII characters, upper-case X.
+    """
+    number = raw if strict else normalize_id_no(raw)
     if len(number) == 15 and number.isdigit():
         raise ValidationError(
             _("This is an old 15-digit ID number. Please enter the 18-digit resident ID number."),
@@ -69,21 +77,28 @@ def parse_resident_id(raw: str, today: dt.date | None = None) -> ResidentId:
     return ResidentId(number=number, birth_date=birth, sex="M" if int(number[16]) % 2 else "F")
 
 
+def mask_id_no(id_no: str | None) -> str:
+    """A resident ID as lists, exports and logs show it (个人信息保护法): the first 6 and the last 4."""
+    if not id_no:
+        return ""
+    return f"{id_no[:6]}{'*' * max(len(id_no) - 10, 0)}{id_no[-4:]}" if len(id_no) > 10 else "*" * len(id_no)
+
+
 def validate_resident_id(raw: str) -> None:
     parse_resident_id(raw)
 
 
 def normalize_uscc(raw: str) -> str:
-    return (raw or "").strip().replace(" ", "").upper()
+    return "".join(unicodedata.normalize("NFKC", raw or "").split()).upper()
 
 
-def validate_uscc(raw: str) -> str:
+def validate_uscc(raw: str, *, strict: bool = False) -> str:
     """Alphabet and check character only.
 
     `stdnum.cn.uscc.validate()` insists on eight leading digits and so rejects the codes of
     rural collective organisations (N2…), which notice 001 附件5 asks for.
     """
-    code = normalize_uscc(raw)
+    code = raw if strict else normalize_uscc(raw)
     if len(code) != 18 or any(c not in _USCC_ALPHABET for c in code):
         raise ValidationError(
             _("A unified social credit code has 18 characters (digits and capital letters except I, O, Z, S, V)."),

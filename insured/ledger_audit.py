@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
 
 from insured import bulk, ledger, rules
+from insured.identity import mask_id_no
 from insured.models import AccountEntry, PersonYear, Region
 
 Kind = AccountEntry.Kind
@@ -26,7 +27,8 @@ CACHED_FIGURES = {
 
 
 def who(name: str | None, id_no: str | None, year: int | None) -> str:
-    return f"{name or '?'}（{id_no or '?'}）{year}"
+    """A person in the check's output (printed, often kept in logs): the ID masked."""
+    return f"{name or '?'}（{mask_id_no(id_no) or '?'}）{year}"
 
 
 def _sum_by_kind(name: str, kinds: list[str]) -> str:

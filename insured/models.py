@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from insured.identity import parse_resident_id
+from insured.identity import mask_id_no, parse_resident_id
 from insured.money import MoneyField
 
 
@@ -329,7 +329,7 @@ class InsuredPerson(models.Model):
 
     @property
     def masked_id_no(self) -> str:
-        return f"{self.id_no[:6]}********{self.id_no[-4:]}"
+        return mask_id_no(self.id_no)
 
     def age_on(self, day: dt.date) -> int:
         return parse_resident_id(self.id_no, today=day).age_on(day)
@@ -551,3 +551,38 @@ class Holiday(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.name}"
+
+
+class AccessRecord(models.Model):
+    """Who looked at whom (个人信息保护法): a view of a person's page or account, a printed form or
+    an export naming the person. Append-only, like the ledger: the database refuses changes."""
+
+    class What(models.TextChoices):
+        PAGE = "page", _("person page")
+        ACCOUNT = "account", _("personal account")
+        API = "api", _("API")
+        FORM = "form", _("printed form")
+        EXPORT = "export", _("export")
+
+    at = models.DateTimeField(_("time"), default=timezone.now)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    person = models.ForeignKey(
+        InsuredPerson, verbose_name=_("insured person"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    what = models.CharField(_("what"), max_length=10, choices=What.choices)
+    detail = models.CharField(_("detail"), max_length=120, blank=True)
+
+    class Meta:
+        verbose_name = _("access record")
+        verbose_name_plural = _("access records")
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["person", "at"], name="access_person_at_idx"),
+            models.Index(fields=["user", "at"], name="access_user_at_idx"),
+            models.Index(fields=["at"], name="access_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user_id} {self.person_id} {self.what}"

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+import re
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import models
 
@@ -13,17 +14,16 @@ def quantize(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def parse_amount(raw: object) -> Decimal:
-    """A decimal string with at most two places. Floats are refused: they are not money."""
-    if isinstance(raw, (float, bool)):
-        raise ValueError("amounts must be decimal strings, not floats")
-    try:
-        value = Decimal(str(raw).strip())
-    except (InvalidOperation, ValueError):
-        raise ValueError(f"not an amount: {raw!r}") from None
-    if not value.is_finite() or value.as_tuple().exponent < -2:  # type: ignore[operator]
-        raise ValueError(f"an amount has at most two decimal places: {raw!r}")
-    return quantize(value)
+# The tax contract's amounts, exactly as docs/tax-interface.md writes them: ASCII digits, no sign,
+# no leading zero, no spaces, no exponent, at most two places ("500", "500.5", "500.00").
+MACHINE_AMOUNT = re.compile(r"^(0|[1-9][0-9]{0,11})(\.[0-9]{1,2})?$")
+
+
+def parse_machine_amount(raw: object) -> Decimal:
+    """An amount a program sent. Anything but the documented decimal string is refused."""
+    if not isinstance(raw, str) or not MACHINE_AMOUNT.match(raw):
+        raise ValueError(f"not a decimal string with at most two places: {raw!r}"[:120])
+    return quantize(Decimal(raw))
 
 
 class MoneyField(models.DecimalField):

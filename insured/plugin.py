@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from insured.access import ACCOUNT_VIEW, PERSON_EDIT, PERSON_VIEW, POLICY_VIEW
+from insured.access import (
+    ACCOUNT_VIEW,
+    API_USE,
+    AUDIT_VIEW,
+    PERSON_EDIT,
+    PERSON_FULL_ID,
+    PERSON_VIEW,
+    POLICY_VIEW,
+)
 from insured.models import Role
 from insured.plugins import MenuEntry, Plugin
 
@@ -14,18 +22,23 @@ _COUNTY_READERS = {PERSON_VIEW, ACCOUNT_VIEW, POLICY_VIEW}
 PLUGIN = Plugin(
     app="insured",
     grants={
-        Role.CLERK: _COUNTY_READERS | {PERSON_EDIT},
-        Role.REVIEWER: _COUNTY_READERS,
-        Role.FINANCE: _COUNTY_READERS,
-        Role.AUDITOR: _COUNTY_READERS,
+        # The whole resident ID is shown to those who register, review and audit persons; the
+        # others see it masked (个人信息保护法: no more than the work needs).
+        Role.CLERK: _COUNTY_READERS | {PERSON_EDIT, PERSON_FULL_ID, API_USE},
+        Role.REVIEWER: _COUNTY_READERS | {PERSON_FULL_ID, API_USE},
+        Role.FINANCE: _COUNTY_READERS | {API_USE},
+        Role.AUDITOR: _COUNTY_READERS | {PERSON_FULL_ID, API_USE, AUDIT_VIEW},
         # A village accountant sees who lives in the village, not their accounts.
         Role.VILLAGE_ACCOUNTANT: {PERSON_VIEW, POLICY_VIEW},
-        Role.TOWNSHIP_OFFICE: _COUNTY_READERS | {PERSON_EDIT},
-        Role.ADMINISTRATOR: _COUNTY_READERS,
+        Role.TOWNSHIP_OFFICE: _COUNTY_READERS | {PERSON_EDIT, PERSON_FULL_ID},
+        Role.ADMINISTRATOR: _COUNTY_READERS | {API_USE, AUDIT_VIEW},
+        # The tax bureau's system signs its requests; it holds no capability and cannot log in.
     },
     menu=(
         MenuEntry(_("Home"), "insured:home", PERSON_VIEW, order=0),
         MenuEntry(_("Persons"), "insured:person-search", PERSON_VIEW, order=10),
         MenuEntry(_("Register a person"), "insured:person-create", PERSON_EDIT, order=20),
+        MenuEntry(_("Access log"), "insured:access-log", AUDIT_VIEW, order=95),
+        MenuEntry("API", "api-docs", API_USE, order=99),
     ),
 )

@@ -373,6 +373,15 @@ def check_person_open(status: str) -> None:
         raise RuleViolation("person_closed", _("The insured person's record is closed; no payment can be credited."))
 
 
+def check_client_serves(village_code: str, client_prefix: str) -> None:
+    """A tax client credits the persons of the region it serves; one elsewhere waits to be looked at."""
+    if not village_code.startswith(client_prefix):
+        raise RuleViolation(
+            "outside_client_region",
+            _("The insured person's household is outside the region this tax client serves; the payment waits."),
+        )
+
+
 def check_receivable_present(kind: str, has_receivable: bool) -> None:
     if kind in NEEDS_RECEIVABLE and not has_receivable:
         raise RuleViolation(

@@ -73,13 +73,18 @@ def policy_for_or_none(village: Region, year: int) -> PolicyYear | None:
         return None
 
 
+def looks_like_id_no(query: str) -> bool:
+    """Six digits or more: the start of a resident ID (personal data, kept out of URLs)."""
+    id_like = normalize_id_no(query or "")
+    return len(id_like) >= 6 and id_like[:17].isdigit() and id_like[:17].isascii()
+
+
 def person_search(queryset: QuerySet[InsuredPerson], query: str) -> QuerySet[InsuredPerson]:
     query = (query or "").strip()
     if not query:
         return queryset.none()
-    id_like = normalize_id_no(query)
-    if id_like[:17].isdigit() and len(id_like) >= 6:
-        return queryset.filter(Q(id_no__startswith=id_like) | Q(person_no=query))
+    if looks_like_id_no(query):
+        return queryset.filter(Q(id_no__startswith=normalize_id_no(query)) | Q(person_no=query))
     return queryset.filter(Q(name__startswith=query) | Q(person_no=query))
 
 

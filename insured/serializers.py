@@ -1,11 +1,54 @@
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
+from insured import access
+from insured.identity import mask_id_no
 from insured.models import AccountEntry, InsuredPerson, PersonYear, SpecialGroupMembership
 
 
-class PersonListOutput(serializers.ModelSerializer):
+class CapabilityFields:
+    """Output that follows the same capabilities as the pages, in one place.
+
+    `Meta.capability_fields` names the field groups that need a capability beyond the endpoint's
+    own: {capability: [field, …]}; a caller without it gets the response without those fields.
+    `Meta.id_fields` are resident IDs: shown whole only to a caller holding PERSON_FULL_ID, masked
+    (first 6, last 4) otherwise, and always masked in a list.
+    """
+
+    def _caller(self) -> Any:
+        request = self.context.get("request")
+        return getattr(request, "user", None)
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()  # type: ignore[misc]
+        user = self._caller()
+        for capability, names in getattr(self.Meta, "capability_fields", {}).items():
+            if not access.has_capability(user, capability):
+                for name in names:
+                    fields.pop(name, None)
+        return fields
+
+    def _in_list(self) -> bool:
+        node = getattr(self, "parent", None)
+        while node is not None:
+            if isinstance(node, serializers.ListSerializer):
+                return True
+            node = getattr(node, "parent", None)
+        return False
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        data = super().to_representation(instance)  # type: ignore[misc]
+        if self._in_list() or not access.has_capability(self._caller(), access.PERSON_FULL_ID):
+            for name in getattr(self.Meta, "id_fields", ()):
+                if data.get(name):
+                    data[name] = mask_id_no(data[name])
+        return data
+
+
+class PersonListOutput(CapabilityFields, serializers.ModelSerializer):
     village = serializers.CharField(source="village.name")
     village_code = serializers.CharField(source="village.code")
     township = serializers.CharField(source="village.parent.name")
@@ -25,6 +68,7 @@ class PersonListOutput(serializers.ModelSerializer):
             "township",
             "enrolled_on",
         ]
+        id_fields = ["id_no"]
 
 
 class MembershipOutput(serializers.ModelSerializer):
@@ -62,9 +106,9 @@ class StandingOutput(serializers.Serializer):
 
 class PersonDetailOutput(PersonListOutput):
     memberships = MembershipOutput(many=True)
-    balance = serializers.DecimalField(max_digits=14, decimal_places=2)
-    standing = StandingOutput()
-    years = YearAccountOutput(many=True, source="account_years")
+    balance = serializers.DecimalField(max_digits=14, decimal_places=2, required=False)
+    standing = StandingOutput(required=False)
+    years = YearAccountOutput(many=True, source="account_years", required=False)
 
     class Meta(PersonListOutput.Meta):
         fields = [
@@ -78,3 +122,5 @@ class PersonDetailOutput(PersonListOutput):
             "standing",
             "years",
         ]
+        # The account is shown to the roles that may see accounts, as on the person page.
+        capability_fields = {access.ACCOUNT_VIEW: ["balance", "standing", "years"]}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, Group, Permission
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,10 +36,9 @@ def person_create(
     if not person.person_no:
         person.person_no = _next_person_no(person.village)
     rules.check_eligibility(person, today, agency_region)
-    if InsuredPerson.objects.filter(id_no=person.id_no).exists():
-        raise rules.RuleViolation(
-            "duplicate_person", _("A person with this resident ID number is already registered."), "id_no"
-        )
+    existing = InsuredPerson.objects.filter(id_no=person.id_no).select_related("village").first()
+    if existing is not None:
+        raise _already_registered(existing, agency_region)
     _history_user(person, user)
     try:
         with transaction.atomic():
@@ -52,6 +51,26 @@ def person_create(
             "id_no",
         ) from None
     return person
+
+
+def _already_registered(existing: InsuredPerson, agency_region: Region | None) -> rules.RuleViolation:
+    """Inside the agency's region the clerk may see the record; outside it, say only that the person
+    cannot be registered here and whom to ask, never where they are registered (personal data)."""
+    if agency_region is None or agency_region.contains(existing.village):
+        return rules.RuleViolation(
+            "duplicate_person",
+            _("A person with this resident ID number is already registered here (person number %(no)s).")
+            % {"no": existing.person_no},
+            "id_no",
+        )
+    return rules.RuleViolation(
+        "registered_elsewhere",
+        _(
+            "This person cannot be registered here. Ask the county social insurance agency, which can check "
+            "the person's enrolment and arrange a transfer if one is due."
+        ),
+        "id_no",
+    )
 
 
 def _next_person_no(village: Region) -> str:
@@ -104,3 +123,36 @@ def membership_add(
     _history_user(membership, user)
     membership.save()
     return membership
+
+
+# What a county administrator (Role.ADMINISTRATOR) may do in the Django admin, every model cut to
+# their region (insured.admin_scope). Superuser status is for the platform's operator only.
+ADMINISTRATOR_PERMISSIONS = {
+    "insured": {
+        "region": ("view", "add", "change"),
+        "policyyear": ("view", "add", "change"),
+        "policytier": ("view", "add", "change", "delete"),
+        "staffprofile": ("view", "add", "change"),
+        "specialgroupmembership": ("view", "add", "change"),
+        "holiday": ("view",),
+    },
+    "auth": {"user": ("view", "add", "change")},
+    "payments": {"taxclient": ("view", "add", "change"), "noticebatch": ("view",), "receivable": ("view",)},
+}
+ADMINISTRATOR_GROUP = "county administrators"
+
+
+def administrator_group_sync() -> Group:
+    """The permission group of county administrators, made or brought up to date (run after migrate)."""
+    group, _created = Group.objects.get_or_create(name=ADMINISTRATOR_GROUP)
+    wanted = [
+        f"{action}_{model}"
+        for models in ADMINISTRATOR_PERMISSIONS.values()
+        for model, actions in models.items()
+        for action in actions
+    ]
+    permissions = Permission.objects.filter(
+        content_type__app_label__in=list(ADMINISTRATOR_PERMISSIONS), codename__in=wanted
+    )
+    group.permissions.set(permissions)
+    return group

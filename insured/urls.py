@@ -10,4 +10,5 @@ urlpatterns = [
     path("persons/new/", views.person_create, name="person-create"),
     path("persons/<int:pk>/", views.person_detail, name="person-detail"),
     path("persons/<int:pk>/edit/", views.person_edit, name="person-edit"),
+    path("access-log/", views.access_log_page, name="access-log"),
 ]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+
+from django.conf import settings
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -11,6 +14,7 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from payments import intake, services, signing, tasks
@@ -26,9 +30,38 @@ class TaxClientUser:
 
     def __init__(self, client: TaxClient) -> None:
         self.client = client
+        self.pk = f"tax-client-{client.pk}"  # what the API's throttles count requests by
 
     def __str__(self) -> str:
         return self.client.client_id
+
+
+class BodyTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "body_too_large"
+
+
+def _signed_content(request: Request) -> bytes:
+    """What the signature covers: the raw body of a push, the path of a GET.
+
+    A push may be large (a batch of 50,000 notices is about 25 MB), far above the small limit
+    every other route keeps; so the client is identified and the declared length checked before
+    the body is read, here and nowhere else.
+    """
+    raw = request._request
+    if raw.method == "GET":
+        return raw.path.encode()
+    signing.client_of(raw.headers.get("X-Client-Id"))
+    try:
+        length = int(raw.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = -1
+    if not 0 <= length <= settings.TAX_BATCH_MAX_BYTES:
+        raise BodyTooLarge(_("A batch may be at most %(n)s bytes.") % {"n": settings.TAX_BATCH_MAX_BYTES})
+    if not hasattr(raw, "_body"):
+        raw._body = raw.read()
+        raw._stream = io.BytesIO(raw._body)
+    return raw._body
 
 
 class TaxSignatureAuthentication(BaseAuthentication):
@@ -39,7 +72,7 @@ class TaxSignatureAuthentication(BaseAuthentication):
                 client_id=headers.get("X-Client-Id"),
                 timestamp=headers.get("X-Timestamp"),
                 signature=headers.get("X-Signature"),
-                body=request._request.body,
+                body=_signed_content(request),
             )
         except signing.SignatureRefused as exc:
             if exc.status == 403:
@@ -60,8 +93,8 @@ class TaxSignatureScheme(OpenApiAuthenticationExtension):
             "type": "apiKey",
             "in": "header",
             "name": "X-Signature",
-            "description": "hex(HMAC-SHA256(secret, X-Timestamp + '.' + raw body)), with X-Client-Id and "
-            "X-Timestamp (Unix seconds, within 300 s).",
+            "description": "POST: hex(HMAC-SHA256(secret, X-Timestamp + '.' + raw body)); GET: the same over "
+            "X-Timestamp + '.' + the request path. With X-Client-Id and X-Timestamp (Unix seconds, within 300 s).",
         }
 
 
@@ -77,6 +110,8 @@ def _status(batch: NoticeBatch, code: int) -> Response:
 class NoticeBatchPushApi(APIView):
     authentication_classes = [TaxSignatureAuthentication]
     permission_classes = [IsTaxClient]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "tax"
 
     @extend_schema(
         summary="Push a batch of arrival notices",
@@ -86,7 +121,7 @@ class NoticeBatchPushApi(APIView):
         "The same batch_id with the same body again: 200 with the earlier result; with another body: 409.",
     )
     def post(self, request: Request) -> Response:
-        body = request._request.body
+        body = _signed_content(request)
         try:
             parsed = intake.parse_batch_json(body)
         except intake.BatchInvalid as exc:
@@ -118,6 +153,8 @@ class NoticeBatchPushApi(APIView):
 class NoticeBatchStatusApi(APIView):
     authentication_classes = [TaxSignatureAuthentication]
     permission_classes = [IsTaxClient]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "tax"
 
     @extend_schema(
         summary="State and counts of a pushed batch",

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from django import forms
-from django.utils.translation import gettext_lazy
+import datetime as dt
 
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
+
+from insured import formats
 from payments.models import ReconciliationRun
+
+# The resident scheme's first contributions (新农保 pilots, 2009): nothing to reconcile before.
+EARLIEST_DAY = dt.date(2009, 1, 1)
 
 
 class AssignForm(forms.Form):
@@ -28,3 +35,14 @@ class ReconciliationForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=gettext_lazy("For a month, any day of that month."),
     )
+
+    def clean_date(self) -> dt.date:
+        day = self.cleaned_data["date"]
+        latest = timezone.localdate() + dt.timedelta(days=366)
+        if not EARLIEST_DAY <= day <= latest:
+            raise forms.ValidationError(
+                gettext("Choose a date from %(first)s to %(last)s.")
+                % {"first": formats.day(EARLIEST_DAY), "last": formats.day(latest)},
+                code="date_out_of_range",
+            )
+        return day

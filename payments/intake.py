@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -19,7 +20,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from insured.identity import parse_resident_id, validate_uscc
-from insured.money import parse_amount
+from insured.money import parse_machine_amount
 from payments.models import Channel, PaymentKind
 
 MAX_NOTICES = 50_000
@@ -44,6 +45,8 @@ OPTIONAL = frozenset({"receivable_no", "reverses", "tax_office_code", "agency_co
 REQUIRED = tuple(f for f in NOTICE_FIELDS if f not in OPTIONAL)
 CSV_COLUMNS = (*[f for f in NOTICE_FIELDS if f != "reverses"], "reverses_voucher_no", "reverses_line_no")
 _KINDS = frozenset(PaymentKind.values)
+# NUL and the other control characters: PostgreSQL cannot store NUL, and none belongs in a name.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _CHANNELS = frozenset(Channel.values)
 
 
@@ -84,6 +87,8 @@ def _reject_float(text: str) -> Any:
 def parse_batch_json(body: bytes) -> ParsedBatch:
     try:
         data = json.loads(body, parse_float=_reject_float)
+    except RecursionError:
+        raise BatchInvalid([BatchError(None, "body", _("The body is not valid JSON."))]) from None
     except ValueError as exc:
         if "decimal string" in str(exc):
             message = _('Amounts must be decimal strings such as "500.00", not JSON numbers.')
@@ -114,7 +119,7 @@ def parse_batch_csv(text: str, *, batch_id: str, sent_at: dt.datetime) -> Parsed
         for key in ("receivable_no", "tax_office_code", "agency_code"):
             notice[key] = notice.get(key) or None
         notices.append(notice)
-    total = sum((parse_amount(n["amount"]) for n in notices if _is_amount(n.get("amount"))), Decimal("0"))
+    total = sum((parse_machine_amount(n["amount"]) for n in notices if _is_amount(n.get("amount"))), Decimal("0"))
     return _parse_batch(
         {
             "batch_id": batch_id,
@@ -128,7 +133,7 @@ def parse_batch_csv(text: str, *, batch_id: str, sent_at: dt.datetime) -> Parsed
 
 def _is_amount(value: Any) -> bool:
     try:
-        parse_amount(value)
+        parse_machine_amount(value)
     except ValueError:
         return False
     return True
@@ -143,7 +148,7 @@ def _parse_batch(data: dict[str, Any]) -> ParsedBatch:
     if unknown:
         errors.append(BatchError(None, "batch", _("Unknown fields: %(f)s") % {"f": ", ".join(sorted(unknown))}))
     batch_id = data.get("batch_id")
-    if not isinstance(batch_id, str) or not batch_id.strip() or len(batch_id) > 64:
+    if not isinstance(batch_id, str) or not batch_id.strip() or len(batch_id) > 64 or _CONTROL.search(batch_id):
         errors.append(BatchError(None, "batch_id", _("batch_id must be a non-empty string of at most 64 characters.")))
     sent_at = _datetime(data.get("sent_at"))
     if sent_at is None:
@@ -206,7 +211,7 @@ def _amount(value: Any) -> Decimal | None:
     if not isinstance(value, str):
         return None
     try:
-        return parse_amount(value)
+        return parse_machine_amount(value)
     except ValueError:
         return None
 
@@ -221,6 +226,9 @@ def _text(
         return ""
     if not isinstance(value, str) or len(value) > limit:
         errors.append(BatchError(index, name, _("Must be text of at most %(n)s characters.") % {"n": limit}))
+        return ""
+    if _CONTROL.search(value):
+        errors.append(BatchError(index, name, _("Must not contain control characters.")))
         return ""
     return value.strip()
 
@@ -248,7 +256,7 @@ def _parse_notice(index: int, notice: Any, errors: list[BatchError]) -> tuple | 
     voucher_no = _text(notice, "voucher_no", 40, errors, index)
     line_no = _whole(notice, "line_no", errors, index)
     kind = notice.get("kind")
-    if kind not in _KINDS:
+    if not isinstance(kind, str) or kind not in _KINDS:
         errors.append(BatchError(index, "kind", _("Unknown kind; one of: %(k)s") % {"k": ", ".join(sorted(_KINDS))}))
     insured_id_no = _id_number(notice.get("insured_id_number"), "insured_id_number", errors, index)
     insured_name = _text(notice, "insured_name", 50, errors, index)
@@ -268,7 +276,7 @@ def _parse_notice(index: int, notice: Any, errors: list[BatchError]) -> tuple | 
     if paid_at is None:
         errors.append(BatchError(index, "paid_at", _("paid_at must be an ISO 8601 time with its UTC offset.")))
     channel = notice.get("channel")
-    if channel not in _CHANNELS:
+    if not isinstance(channel, str) or channel not in _CHANNELS:
         errors.append(
             BatchError(index, "channel", _("Unknown channel; one of: %(c)s") % {"c": ", ".join(sorted(_CHANNELS))})
         )
@@ -303,7 +311,7 @@ def _id_number(value: Any, name: str, errors: list[BatchError], index: int) -> s
         errors.append(BatchError(index, name, _("This field is required.")))
         return ""
     try:
-        return parse_resident_id(value).number
+        return parse_resident_id(value, strict=True).number
     except ValidationError as exc:
         errors.append(BatchError(index, name, exc.messages[0]))
         return ""
@@ -315,11 +323,11 @@ def _payer_id(value: Any, errors: list[BatchError], index: int) -> str:
         errors.append(BatchError(index, "payer_id", _("This field is required.")))
         return ""
     try:
-        return parse_resident_id(value).number
+        return parse_resident_id(value, strict=True).number
     except ValidationError:
         pass
     try:
-        return validate_uscc(value)
+        return validate_uscc(value, strict=True)
     except ValidationError:
         errors.append(
             BatchError(
@@ -334,11 +342,12 @@ def _payer_id(value: Any, errors: list[BatchError], index: int) -> str:
 def _reverses(value: Any, errors: list[BatchError], index: int) -> tuple[str, int | None]:
     if value is None:
         return "", None
-    if not isinstance(value, dict) or not isinstance(value.get("voucher_no"), str) or not value["voucher_no"]:
+    voucher = value.get("voucher_no") if isinstance(value, dict) else None
+    if not isinstance(voucher, str) or not voucher.strip() or len(voucher) > 40 or _CONTROL.search(voucher):
         errors.append(BatchError(index, "reverses", _('reverses must be null or {"voucher_no": …, "line_no": …}.')))
         return "", None
     line = value.get("line_no")
-    if not isinstance(line, int) or isinstance(line, bool) or line < 1:
+    if not isinstance(line, int) or isinstance(line, bool) or not 1 <= line <= 10**9:
         errors.append(BatchError(index, "reverses", _("reverses.line_no must be a whole number from 1.")))
         return "", None
-    return value["voucher_no"].strip()[:40], line
+    return voucher.strip(), line

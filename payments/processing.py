@@ -32,7 +32,7 @@ from insured.models import AccountEntry, InsuredPerson, PolicyYear, SpecialGroup
 from insured.selectors import PolicyResolver
 from payments import handlers, storage
 from payments.kinds import ENTRY_KIND, SUBSIDY_KIND
-from payments.models import ArrivalNotice, NoticeBatch, PaymentKind, Receivable
+from payments.models import ArrivalNotice, NoticeBatch, PaymentKind, Receivable, TaxClient
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +55,7 @@ REASON_OF_RULE = {
     "subsidy_not_configured": Reason.POLICY_INCOMPLETE,
     "gov_paid_mismatch": Reason.GOV_PAID_MISMATCH,
     "cap_exceeded": Reason.CAP_EXCEEDED,
+    "outside_client_region": Reason.OUTSIDE_CLIENT_REGION,
 }
 NOTICE_FIELDS = (
     "id",
@@ -154,7 +155,7 @@ def batch_process(batch_pk: int) -> bool:
         for source, decide in passes:
             notices = [Notice(*row) for row in source.order_by("id").values_list(*NOTICE_FIELDS)]
             if notices:
-                outcome = _run_pass(notices, source, decide)
+                outcome = _run_pass(notices, source, decide, client=batch.client)
                 totals.credited += outcome.credited
                 totals.duplicates += outcome.duplicates
                 totals.unmatched += outcome.unmatched
@@ -192,7 +193,8 @@ def notice_assign(notice_pk: int, *, person_id: int, receivable_id: int | None) 
         notice = Notice(*[getattr(notice_row, f) for f in NOTICE_FIELDS])
         decide = _decide_reversal if notice.reverses_voucher_no else _decide_payment
         source = ArrivalNotice.objects.filter(pk=notice_pk)
-        outcome = _run_pass([notice], source, decide, forced=(person_id, receivable_id))
+        client = TaxClient.objects.select_related("region").get(batches__notices=notice_pk)
+        outcome = _run_pass([notice], source, decide, client=client, forced=(person_id, receivable_id))
         notice_row.refresh_from_db()
         if notice_row.state == State.UNMATCHED:
             raise rules.RuleViolation(f"assignment_{notice_row.reason}", ArrivalNotice.Reason(notice_row.reason).label)
@@ -225,11 +227,18 @@ class Facts:
     """What one pass reads, each kind with one query."""
 
     def __init__(
-        self, notices: list[Notice], source: QuerySet[ArrivalNotice], forced: tuple[int, int | None] | None
+        self,
+        notices: list[Notice],
+        source: QuerySet[ArrivalNotice],
+        client: TaxClient,
+        forced: tuple[int, int | None] | None,
     ) -> None:
         # `source` is the pass's notices as a query: the lookups below join against it instead
         # of sending thousands of values as parameters.
         self.forced = forced
+        # Each tax client serves a region: it credits persons there, and takes back only its own payments.
+        self.client_id = client.pk
+        self.client_prefix = client.region.prefix
         person_q = Q(id_no__in=source.values("insured_id_no"))
         if forced:
             person_q |= Q(pk=forced[0])
@@ -284,7 +293,8 @@ class Facts:
         } - {None}
         if not targets:
             return {}, {}
-        originals = {o.pk: o for o in ArrivalNotice.objects.filter(pk__in=targets)}
+        # A reversal takes back only the same client's payment.
+        originals = {o.pk: o for o in ArrivalNotice.objects.filter(pk__in=targets, batch__client_id=self.client_id)}
         keys = {o.source_key: o.pk for o in originals.values()}
         entries: dict[int, list[AccountEntry]] = defaultdict(list)
         for entry in ledger.entries_by_key(keys, with_subsidies=True):
@@ -313,9 +323,11 @@ def _run_pass(
     notices: list[Notice],
     source: QuerySet[ArrivalNotice],
     decide,
+    *,
+    client: TaxClient,
     forced: tuple[int, int | None] | None = None,
 ) -> Outcomes:
-    facts = Facts(notices, source, forced)
+    facts = Facts(notices, source, client, forced)
     pairs = set()
     for n in notices:
         person = facts.persons_by_pk.get(forced[0]) if forced else facts.persons.get(n.insured_id_no)
@@ -393,6 +405,7 @@ def _match(n: Notice, facts: Facts) -> tuple[Person, Receivable | None]:
                 raise Unmatched(Reason.NO_RECEIVABLE)
     try:
         rules.check_person_open(person.status)
+        rules.check_client_serves(person.village_code, facts.client_prefix)
         rules.check_receivable_present(n.kind, receivable is not None)
     except rules.RuleViolation as exc:
         raise Unmatched.refused(exc) from None

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from insured import access, rules
@@ -35,18 +36,82 @@ def waiting_batch_ids(older_than: dt.timedelta) -> list[int]:
 
 
 def batches_for(user: Any) -> QuerySet[NoticeBatch]:
-    return NoticeBatch.objects.filter(_client_scope(user, "client__region")).select_related("client")
+    return NoticeBatch.objects.filter(_client_scope(user, "client__region")).select_related("client__region")
 
 
 def notices_for(user: Any) -> QuerySet[ArrivalNotice]:
-    """Notices of persons in the user's region, and those of no known person in its batches."""
+    """Notices of persons in the user's region, and those of no known person sent by a client
+    serving inside it. A client serving a whole city shows each county only that county's
+    notices: one that names nobody known could be any county's, so it is the city's to see."""
     region = access.scope_region(user)
     if region is None:
         return ArrivalNotice.objects.none()
     return ArrivalNotice.objects.filter(
         Q(person__village__code__startswith=region.prefix)
-        | (Q(person__isnull=True) & _client_scope(user, "batch__client__region"))
+        | Q(person__isnull=True, batch__client__region__code__startswith=region.prefix)
     )
+
+
+@dataclass(frozen=True)
+class BatchFigures:
+    """A batch's figures as one user may see them: its own counters when its client serves inside
+    the user's region, else counted from the user's own notices in it (`is_partial`)."""
+
+    notices: int
+    total: Decimal
+    credited: int
+    duplicates: int
+    unmatched: int
+    reversed: int
+    is_partial: bool = False
+
+
+def batch_figures(user: Any, batches: list[NoticeBatch]) -> dict[int, BatchFigures]:
+    region = access.scope_region(user)
+    figures = {}
+    wider = []
+    for b in batches:
+        if region is not None and b.client.region.code.startswith(region.prefix):
+            figures[b.pk] = BatchFigures(
+                b.declared_count,
+                b.declared_total,
+                b.credited_count,
+                b.duplicate_count,
+                b.unmatched_count,
+                b.reversed_count,
+            )
+        else:
+            wider.append(b.pk)
+    if wider:
+        State = ArrivalNotice.State
+        payment = Q(reverses_voucher_no="")
+        rows = (
+            notices_for(user)
+            .filter(batch_id__in=wider)
+            .values("batch_id")
+            .annotate(
+                notices=Count("pk"),
+                total=Sum("amount"),
+                credited=Count("pk", filter=payment & Q(state__in=[State.CREDITED, State.REVERSED])),
+                duplicates=Count("pk", filter=Q(state=State.DUPLICATE)),
+                unmatched=Count("pk", filter=Q(state=State.UNMATCHED)),
+                reversed=Count("pk", filter=~payment & Q(state=State.CREDITED)),
+            )
+            .order_by()
+        )
+        counted = {r.pop("batch_id"): r for r in rows}
+        for pk in wider:
+            r = counted.get(pk, {})
+            figures[pk] = BatchFigures(
+                r.get("notices", 0),
+                r.get("total") or Decimal("0.00"),
+                r.get("credited", 0),
+                r.get("duplicates", 0),
+                r.get("unmatched", 0),
+                r.get("reversed", 0),
+                is_partial=True,
+            )
+    return figures
 
 
 def receivables_for(user: Any) -> QuerySet[Receivable]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -29,6 +30,20 @@ from payments.models import (
 
 RECEIVABLE_PREFIX = "YS"  # 应收
 EXPORT_PREFIX = "YSPC"  # 应收批次
+
+
+def tax_client_secret_new() -> str:
+    """32 random bytes, as 64 hex characters: what the client signs with (payments.signing)."""
+    return secrets.token_hex(32)
+
+
+def tax_client_secret_renew(client: TaxClient) -> str:
+    """A new secret for a client; the old one stops working at once. The caller shows it once."""
+    secret = tax_client_secret_new()
+    client.secret = secret
+    client._history_user = None
+    client.save(update_fields=["secret_sealed"])
+    return secret
 
 
 @dataclass(frozen=True)

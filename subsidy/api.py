@@ -48,7 +48,7 @@ def _input(request: Request) -> services.SponsorshipInput:
 def _answer(request: Request, application: SponsorshipApplication, code: int = status.HTTP_200_OK) -> Response:
     application = selectors.application_get(request.user, application.pk)
     application.credit = selectors.credit_notice(application)
-    return Response(SponsorshipDetailOutput(application).data, status=code)
+    return Response(SponsorshipDetailOutput(application, context={"request": request}).data, status=code)
 
 
 class SponsorshipListApi(generics.ListAPIView):
@@ -105,7 +105,10 @@ class SponsorshipCheckApi(APIView):
         standing = services.application_check(
             data, today=timezone.localdate(), agency_region=access.scope_region(request.user)
         )
-        return Response(SponsorshipCheckOutput({"beneficiary": data.beneficiary, "standing": standing}).data)
+        checked = SponsorshipCheckOutput(
+            {"beneficiary": data.beneficiary, "standing": standing}, context={"request": request}
+        )
+        return Response(checked.data)
 
 
 class SponsorshipDetailApi(APIView):

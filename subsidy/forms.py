@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from typing import Any
 
 from django import forms
-from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from insured.fields import AmountFormField
@@ -27,6 +28,9 @@ class BeneficiaryLookupForm(forms.Form):
         return parse_resident_id(self.cleaned_data["id_no"]).number
 
 
+PHONE = re.compile(r"^\+?[0-9][0-9-]{5,18}$")
+
+
 class SponsorshipForm(forms.Form):
     sponsor_name = forms.CharField(label=_("Sponsor's name"), max_length=50)
     sponsor_id_no = forms.CharField(
@@ -37,7 +41,7 @@ class SponsorshipForm(forms.Form):
     sponsor_phone = forms.CharField(
         label=_("Sponsor's phone"),
         max_length=20,
-        validators=[RegexValidator(r"^\+?[0-9][0-9 -]{5,18}$", _("Enter a phone number in digits."), "phone")],
+        # Checked after clean_sponsor_phone has normalised what was typed.
     )
     relation = forms.ChoiceField(
         label=_("Relation to the beneficiary"), choices=SponsorshipApplication.Relation.choices
@@ -45,6 +49,13 @@ class SponsorshipForm(forms.Form):
     # No min_value: zero and negative amounts are the service's rule to refuse, with its message.
     amount = AmountFormField(label=_("Amount (yuan)"))
     year = forms.IntegerField(label=_("Year sponsored"))
+
+    def clean_sponsor_phone(self) -> str:
+        # Typed with a Chinese input method, digits may come full-width: normalised, then checked.
+        phone = "".join(unicodedata.normalize("NFKC", self.cleaned_data["sponsor_phone"]).split())
+        if not PHONE.match(phone):
+            raise forms.ValidationError(_("Enter a phone number in digits."), code="phone")
+        return phone
 
     def __init__(self, *args: Any, year: int, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {"year": year})

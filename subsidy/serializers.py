@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from insured.fields import AmountSerializerField
 from insured.models import InsuredPerson
-from insured.serializers import StandingOutput
+from insured.serializers import CapabilityFields, StandingOutput
 from payments.models import ArrivalNotice
 from subsidy import selectors
 from subsidy.models import SponsorshipApplication
@@ -49,12 +49,13 @@ class SponsorshipRejectInput(serializers.Serializer):
     reason = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
 
 
-class BeneficiaryOutput(serializers.ModelSerializer):
+class BeneficiaryOutput(CapabilityFields, serializers.ModelSerializer):
     village = serializers.CharField(source="village.name")
 
     class Meta:
         model = InsuredPerson
         fields = ["id", "id_no", "name", "person_no", "status", "village"]
+        id_fields = ["id_no"]
 
 
 class SponsorshipCheckOutput(serializers.Serializer):
@@ -70,7 +71,7 @@ class ReceivableOutput(serializers.Serializer):
     paid_at = serializers.DateTimeField(allow_null=True)
 
 
-class SponsorshipOutput(serializers.ModelSerializer):
+class SponsorshipOutput(CapabilityFields, serializers.ModelSerializer):
     beneficiary = BeneficiaryOutput()
     submitted_by = serializers.CharField(source="submitted_by.username")
     reviewed_by = serializers.CharField(source="reviewed_by.username", allow_null=True, default=None)
@@ -103,6 +104,7 @@ class SponsorshipOutput(serializers.ModelSerializer):
             "closed_at",
             "closed_by",
         ]
+        id_fields = ["sponsor_id_no"]
 
 
 class CreditOutput(serializers.ModelSerializer):

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from insured import access
+from insured import access, access_log
 from insured.forms import add_rule_error
 from insured.history import staff_name
 from insured.identity import parse_resident_id
@@ -74,12 +74,15 @@ def _submit_or_check(
 @access.capability_required(SPONSORSHIP_ENTER)
 @require_http_methods(["GET", "POST"])
 def counter(request: HttpRequest) -> HttpResponse:
+    """Look up (POST of the ID alone: an ID never goes in a URL), then check or enter (POST with
+    the hidden ID and an `action`)."""
     today = timezone.localdate()
     posted = request.method == "POST"
-    lookup = BeneficiaryLookupForm((request.POST if posted else request.GET) or None)
+    lookup = BeneficiaryLookupForm(request.POST if posted else None)
     person = _beneficiary(request, lookup)
-    form = SponsorshipForm(request.POST if posted else None, year=today.year)
-    result = _submit_or_check(request, form, person) if person is not None and posted and form.is_valid() else None
+    acting = posted and request.POST.get("action") in ("check", "submit")
+    form = SponsorshipForm(request.POST if acting else None, year=today.year)
+    result = _submit_or_check(request, form, person) if person is not None and acting and form.is_valid() else None
     if isinstance(result, SponsorshipApplication):
         messages.success(
             request,
@@ -257,7 +260,9 @@ def application_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     from subsidy import pdf  # loads WeasyPrint and Pango; only the printed form needs them
 
     application = selectors.application_get(request.user, pk)
-    response = HttpResponse(pdf.application_pdf(application, printed_by=request.user), content_type="application/pdf")
+    body = pdf.application_pdf(application, printed_by=request.user)
+    access_log.record(request.user, [application.beneficiary_id], access_log.What.FORM, application.number)
+    response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{application.number}.pdf"'
     return response
 

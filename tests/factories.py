@@ -13,6 +13,7 @@ from django.utils import timezone
 from stdnum.iso7064 import mod_11_2
 
 from insured.models import (
+    AccessRecord,
     Holiday,
     InsuredPerson,
     PolicyTier,
@@ -362,6 +363,15 @@ class RefundTaxReportFactory(factory.django.DjangoModelFactory):
     count = 1
     total = Decimal("500.00")
     created_by = factory.SubFactory(UserFactory)
+
+
+class AccessRecordFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AccessRecord
+
+    user = factory.SubFactory(UserFactory)
+    person = factory.SubFactory(InsuredPersonFactory)
+    what = AccessRecord.What.PAGE
 
 
 def test_county() -> Region:

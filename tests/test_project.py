@@ -26,6 +26,7 @@ def test_check_deploy_with_production_settings_is_clean():
         "SECRET_KEY": "x" * 20 + "a-long-random-production-secret-0123456789",
         "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/pension",
         "REDIS_URL": "redis://127.0.0.1:6379/0",
+        "FIELD_ENCRYPTION_KEY": "q2uKC_Dk2mR9mO6fXhqSk8l7rbJY3wCSEzMbnt9hRAQ=",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -124,3 +125,45 @@ def test_reference_fixture_loads_twice_without_change():
     before = PolicyYear.objects.count()
     call_command("loaddata", "reference", verbosity=0)
     assert PolicyYear.objects.count() == before == 5
+
+
+@pytest.mark.django_db
+def test_pages_carry_a_content_security_policy_and_no_inline_script(client):
+    from insured.models import Role
+    from tests.factories import PolicyYearFactory, make_user
+
+    policy = PolicyYearFactory()
+    client.force_login(make_user(Role.CLERK, policy.region))
+    for url in ("/", "/persons/", "/sponsorship/", "/sponsorship/new/", "/payments/queue/", "/login/"):
+        response = client.get(url)
+        policy_header = response.headers.get("Content-Security-Policy", "")
+        assert (
+            "script-src 'self'" in policy_header
+            and "unsafe-inline" not in policy_header.split("script-src")[1].split(";")[0]
+        )
+        page = response.content.decode()
+        assert "<script>" not in page and " onclick=" not in page, url
+
+
+def test_hsts_preload_comes_from_the_environment():
+    env = os.environ | {
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "SECRET_KEY": "x" * 60,
+        "FIELD_ENCRYPTION_KEY": "q2uKC_Dk2mR9mO6fXhqSk8l7rbJY3wCSEzMbnt9hRAQ=",
+        "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/pension",
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
+        "SECURE_HSTS_PRELOAD": "false",
+    }
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; print(settings.SECURE_HSTS_PRELOAD)",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.strip() == "False", result.stderr

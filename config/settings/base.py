@@ -1,5 +1,6 @@
 """Settings shared by every environment. Everything that varies comes from the environment."""
 
+import datetime as dt
 from pathlib import Path
 
 import environ
@@ -26,7 +27,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "axes",
+    "csp",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
@@ -43,13 +46,17 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "insured.middleware.ChineseFirstLocaleMiddleware",
+    "insured.middleware.RefuseControlCharactersMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "csp.middleware.CSPMiddleware",
     "insured.access.DenyUnlessDeclaredMiddleware",
+    # Last, as django-axes asks: it turns a lockout into its page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -69,7 +76,7 @@ TEMPLATES = [
                 "insured.access.staff_context",
             ],
             # Money and dates are written one way everywhere (insured.formats).
-            "builtins": ["insured.templatetags.formats"],
+            "builtins": ["insured.templatetags.formats", "insured.templatetags.pages"],
         },
     },
 ]
@@ -86,6 +93,27 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTHENTICATION_BACKENDS = [
+    # Refuses a locked-out user and address before any password is checked (django-axes).
+    "axes.backends.AxesStandaloneBackend",
+    # Staff by password; a machine client (the tax bureau's system) never logs in.
+    "insured.auth.StaffBackend",
+]
+
+# Password guessing (django-axes): after 5 failures for one user from one address, that pair is
+# locked out for an hour; every failure and lockout is logged (the "security" logger).
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=60))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
+
+# Counter PCs are shared: a session ends after 30 idle minutes and when the browser closes.
+SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -119,8 +147,19 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        # Hashed tokens that expire (django-rest-knox), for the roles whose systems use the API.
+        "knox.auth.TokenAuthentication",
     ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("API_THROTTLE_ANON", default="60/minute"),
+        "user": env("API_THROTTLE_USER", default="600/minute"),
+        "token": env("API_THROTTLE_TOKEN", default="10/minute"),
+        "tax": env("API_THROTTLE_TAX", default="1200/minute"),
+    },
     # No permission named means no access: every API view must name its capability.
     "DEFAULT_PERMISSION_CLASSES": ["insured.access.DenyAll"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -177,17 +216,61 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=0, minute=30),
     },
 }
-# A batch of up to 50,000 notices is about 25 MB of JSON.
-DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=40 * 1024 * 1024)
+# Django's small default for every request body; only the tax push reads more, after it has
+# identified the client and checked the declared length (payments.api): a batch of up to 50,000
+# notices is about 25 MB of JSON.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+TAX_BATCH_MAX_BYTES = env.int("TAX_BATCH_MAX_BYTES", default=40 * 1024 * 1024)
 
 SIMPLE_HISTORY_HISTORY_ID_USE_UUID = False
 
+REST_KNOX = {
+    "TOKEN_TTL": dt.timedelta(hours=env.int("API_TOKEN_HOURS", default=8)),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}
+
+# No inline script anywhere (static/js/app.js holds the pages' only script); styles may be inline.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Security events (logins, failures, lockouts, refusals) go to the "security" logger as one JSON
+# object a line, which an operator can ship as it is; library chatter stays below INFO.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "config.logformat.JsonFormatter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "security": {"class": "logging.StreamHandler", "formatter": "json"},
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        "security": {"handlers": ["security"], "level": "INFO", "propagate": False},
+        "axes": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
+
+# The key that encrypts secrets at rest (insured.secrets_box): a Fernet key
+# (`python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`).
+FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY", default="")
+
+# Whether load_demo and demo_notice_batch may run (their users and secrets are public): dev and test only.
+DEMO_ALLOWED = env.bool("DEMO_ALLOWED", default=False)
 
 # The agency this installation serves; printed on forms.
 AGENCY_NAME = env("AGENCY_NAME", default="演示县社会保险事业服务中心")

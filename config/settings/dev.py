@@ -5,3 +5,4 @@ from .base import env
 
 DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = env("SECRET_KEY", default="demo-only-insecure-key-not-for-production")
+DEMO_ALLOWED = True

@@ -16,3 +16,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+DEMO_ALLOWED = True
+# Security events are still formatted (a test reads them) but not printed over the test output.
+LOGGING["handlers"]["security"] = {"class": "logging.NullHandler", "formatter": "json"}  # noqa: F405

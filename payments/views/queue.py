@@ -25,7 +25,9 @@ from payments.plugin import PAYMENTS_ASSIGN, PAYMENTS_CONFIRM, PAYMENTS_VIEW, RE
 @require_GET
 def batch_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.batches_for(request.user), 30).get_page(request.GET.get("page"))
-    return render(request, "payments/batch_list.html", {"page": page})
+    figures = selectors.batch_figures(request.user, list(page.object_list))
+    rows = [(batch, figures[batch.pk]) for batch in page.object_list]
+    return render(request, "payments/batch_list.html", {"page": page, "rows": rows})
 
 
 @access.capability_required(PAYMENTS_VIEW)
@@ -34,7 +36,8 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(selectors.batches_for(request.user), pk=pk)
     notices = selectors.notices_for(request.user).filter(batch=batch).select_related("person").order_by("id")
     page = Paginator(notices, 100).get_page(request.GET.get("page"))
-    return render(request, "payments/batch_detail.html", {"batch": batch, "page": page})
+    figures = selectors.batch_figures(request.user, [batch])[batch.pk]
+    return render(request, "payments/batch_detail.html", {"batch": batch, "figures": figures, "page": page})
 
 
 @access.capability_required(PAYMENTS_VIEW)

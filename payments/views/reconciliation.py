@@ -16,7 +16,9 @@ from django.views.decorators.http import require_GET
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
-from insured import access
+from insured import access, access_log, formats
+from insured.identity import mask_id_no
+from insured.models import InsuredPerson
 from payments import reconciliation
 from payments.exports import safe_cell
 from payments.forms import ReconciliationForm
@@ -63,7 +65,7 @@ def reconciliation_csv(request: HttpRequest) -> HttpResponse:
         writer.writerow([])
     # With a BOM, Excel opens the Chinese names correctly.
     response = HttpResponse(("\ufeff" + out.getvalue()).encode(), content_type="text/csv; charset=utf-8")
-    return _attachment(response, result, "csv")
+    return _attachment(request, response, result, "csv")
 
 
 @access.capability_required(RECONCILIATION_VIEW)
@@ -81,7 +83,7 @@ def reconciliation_xlsx(request: HttpRequest) -> HttpResponse:
         _sheet(book, _("Refunds"), _refund_table(result))
     out = io.BytesIO()
     book.save(out)
-    return _attachment(HttpResponse(out.getvalue(), content_type=XLSX_TYPE), result, "xlsx")
+    return _attachment(request, HttpResponse(out.getvalue(), content_type=XLSX_TYPE), result, "xlsx")
 
 
 @access.capability_required(RECONCILIATION_VIEW)
@@ -91,10 +93,17 @@ def reconciliation_pdf(request: HttpRequest) -> HttpResponse:
     if result is None:
         return HttpResponseBadRequest(_("Choose a period and a date."))
     pdf = reconciliation_pdf_render(result, printed_by=request.user)
-    return _attachment(HttpResponse(pdf, content_type="application/pdf"), result, "pdf")
+    return _attachment(request, HttpResponse(pdf, content_type="application/pdf"), result, "pdf")
 
 
-def _attachment(response: HttpResponse, result: Reconciliation, extension: str) -> HttpResponse:
+def _attachment(request: HttpRequest, response: HttpResponse, result: Reconciliation, extension: str) -> HttpResponse:
+    """The file as a download; each person its differences name goes into the access log."""
+    named = {d.id_no for d in result.differences if d.id_no}
+    if named:
+        persons = access.scoped(InsuredPerson.objects.filter(id_no__in=named), request.user, "village")
+        access_log.record(
+            request.user, persons.values_list("pk", flat=True), access_log.What.EXPORT, f"reconciliation.{extension}"
+        )
     name = f"reconciliation-{result.region.code}-{result.start:%Y%m%d}-{result.end:%Y%m%d}.{extension}"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
@@ -161,10 +170,10 @@ def _tables(result: Reconciliation) -> tuple[list[list[Any]], list[list[Any]]]:
                 d.label,
                 d.voucher,
                 d.person_name,
-                d.id_no,
+                mask_id_no(d.id_no),
                 d.receivable_no,
                 d.amount,
-                timezone.localtime(d.paid_at).strftime("%Y-%m-%d %H:%M") if d.paid_at else "",
+                formats.moment(d.paid_at),
                 d.detail,
             ]
         )

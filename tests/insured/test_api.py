@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
+import re
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from insured import ledger
 from insured.models import InsuredPerson, Region, Role
@@ -19,6 +21,7 @@ pytestmark = pytest.mark.django_db
 
 PASSWORD = "pw-test-123"  # what make_user sets
 LIST = "/api/v1/persons/"
+LOOKUP = "/api/v1/persons/lookup/"
 
 
 def _detail(person: InsuredPerson) -> str:
@@ -72,14 +75,16 @@ def _token(client, username: str, password: str = PASSWORD):
 def test_token_is_issued_for_username_and_password(client, clerk):
     response = _token(client, clerk.username)
     assert response.status_code == 200
-    assert response.json()["token"] == Token.objects.get(user=clerk).key
+    token = AuthToken.objects.get(user=clerk)
+    # Stored hashed, never in clear; it expires.
+    assert response.json()["token"] not in (token.digest, token.token_key) and token.expiry is not None
 
 
 def test_token_is_refused_for_a_wrong_password(client, clerk):
     response = _token(client, clerk.username, "wrong")
-    assert response.status_code == 400
+    assert response.status_code == 401
     assert "token" not in response.json()
-    assert not Token.objects.filter(user=clerk).exists()
+    assert not AuthToken.objects.filter(user=clerk).exists()
 
 
 def test_token_authenticates_the_api(client, clerk, person):
@@ -105,15 +110,22 @@ def test_session_authenticates_the_api(client, clerk, person):
     client.force_login(clerk)
     response = client.get(f"{LIST}?q=李")
     assert response.status_code == 200
-    assert [row["id_no"] for row in response.json()["results"]] == [person.id_no]
+    assert [row["id_no"] for row in response.json()["results"]] == [person.masked_id_no]  # a list masks IDs
 
 
-def test_token_of_a_role_without_capability_is_refused(client, tree, person):
+def test_the_tax_bureaus_machine_account_gets_no_token(client, tree, person):
+    """Machine clients authenticate by signature only (issue 12): no password login, no token."""
     tax = make_user(Role.TAX_CLIENT, tree["county"])
-    key = _token(client, tax.username).json()["token"]
-    response = client.get(f"{LIST}?q=李", HTTP_AUTHORIZATION=f"Token {key}")
+    response = _token(client, tax.username)
+    assert response.status_code == 401
+    assert not AuthToken.objects.filter(user=tax).exists()
+
+
+def test_a_role_that_does_not_use_the_api_gets_no_token(client, tree, person):
+    village = make_user(Role.VILLAGE_ACCOUNTANT, tree["village11"])
+    response = _token(client, village.username)
     assert response.status_code == 403
-    assert "李春华" not in response.content.decode()
+    assert not AuthToken.objects.filter(user=village).exists()
 
 
 # --- Search --------------------------------------------------------------------------------------
@@ -127,7 +139,7 @@ def test_search_by_id_prefix(client, clerk, tree, person):
         id_no=make_id_no(dt.date(1990, 1, 1), 8),
     )
     client.force_login(clerk)
-    response = client.get(f"{LIST}?q={person.id_no[:12]}")
+    response = client.post(LOOKUP, {"q": person.id_no[:12]}, content_type="application/json")
     assert response.status_code == 200
     body = response.json()
     assert body["count"] == 1
@@ -145,8 +157,16 @@ def test_search_by_full_id_in_lower_case_x(client, clerk, tree):
     )
     person = InsuredPersonFactory(village=tree["village11"], birth_date=dt.date(1970, 1, 1), id_no=id_no)
     client.force_login(clerk)
-    response = client.get(f"{LIST}?q={id_no.lower()}")
+    response = client.post(LOOKUP, {"q": id_no.lower()}, content_type="application/json")
     assert [row["id"] for row in response.json()["results"]] == [person.pk]
+
+
+def test_a_resident_id_in_the_url_is_refused_and_not_searched(client, clerk, person):
+    """个人信息保护法: an ID in a URL lands in access logs and browser history; the API says where to send it."""
+    client.force_login(clerk)
+    response = client.get(f"{LIST}?q={person.id_no}")
+    assert response.status_code == 400
+    assert "lookup" in response.json()["q"][0] and person.name not in response.content.decode()
 
 
 def test_search_by_name_prefix(client, clerk, tree, person):
@@ -284,7 +304,10 @@ def test_docs_render(client, clerk):
     assert response.status_code == 200
     content = response.content.decode()
     assert "swagger-ui" in content
-    assert "/api/schema/" in content
+    # No inline script (the Content-Security-Policy forbids it): the start-up script is a file.
+    assert "<script>" not in content
+    script_url = re.search(r'<script src="([^"]*script=[^"]*)"', content).group(1)
+    assert "/api/schema/" in client.get(html.unescape(script_url)).content.decode()
 
 
 def test_schema_is_refused_without_login(client):

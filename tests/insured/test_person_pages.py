@@ -135,6 +135,11 @@ def _existing_duplicate(tree, other_county) -> dict[str, object]:
     return {}
 
 
+def _registered_in_another_county(tree, other_county) -> dict[str, object]:
+    InsuredPersonFactory(village=other_county["village11"], id_no=NEW_ID, birth_date=BIRTH, name="远方人")
+    return {}
+
+
 def _student(tree, other_county) -> dict[str, object]:
     return {"is_student": "on"}
 
@@ -159,6 +164,7 @@ BAD_REGISTRATIONS = [
     ("impossible_date", "id_no", "id_birth_date", lambda t, o: {"id_no": _with_check_digit("21137019750230011")}),
     ("future_birth_date", "id_no", "id_birth_date", lambda t, o: {"id_no": _with_check_digit("21137020990101011")}),
     ("duplicate_person", "id_no", "duplicate_person", _existing_duplicate),
+    ("registered_elsewhere", "id_no", "registered_elsewhere", _registered_in_another_county),
     ("village_outside_scope", "village", "invalid_choice", _other_county_village),
     ("student", "is_student", "student", _student),
     ("employee_pension", "has_employee_pension", "employee_pension", _employee_pension),
@@ -364,3 +370,14 @@ def test_village_accountant_sees_the_person_but_not_the_account(client, tree, fu
     assert response.context["standing"] is None
     assert response.context["years"] == []
     assert "900.00" not in response.content.decode()
+
+
+def test_registering_a_person_of_another_county_does_not_say_where_they_are(client, clerk, tree, other_county):
+    """Issue 12: the message says only that the person cannot be registered here and whom to ask."""
+    InsuredPersonFactory(village=other_county["village11"], id_no=NEW_ID, birth_date=BIRTH, name="远方人")
+    client.force_login(clerk)
+    response = client.post(reverse("insured:person-create"), _registration(tree["village11"], id_no=NEW_ID))
+    page = response.content.decode()
+    assert response.status_code == 200
+    for leak in ("远方人", other_county["county"].name, other_county["village11"].name, "已登记参保"):
+        assert leak not in page

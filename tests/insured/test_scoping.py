@@ -56,13 +56,17 @@ ALLOWED: dict[str, set[str]] = {
     Role.REVIEWER: {HOME, VIEW, SCHEMA},
     Role.FINANCE: {HOME, VIEW, SCHEMA},
     Role.AUDITOR: {HOME, VIEW, SCHEMA},
-    Role.VILLAGE_ACCOUNTANT: {HOME, VIEW, SCHEMA},
-    Role.TOWNSHIP_OFFICE: {HOME, VIEW, EDIT, SCHEMA},
+    # The schema and its docs are for the roles whose systems use the API (issue 12).
+    Role.VILLAGE_ACCOUNTANT: {HOME, VIEW},
+    Role.TOWNSHIP_OFFICE: {HOME, VIEW, EDIT},
     Role.ADMINISTRATOR: {HOME, VIEW, SCHEMA},
-    # A machine client with no capability; api_docs.IsStaffMember lets any staff profile
-    # read the schema and its docs.
-    Role.TAX_CLIENT: {SCHEMA},
+    # A machine client: it signs its requests and cannot log in at all (see its own test).
+    Role.TAX_CLIENT: set(),
 }
+# The field groups of a person in the API, by role, as the pages show them: the account to those
+# who may see accounts, the whole resident ID to those who need it (elsewhere masked).
+SEES_ACCOUNT = {Role.CLERK, Role.REVIEWER, Role.FINANCE, Role.AUDITOR, Role.TOWNSHIP_OFFICE, Role.ADMINISTRATOR}
+SEES_FULL_ID = {Role.CLERK, Role.REVIEWER, Role.AUDITOR, Role.TOWNSHIP_OFFICE}
 
 # The region each role's user is scoped to (a key of the first county's region_tree).
 SCOPE_KEY = {
@@ -106,6 +110,7 @@ def _pairs(*, allowed: bool, kinds: set[str] | None = None) -> list[tuple[str, s
     return [
         pytest.param(role, endpoint, id=f"{role.value}-{endpoint}")
         for role in ROLES
+        if role != Role.TAX_CLIENT
         for endpoint, (need, _, kind) in ENDPOINTS.items()
         if (need in ALLOWED[role]) is allowed and (kinds is None or kind in kinds)
     ]
@@ -162,19 +167,33 @@ def world() -> World:
 
 def _url(endpoint: str, person: InsuredPerson | None = None) -> str:
     name, _, query = endpoint.partition("?")
-    q = {"name": NAME_PREFIX, "id": ID_PREFIX}.get(query)
     urls = {
         "home": lambda: reverse("insured:home"),
-        "person-search": lambda: f"{reverse('insured:person-search')}?q={q}",
+        "person-search": lambda: reverse("insured:person-search"),
         "person-detail": lambda: reverse("insured:person-detail", args=[person.pk]),
         "person-create": lambda: reverse("insured:person-create"),
         "person-edit": lambda: reverse("insured:person-edit", args=[person.pk]),
-        "api-persons": lambda: f"/api/v1/persons/?q={q}",
+        "api-persons": lambda: "/api/v1/persons/" if query == "id" else f"/api/v1/persons/?q={NAME_PREFIX}",
         "api-person-detail": lambda: f"/api/v1/persons/{person.pk}/",
         "api-schema": lambda: "/api/schema/",
         "api-docs": lambda: "/api/docs/",
     }
     return urls[name]()
+
+
+def _open(client, endpoint: str, person: InsuredPerson | None = None):
+    """Open an endpoint as its user would: a search sends its query by POST (a resident ID never
+    goes in a URL) and the page then shows the results; everything else is a GET."""
+    name, _, query = endpoint.partition("?")
+    q = {"name": NAME_PREFIX, "id": ID_PREFIX}.get(query)
+    if name == "person-search":
+        response = client.post(_url(endpoint), {"q": q})
+        if response.status_code == 302 and response.url == _url(endpoint):
+            return client.get(response.url)
+        return response
+    if endpoint == "api-persons?id":
+        return client.post("/api/v1/persons/lookup/", {"q": q}, content_type="application/json")
+    return client.get(_url(endpoint, person))
 
 
 def _names_in_search(response, is_api: bool) -> set[str]:
@@ -192,15 +211,14 @@ def test_matrix_names_every_role():
 
 @pytest.mark.parametrize("endpoint", PAGES)
 def test_anonymous_page_redirects_to_login(client, world, endpoint):
-    url = _url(endpoint, world.inside)
-    response = client.get(url)
+    response = _open(client, endpoint, world.inside)
     assert response.status_code == 302
     assert response.url.startswith(reverse("login") + "?next=")
 
 
 @pytest.mark.parametrize("endpoint", APIS)
 def test_anonymous_api_is_refused(client, world, endpoint):
-    response = client.get(_url(endpoint, world.inside))
+    response = _open(client, endpoint, world.inside)
     assert response.status_code in (401, 403)
     assert world.inside.name not in response.content.decode()
 
@@ -211,7 +229,7 @@ def test_anonymous_api_is_refused(client, world, endpoint):
 @pytest.mark.parametrize(("role", "endpoint"), _pairs(allowed=False))
 def test_role_lacking_capability_is_refused(client, world, role, endpoint):
     client.force_login(world.users[role])
-    response = client.get(_url(endpoint, world.inside))
+    response = _open(client, endpoint, world.inside)
     assert response.status_code == 403
     assert world.inside.name not in response.content.decode()
 
@@ -220,16 +238,66 @@ def test_role_lacking_capability_is_refused(client, world, role, endpoint):
 def test_user_without_staff_profile_is_refused(client, world, endpoint):
     user = get_user_model().objects.create_user(username="no-profile", password="pw-test-123")
     client.force_login(user)
-    response = client.get(_url(endpoint, world.inside))
+    response = _open(client, endpoint, world.inside)
     assert response.status_code == 403
     assert world.inside.name not in response.content.decode()
 
 
-@pytest.mark.parametrize("role", ROLES, ids=[r.value for r in ROLES])
-@pytest.mark.parametrize("endpoint", ["api-schema", "api-docs"])
-def test_schema_and_docs_open_to_every_staff_member(client, world, role, endpoint):
+@pytest.mark.parametrize("endpoint", PAGES + APIS)
+def test_the_tax_bureaus_machine_account_is_never_logged_in(client, world, endpoint):
+    """Even with a session forced on it, the machine account is treated as nobody: it signs its
+    requests to the push endpoint and has no business with the pages or the API (issue 12)."""
+    client.force_login(world.users[Role.TAX_CLIENT])
+    response = _open(client, endpoint, world.inside)
+    if endpoint in PAGES:
+        assert response.status_code == 302 and response.url.startswith(reverse("login"))
+    else:
+        assert response.status_code in (401, 403)
+    assert world.inside.name not in response.content.decode()
+
+
+def test_the_tax_bureaus_machine_account_cannot_log_in_with_its_password(client, world):
+    user = world.users[Role.TAX_CLIENT]
+    response = client.post(reverse("login"), {"username": user.username, "password": "pw-test-123"})
+    assert response.status_code == 200 and "_auth_user_id" not in client.session
+
+
+# --- API fields: the same capabilities as the pages ------------------------------------------------
+
+
+@pytest.mark.parametrize("role", [r for r in ROLES if VIEW in ALLOWED[r]], ids=lambda r: r.value)
+def test_person_api_fields_follow_the_roles_capabilities(client, world, role):
     client.force_login(world.users[role])
-    assert client.get(_url(endpoint)).status_code == 200
+    body = client.get(_url("api-person-detail", world.inside)).json()
+    has_account = {"balance", "standing", "years"} <= set(body)
+    assert has_account is (role in SEES_ACCOUNT)
+    if role not in SEES_ACCOUNT:
+        assert not {"balance", "standing", "years"} & set(body)
+    expected_id = world.inside.id_no if role in SEES_FULL_ID else world.inside.masked_id_no
+    assert body["id_no"] == expected_id
+
+
+@pytest.mark.parametrize("role", [r for r in ROLES if VIEW in ALLOWED[r]], ids=lambda r: r.value)
+def test_person_api_lists_always_mask_the_resident_id(client, world, role):
+    client.force_login(world.users[role])
+    rows = _open(client, "api-persons?name").json()["results"]
+    assert rows and all("*" in row["id_no"] for row in rows)
+
+
+@pytest.mark.parametrize("role", [r for r in ROLES if VIEW in ALLOWED[r]], ids=lambda r: r.value)
+def test_person_page_shows_the_whole_id_only_to_the_roles_that_need_it(client, world, role):
+    client.force_login(world.users[role])
+    page = client.get(_url("person-detail", world.inside)).content.decode()
+    assert (world.inside.id_no in page) is (role in SEES_FULL_ID)
+    assert world.inside.masked_id_no in page or world.inside.id_no in page
+
+
+@pytest.mark.parametrize("role", [r for r in ROLES if r != Role.TAX_CLIENT], ids=lambda r: r.value)
+@pytest.mark.parametrize("endpoint", ["api-schema", "api-docs"])
+def test_schema_and_docs_only_for_the_roles_that_use_the_api(client, world, role, endpoint):
+    client.force_login(world.users[role])
+    expected = 200 if SCHEMA in ALLOWED[role] else 403
+    assert client.get(_url(endpoint)).status_code == expected
 
 
 # --- Scope ---------------------------------------------------------------------------------------
@@ -238,7 +306,7 @@ def test_schema_and_docs_open_to_every_staff_member(client, world, role, endpoin
 @pytest.mark.parametrize(("role", "endpoint"), _pairs(allowed=True, kinds={"person"}))
 def test_person_inside_scope_is_shown(client, world, role, endpoint):
     client.force_login(world.users[role])
-    response = client.get(_url(endpoint, world.inside))
+    response = _open(client, endpoint, world.inside)
     assert response.status_code == 200
     if endpoint.startswith("api-"):
         assert response.json()["name"] == world.inside.name
@@ -252,7 +320,7 @@ def test_person_outside_scope_is_not_found(client, world, role, endpoint):
     outside = world.invisible(role)
     assert outside  # both counties hold persons outside every scope
     for person in outside:
-        response = client.get(_url(endpoint, person))
+        response = _open(client, endpoint, person)
         assert response.status_code == 404, person.name
         assert person.name not in response.content.decode()
 
@@ -260,7 +328,7 @@ def test_person_outside_scope_is_not_found(client, world, role, endpoint):
 @pytest.mark.parametrize(("role", "endpoint"), _pairs(allowed=True, kinds={"search"}))
 def test_search_finds_only_persons_in_scope(client, world, role, endpoint):
     client.force_login(world.users[role])
-    response = client.get(_url(endpoint))
+    response = _open(client, endpoint)
     assert response.status_code == 200
     assert _names_in_search(response, endpoint.startswith("api-")) == {p.name for p in world.visible(role)}
     content = response.content.decode()

@@ -83,7 +83,8 @@ class SignedClient:
         )
 
     def status(self, batch_id: str):
-        return self.api.get(f"/api/v1/tax/notice-batches/{batch_id}/", **self.headers(b""))
+        path = f"/api/v1/tax/notice-batches/{batch_id}/"
+        return self.api.get(path, **self.headers(path.encode()))
 
 
 @pytest.fixture

@@ -498,3 +498,53 @@ def test_same_batch_pushed_by_three_threads_at_once_is_stored_and_credited_once(
     entries = sorted(AccountEntry.objects.filter(person=insured).values_list("kind", "amount"))
     assert entries == [("government_subsidy", Decimal("60.00")), ("own", Decimal("500.00"))]
     assert PersonYear.objects.get(person=insured, year=2026).own_amount == Decimal("500.00")
+
+
+# --- Hardening (issue 12): the signature of a GET covers its path; bodies are read within limits ---
+
+
+def test_a_signed_status_request_opens_only_the_batch_it_names(signed, insured):
+    assert signed.push(batch([notice(insured)], "B-ONE")).status_code == 202
+    assert signed.push(batch([notice(insured, voucher="V0002")], "B-TWO")).status_code == 202
+    signed_for_one = signed.headers(b"/api/v1/tax/notice-batches/B-ONE/")
+    assert signed.api.get("/api/v1/tax/notice-batches/B-ONE/", **signed_for_one).status_code == 200
+    assert signed.api.get("/api/v1/tax/notice-batches/B-TWO/", **signed_for_one).status_code == 401
+
+
+def test_a_status_request_signed_over_an_empty_body_is_refused(signed, insured):
+    assert signed.push(batch([notice(insured)], "B-ONE")).status_code == 202
+    response = signed.api.get("/api/v1/tax/notice-batches/B-ONE/", **signed.headers(b""))
+    assert response.status_code == 401
+
+
+def test_a_signature_that_is_not_lower_case_hex_is_refused_not_crashed(signed, insured):
+    raw = json.dumps(batch([notice(insured)])).encode()
+    headers = signed.headers(raw)
+    for bad in ("签名" * 32, headers["HTTP_X_SIGNATURE"].upper(), "ab"):
+        response = signed.api.post(
+            "/api/v1/tax/notice-batches/",
+            data=raw,
+            content_type="application/json",
+            **(headers | {"HTTP_X_SIGNATURE": bad}),
+        )
+        assert response.status_code == 401
+    assert not NoticeBatch.objects.exists()
+
+
+def test_a_batch_larger_than_the_limit_is_refused_with_413(signed, insured, settings):
+    settings.TAX_BATCH_MAX_BYTES = 1000
+    response = signed.push(batch([notice(insured, line=i) for i in range(1, 20)]))
+    assert response.status_code == 413
+    assert not NoticeBatch.objects.exists()
+
+
+def test_an_unknown_client_is_refused_before_its_large_body_is_read(signed, insured, settings):
+    settings.TAX_BATCH_MAX_BYTES = 1000
+    stranger_client = SignedClient(client_id="nobody")
+    response = stranger_client.push(batch([notice(insured, line=i) for i in range(1, 20)]))
+    assert response.status_code == 401
+
+
+def test_other_routes_keep_djangos_small_body_limit(client, db):
+    response = client.post("/login/", {"username": "x" * (3 * 1024 * 1024), "password": "y"})
+    assert response.status_code == 400

@@ -79,7 +79,7 @@ def _reserved(person: InsuredPerson) -> Decimal:
 
 def test_counter_lookup_shows_the_person_and_this_years_standing(client, clerk, beneficiary, approved):
     client.force_login(clerk)
-    response = client.get(reverse("subsidy:counter"), {"id_no": beneficiary.id_no})
+    response = client.post(reverse("subsidy:counter"), {"id_no": beneficiary.id_no})
     assert response.status_code == 200
     assert response.context["person"] == beneficiary
     standing = response.context["standing"]
@@ -96,7 +96,7 @@ def test_counter_lookup_accepts_a_lower_case_x_and_spaces(client, clerk, county)
         village=first_village(county), id_no=_id_ending_in_x(), birth_date=dt.date(1970, 5, 17)
     )
     client.force_login(clerk)
-    response = client.get(reverse("subsidy:counter"), {"id_no": f" {person.id_no[:-1]}x "})
+    response = client.post(reverse("subsidy:counter"), {"id_no": f" {person.id_no[:-1]}x "})
     assert response.context["person"] == person
 
 
@@ -107,20 +107,28 @@ def _id_ending_in_x() -> str:
 def test_counter_lookup_of_someone_outside_the_region_says_not_found(client, clerk, other_county):
     elsewhere = InsuredPersonFactory(village=other_county["village11"])
     client.force_login(clerk)
-    response = client.get(reverse("subsidy:counter"), {"id_no": elsewhere.id_no})
+    response = client.post(reverse("subsidy:counter"), {"id_no": elsewhere.id_no})
     assert response.context["person"] is None
     assert response.context["lookup"].errors["id_no"]
     assert elsewhere.name not in response.content.decode()
     assert 'id="sponsorship-form"' not in response.content.decode()
 
 
+def test_counter_lookup_never_puts_the_id_in_a_url(client, clerk, beneficiary):
+    client.force_login(clerk)
+    page = client.get(reverse("subsidy:counter")).content.decode()
+    assert 'method="post"' in page and 'method="get"' not in page
+    # An ID sent in a URL anyway is not looked up.
+    assert client.get(reverse("subsidy:counter"), {"id_no": beneficiary.id_no}).context["person"] is None
+
+
 def test_counter_lookup_of_an_unknown_or_malformed_id(client, clerk, county):
     client.force_login(clerk)
     unknown = make_id_no(dt.date(1980, 1, 1), 901)
-    response = client.get(reverse("subsidy:counter"), {"id_no": unknown})
+    response = client.post(reverse("subsidy:counter"), {"id_no": unknown})
     assert response.context["person"] is None
     assert unknown in response.context["lookup"].errors["id_no"][0]
-    bad = client.get(reverse("subsidy:counter"), {"id_no": unknown[:17] + ("1" if unknown[17] != "1" else "2")})
+    bad = client.post(reverse("subsidy:counter"), {"id_no": unknown[:17] + ("1" if unknown[17] != "1" else "2")})
     assert [e.code for e in bad.context["lookup"].errors.as_data()["id_no"]] == ["id_checksum"]
 
 
@@ -215,7 +223,7 @@ def _every_page(application: SponsorshipApplication) -> list[tuple[str, str]]:
     pk = application.pk
     return [
         ("get", reverse("subsidy:list")),
-        ("get", reverse("subsidy:counter") + f"?id_no={application.beneficiary.id_no}"),
+        ("get", reverse("subsidy:counter")),
         ("post", reverse("subsidy:counter")),
         ("get", reverse("subsidy:verify") + f"?code={application.check_code}"),
         ("get", reverse("subsidy:detail", args=[pk])),
@@ -260,7 +268,7 @@ def test_another_countys_staff_do_not_find_the_application(client, submitted, be
     assert client.post(reverse("subsidy:withdraw", args=[submitted.pk])).status_code == 404
     assert submitted.number not in client.get(reverse("subsidy:list"), {"status": "all"}).content.decode()
     assert client.get(reverse("subsidy:verify"), {"code": submitted.check_code}).context["application"] is None
-    assert client.get(reverse("subsidy:counter"), {"id_no": beneficiary.id_no}).context["person"] is None
+    assert client.post(reverse("subsidy:counter"), {"id_no": beneficiary.id_no}).context["person"] is None
     client.force_login(other_reviewer)
     assert client.post(reverse("subsidy:approve", args=[submitted.pk])).status_code == 404
     assert client.post(reverse("subsidy:reject", args=[submitted.pk]), {"reason": "x"}).status_code == 404

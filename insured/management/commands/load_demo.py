@@ -168,6 +168,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         today: dt.date = options["today"] or timezone.localdate()
+        if not settings.DEMO_ALLOWED:
+            raise CommandError("the demo's users and secrets are public: load_demo refuses to run with these settings")
         if today < EARLIEST_DEMO_DAY:
             raise CommandError(
                 f"--today must be {EARLIEST_DEMO_DAY} or later: the demo covers {DEMO_YEARS[0]}–{DEMO_YEARS[-1]}."
@@ -282,16 +284,18 @@ class DemoBuilder:
         users = {}
         for spec, password_hash in zip(DEMO_USERS, hashes, strict=True):
             is_admin = spec.role == Role.ADMINISTRATOR
+            # The county administrator is staff, not a superuser: the admin is cut to the county.
             user = get_user_model()(
                 username=spec.username,
                 last_name=spec.last_name,
                 first_name=spec.first_name,
                 is_staff=is_admin,
-                is_superuser=is_admin,
                 password=password_hash,
             )
             validate_password(spec.password, user)
             user.save()
+            if is_admin:
+                user.groups.add(services.administrator_group_sync())
             scope = Region.objects.get(code=spec.scope)
             profile = StaffProfile(user=user, role=spec.role, region=scope)
             profile.full_clean()

@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
@@ -31,6 +32,10 @@ class Command(BaseCommand):
         parser.add_argument("--count", type=int, default=5)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEMO_ALLOWED:
+            raise CommandError(
+                "the demo tax client's secret is public: demo_notice_batch refuses to run with these settings"
+            )
         county = Region.objects.filter(code=DEMO_COUNTY).first()
         if county is None:
             raise CommandError("the demo county is not loaded; run `manage.py load_demo` first")
