@@ -20,7 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from insured import access
+from insured import access, access_log
 from refunds import selectors, services
 from refunds.forms import CopyField
 from refunds.models import RefundApplication, RefundCase, RefundRequest, RefundTaxReport
@@ -59,6 +59,7 @@ REFUSED = {
 
 def _answer(request: Request, application: RefundApplication, code: int = status.HTTP_200_OK) -> Response:
     application = selectors.application_get(request.user, application.pk)
+    access_log.record(request.user, [application.person_id], access_log.What.API, application.number)
     application.steps = selectors.application_steps(application)
     application.missing_copies = services.missing_copies(application)
     return Response(RefundDetailOutput(application).data, status=code)

@@ -123,6 +123,8 @@ REQUEST_HEADER = (
 
 
 def request_rows(applications: list[RefundApplication]) -> list[list[Any]]:
+    """The summary's lines. The finance bureau pays by name and account; the resident ID is
+    masked here (each application's 退费申请表 carries it whole)."""
     rows = []
     for n, a in enumerate(applications, start=1):
         years = "、".join(str(y) for y in sorted({line.year for line in a.lines.all()}))
@@ -132,7 +134,7 @@ def request_rows(applications: list[RefundApplication]) -> list[list[Any]]:
                 a.number,
                 a.township.name,
                 a.person.name,
-                a.person.id_no,
+                a.person.masked_id_no,
                 a.case.name,
                 years,
                 a.applicant_name,

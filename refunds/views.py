@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from insured import access
+from insured import access, access_log
 from insured.forms import add_rule_error
 from insured.models import InsuredPerson
 from insured.rules import RuleViolation
@@ -112,6 +112,7 @@ def _intake_context(
 @require_http_methods(["GET", "POST"])
 def intake(request: HttpRequest, person_pk: int) -> HttpResponse:
     person = selectors.person_get(request.user, person_pk)
+    access_log.record(request.user, [person.pk], access_log.What.ACCOUNT, "refund intake")
     years, waiting = selectors.refund_choices(person), selectors.waiting_choices(person)
     form = IntakeForm(
         request.POST or None,
@@ -165,6 +166,7 @@ def _actions(user: Any, a: RefundApplication) -> dict[str, bool]:
 @require_GET
 def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     application = selectors.application_get(request.user, pk)
+    access_log.record(request.user, [application.person_id], access_log.What.PAGE, application.number)
     context = {
         "application": application,
         "lines": selectors.application_lines(application),
@@ -316,6 +318,7 @@ def copy_file(request: HttpRequest, pk: int, field: str) -> FileResponse:
     if field not in RefundApplication.COPIES or not getattr(application, field):
         raise Http404
     stored = getattr(application, field)
+    access_log.record(request.user, [application.person_id], access_log.What.FORM, f"{application.number} {field}")
     response = FileResponse(stored.storage.open(stored.name, "rb"), content_type=content_type_of(stored))
     response["Content-Disposition"] = f'inline; filename="{application.number}-{field}{stored.name[-4:]}"'
     response["Cache-Control"] = "private, no-store"
@@ -328,7 +331,9 @@ def application_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     from refunds import pdf  # loads WeasyPrint and Pango; only the printed forms need them
 
     application = selectors.application_get(request.user, pk)
-    response = HttpResponse(pdf.application_pdf(application, printed_by=request.user), content_type="application/pdf")
+    body = pdf.application_pdf(application, printed_by=request.user)
+    access_log.record(request.user, [application.person_id], access_log.What.FORM, application.number)
+    response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{application.number}.pdf"'
     return response
 
@@ -388,7 +393,9 @@ def request_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     from refunds import pdf
 
     made = selectors.request_get(request.user, pk)
-    response = HttpResponse(pdf.request_pdf(made, printed_by=request.user), content_type="application/pdf")
+    body = pdf.request_pdf(made, printed_by=request.user)
+    _record_named(request, made.applications.values_list("person_id", flat=True), access_log.What.FORM, made.number)
+    response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{made.number}.pdf"'
     return response
 
@@ -399,7 +406,9 @@ def request_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     from refunds import exports
 
     made = selectors.request_get(request.user, pk)
-    response = HttpResponse(exports.request_xlsx(made), content_type=exports.XLSX_TYPE)
+    body = exports.request_xlsx(made)
+    _record_named(request, made.applications.values_list("person_id", flat=True), access_log.What.EXPORT, made.number)
+    response = HttpResponse(body, content_type=exports.XLSX_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{made.number}.xlsx"'
     return response
 
@@ -433,5 +442,12 @@ def report_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
         response = HttpResponse(exports.report_csv(report), content_type="text/csv; charset=utf-8")
     else:
         raise Http404
+    named = report.applications.values_list("person_id", flat=True)
+    _record_named(request, named, access_log.What.EXPORT, f"{report.number}.{fmt}")
     response["Content-Disposition"] = f'attachment; filename="{report.number}.{fmt}"'
     return response
+
+
+def _record_named(request: HttpRequest, person_ids: Any, what: str, detail: str) -> None:
+    """Each person a printed list or a file names goes into the access log (insured.access_log)."""
+    access_log.record(request.user, list(person_ids), what, detail)

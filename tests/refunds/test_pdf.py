@@ -120,7 +120,7 @@ def test_request_summary_xlsx_keeps_ids_as_text_and_amounts_as_numbers(client, p
     rows = [[c.value for c in row] for row in sheet.iter_rows()]
     header = rows.index(next(r for r in rows if r[0] == "序号"))
     body = rows[header + 1 : header + 3]
-    assert {r[4] for r in body} == {person.id_no}
+    assert {r[4] for r in body} == {person.masked_id_no}  # a list: the ID masked
     assert sorted(D(str(r[10])) for r in body) == [D("500.00"), D("1000.00")]
     total = next(r for r in rows if r[0] == "合计")
     assert D(str(total[10])) == D("1500.00")
@@ -158,3 +158,22 @@ def test_report_download_is_scoped_and_knows_its_formats(client, person, staff):
     client.force_login(staff["town"])
     assert client.get(reverse("refunds:report-download", args=[report.pk, "json"])).status_code == 403
     assert RefundApplication.objects.get().tax_report == report
+
+
+def test_forms_copies_and_files_naming_a_person_go_into_the_access_log(client, person, staff):
+    from insured.models import AccessRecord
+
+    paid = advance(take(person, staff), staff, "paid")
+    report = services.tax_report_create(region=staff["finance"].staff.region, user=staff["finance"])
+    client.force_login(staff["auditor"])
+    client.get(reverse("refunds:pdf", args=[paid.pk]))
+    client.get(reverse("refunds:copy", args=[paid.pk, "id_card_copy"]))
+    client.get(reverse("refunds:request-xlsx", args=[paid.request_id]))
+    client.get(reverse("refunds:report-download", args=[report.pk, "csv"]))
+    records = set(AccessRecord.objects.filter(user=staff["auditor"], person=person).values_list("what", "detail"))
+    assert {
+        ("form", paid.number),
+        ("form", f"{paid.number} id_card_copy"),
+        ("export", paid.request.number),
+        ("export", f"{report.number}.csv"),
+    } <= records
