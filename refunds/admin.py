@@ -1,5 +1,6 @@
-"""The administrator maintains the refund cases 退费情形; applications, requests and reports are
-read here, never changed (they change only through the services)."""
+"""The refund cases 退费情形 are reference data for every county: the platform's administrator (a
+superuser) maintains them, a county administrator reads them. Applications, requests and reports
+are read here, cut to the administrator's county, never changed (only the services change them)."""
 
 from django import forms
 from django.contrib import admin
@@ -7,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from insured import rules
+from insured.admin_scope import ScopedAdmin, SuperuserChangesOnly
 from insured.models import AccountEntry
 from payments.models import ArrivalNotice
 from refunds.models import RefundApplication, RefundCase, RefundRequest, RefundTaxReport
@@ -53,7 +55,7 @@ class RefundCaseForm(forms.ModelForm):
 
 
 @admin.register(RefundCase)
-class RefundCaseAdmin(SimpleHistoryAdmin):
+class RefundCaseAdmin(SuperuserChangesOnly, SimpleHistoryAdmin):
     form = RefundCaseForm
     list_display = ["code", "name", "payee", "settles_account", "is_active", "order"]
     list_filter = ["is_active", "payee"]
@@ -64,7 +66,7 @@ class RefundCaseAdmin(SimpleHistoryAdmin):
         return False
 
 
-class ReadOnlyAdmin(SimpleHistoryAdmin):
+class ReadOnlyAdmin(ScopedAdmin, SimpleHistoryAdmin):
     def has_add_permission(self, request) -> bool:
         return False
 
@@ -77,6 +79,7 @@ class ReadOnlyAdmin(SimpleHistoryAdmin):
 
 @admin.register(RefundApplication)
 class RefundApplicationAdmin(ReadOnlyAdmin):
+    region_path = "person__village"
     list_display = ["number", "person", "case", "status", "payee_amount", "fund_amount", "batch_month"]
     list_filter = ["status", "case"]
     search_fields = ["number", "person__name", "person__person_no"]
@@ -84,18 +87,11 @@ class RefundApplicationAdmin(ReadOnlyAdmin):
 
 @admin.register(RefundRequest)
 class RefundRequestAdmin(ReadOnlyAdmin):
+    region_path = "region"
     list_display = ["number", "region", "month", "count", "payee_total", "fund_total"]
 
 
 @admin.register(RefundTaxReport)
-class RefundTaxReportAdmin(admin.ModelAdmin):
+class RefundTaxReportAdmin(ReadOnlyAdmin):
+    region_path = "region"
     list_display = ["number", "region", "count", "total", "created_at"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
