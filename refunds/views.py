@@ -318,6 +318,8 @@ def copy_file(request: HttpRequest, pk: int, field: str) -> FileResponse:
     if field not in RefundApplication.COPIES or not getattr(application, field):
         raise Http404
     stored = getattr(application, field)
+    if not stored.storage.exists(stored.name):
+        raise Http404  # the file was lost from MEDIA_ROOT: nothing to serve, and no 500
     access_log.record(request.user, [application.person_id], access_log.What.FORM, f"{application.number} {field}")
     response = FileResponse(stored.storage.open(stored.name, "rb"), content_type=content_type_of(stored))
     response["Content-Disposition"] = f'inline; filename="{application.number}-{field}{stored.name[-4:]}"'

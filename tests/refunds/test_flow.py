@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from insured.models import AccountEntry, PersonYear
+from insured.rules import RuleViolation
 from payments import ledger_check
 from payments.models import ArrivalNotice
 from refunds import services
@@ -97,7 +98,7 @@ def test_corrected_after_a_failed_payment_goes_round_again_and_pays_in_a_later_r
     assert corrected.status == RefundApplication.Status.RECEIVED
     assert corrected.request is None and corrected.batch_month is None
     # The officer who corrected it cannot sign its first review again.
-    with pytest.raises(services.rules.RuleViolation) as exc:
+    with pytest.raises(RuleViolation) as exc:
         services.application_first_review(corrected, user=staff["town"])
     assert exc.value.code == "same_person"
     services.application_first_review(corrected, user=staff["town_b"])

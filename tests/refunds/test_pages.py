@@ -325,6 +325,13 @@ def test_unknown_or_missing_copy_is_404(client, person, staff):
     assert client.get(reverse("refunds:copy", args=[application.pk, "person"])).status_code == 404
 
 
+def test_a_copy_lost_from_storage_is_404_not_500(client, person, staff):
+    application = take(person, staff)
+    application.id_card_copy.storage.delete(application.id_card_copy.name)
+    client.force_login(staff["town"])
+    assert client.get(reverse("refunds:copy", args=[application.pk, "id_card_copy"])).status_code == 404
+
+
 def test_copies_are_not_under_a_public_url(person, staff, settings):
     application = take(person, staff)
     assert not getattr(settings, "MEDIA_URL", "").strip("/")  # nothing serves MEDIA_ROOT
