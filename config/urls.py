@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from insured.access import public
 from insured.api_docs import docs_permission
+from payments.health import healthz
 
 urlpatterns = [
     path(
@@ -19,6 +20,7 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", public(auth_views.LogoutView.as_view()), name="logout"),
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("insured.api_urls")),

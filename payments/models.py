@@ -205,6 +205,11 @@ class NoticeBatch(models.Model):
     duplicate_count = models.PositiveIntegerField(_("duplicates"), default=0)
     unmatched_count = models.PositiveIntegerField(_("unmatched"), default=0)
     reversed_count = models.PositiveIntegerField(_("reversals applied"), default=0)
+    # Recovery (payments.tasks): when the batch was last handed to a worker, and what went wrong.
+    dispatched_at = models.DateTimeField(_("last handed to a worker at"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("failed processing attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    last_error_at = models.DateTimeField(_("last error at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("notice batch")
@@ -217,6 +222,13 @@ class NoticeBatch(models.Model):
 
     def __str__(self) -> str:
         return self.batch_id
+
+    # After this many failed attempts a batch is "failing": shown to staff, retried less often.
+    FAILING_AFTER = 3
+
+    @property
+    def is_failing(self) -> bool:
+        return self.status == self.Status.RECEIVED and self.attempts >= self.FAILING_AFTER
 
 
 class ArrivalNotice(models.Model):

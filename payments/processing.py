@@ -40,8 +40,11 @@ State = ArrivalNotice.State
 Reason = ArrivalNotice.Reason
 Entry = AccountEntry.Kind
 ZERO = Decimal("0.00")
-# Any fixed number: the key of the advisory lock that lets one batch at a time be processed.
+# Any fixed numbers: the key of the advisory lock that lets one batch at a time be processed, and
+# the class of the per-batch lock that says "this batch is being processed now" (payments.selectors
+# reads it from pg_locks: a worker that dies loses its connection and with it the lock).
 PROCESSING_LOCK = 7_110_003
+BATCH_LOCK_CLASS = 7_110_004
 
 # Which queue reason a rule's refusal leaves a payment under.
 REASON_OF_RULE = {
@@ -141,6 +144,7 @@ class Unmatched(Exception):
 def batch_process(batch_pk: int) -> bool:
     """Process a stored batch. Safe to call again: a processed batch is left alone."""
     with transaction.atomic():
+        _claim(batch_pk)
         _one_batch_at_a_time()
         batch = NoticeBatch.objects.select_for_update().get(pk=batch_pk)
         if batch.status == NoticeBatch.Status.PROCESSED:
@@ -214,6 +218,13 @@ def refuse_if_held(notice_pk: int) -> None:
             _("This payment is being refunded (%(what)s); it cannot be assigned to an account.")
             % {"what": held[notice_pk]},
         )
+
+
+def _claim(batch_pk: int) -> None:
+    """Say, for as long as this transaction lasts, that this batch is being processed."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s::int, %s::int)", [BATCH_LOCK_CLASS, batch_pk])
 
 
 def _one_batch_at_a_time() -> None:

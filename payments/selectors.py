@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count, Min, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from insured import access, rules
@@ -33,6 +35,69 @@ def waiting_batch_ids(older_than: dt.timedelta) -> list[int]:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+
+
+# The sweep (payments.tasks.batches_redispatch) hands a waiting batch to a worker again when its
+# message is presumably lost: it was stored or last handed over a while ago and nobody is working
+# on it. While some batch is being processed the queue is moving, and a waiting batch is most
+# likely queued behind it: it is handed over again only after a long wait. A batch that keeps
+# failing is tried again only now and then, so its error is not repeated every few seconds.
+REDISPATCH_WHILE_BUSY_AFTER = dt.timedelta(minutes=10)
+FAILING_RETRY_AFTER = dt.timedelta(minutes=10)
+
+
+def batches_to_redispatch(now: dt.datetime | None = None) -> list[int]:
+    from payments.processing import BATCH_LOCK_CLASS, PROCESSING_LOCK
+
+    now = now or timezone.now()
+    busy, in_progress = False, set()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT classid::bigint, objid::bigint, objsubid FROM pg_locks WHERE locktype = 'advisory' AND granted"
+            )
+            for classid, objid, objsubid in cursor.fetchall():
+                if objsubid == 2 and classid == BATCH_LOCK_CLASS:
+                    in_progress.add(objid)
+                elif objsubid == 1 and (classid << 32) + objid == PROCESSING_LOCK:
+                    busy = True
+    after = dt.timedelta(seconds=settings.BATCH_REDISPATCH_AFTER_SECONDS)
+    quiet_since = now - (REDISPATCH_WHILE_BUSY_AFTER if busy else after)
+    waiting = NoticeBatch.objects.filter(
+        Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=quiet_since),
+        status=NoticeBatch.Status.RECEIVED,
+        received_at__lt=now - after,
+    ).exclude(pk__in=in_progress)
+    waiting = waiting.exclude(attempts__gte=NoticeBatch.FAILING_AFTER, last_error_at__gte=now - FAILING_RETRY_AFTER)
+    return list(waiting.order_by("pk").values_list("pk", flat=True))
+
+
+@dataclass(frozen=True)
+class WaitingWork:
+    """What operators and check_ledger ask: how much waits, since when, and what keeps failing."""
+
+    batches: int
+    notices: int
+    oldest_received_at: dt.datetime | None
+    failing: int
+
+    @property
+    def oldest_age_seconds(self) -> int | None:
+        if self.oldest_received_at is None:
+            return None
+        return max(int((timezone.now() - self.oldest_received_at).total_seconds()), 0)
+
+
+def waiting_work(batches: QuerySet[NoticeBatch] | None = None) -> WaitingWork:
+    """Over every batch (operators), or over the batches a user may see (`batches_for(user)`)."""
+    waiting = (batches if batches is not None else NoticeBatch.objects.all()).filter(status=NoticeBatch.Status.RECEIVED)
+    figures = waiting.aggregate(
+        batches=Count("pk"),
+        notices=Sum("declared_count"),
+        oldest=Min("received_at"),
+        failing=Count("pk", filter=Q(attempts__gte=NoticeBatch.FAILING_AFTER)),
+    )
+    return WaitingWork(figures["batches"], figures["notices"] or 0, figures["oldest"], figures["failing"])
 
 
 def batches_for(user: Any) -> QuerySet[NoticeBatch]:

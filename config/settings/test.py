@@ -9,8 +9,9 @@ DATABASES = {"default": env.db("TEST_DATABASE_URL", default="postgres://postgres
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default="test_pension")}
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/15")
 CELERY_BROKER_URL = REDIS_URL
-# Unit tests run tasks in-process; the integration tests start a real worker on Redis.
-CELERY_TASK_ALWAYS_EAGER = True
+# Unit tests run tasks in-process; the integration tests start a real worker on Redis, with
+# CELERY_TASKS_IN_PROCESS=0 in its environment.
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASKS_IN_PROCESS", default=True)
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('insured', '0004_holiday_moved_from_payments'),
-        ('payments', '0006_notice_refunded'),
+        ('payments', '0007_notice_refunded'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

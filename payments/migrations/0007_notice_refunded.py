@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('insured', '0005_accessrecord'),
-        ('payments', '0005_notice_reason_outside_client_region'),
+        ('payments', '0006_batch_recovery_fields'),
     ]
 
     operations = [
