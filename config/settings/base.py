@@ -180,6 +180,10 @@ SPECTACULAR_SETTINGS = {
         "PersonStatusEnum": "insured.models.InsuredPerson.Status",
         "BatchStatusEnum": "payments.models.NoticeBatch.Status",
         "SponsorshipStatusEnum": "subsidy.models.SponsorshipApplication.Status",
+        "RefundStatusEnum": "refunds.models.RefundApplication.Status",
+        "RefundRelationEnum": "refunds.models.RefundApplication.Relation",
+        "SponsorRelationEnum": "subsidy.models.SponsorshipApplication.Relation",
+        "EntryKindEnum": "insured.models.AccountEntry.Kind",
     },
 }
 
