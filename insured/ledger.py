@@ -59,6 +59,24 @@ def reversal_key(voucher_no: str, line_no: int, reversed_entry_id: int) -> str:
     return f"{REVERSAL_PREFIX}{voucher_no}:{line_no}:{reversed_entry_id}"
 
 
+# A refund 退费 takes an entry out under `refund:{application number}:{entry id}`, and the part of
+# it that goes back to the fund (the government's money) under the same key with `:fund`.
+REFUND = "refund"
+REFUND_PREFIX = "refund:"
+FUND_SUFFIX = ":fund"
+
+
+def refund_key(number: str, entry_id: int, *, to_fund: bool = False) -> str:
+    key = f"{REFUND_PREFIX}{number}:{entry_id}"
+    return f"{key}{FUND_SUFFIX}" if to_fund else key
+
+
+def refund_entries(number: str | None = None) -> QuerySet[AccountEntry]:
+    """The refund entries of one application, or of all when no number is given."""
+    prefix = f"{REFUND_PREFIX}{number}:" if number else REFUND_PREFIX
+    return AccountEntry.objects.filter(source_type=REFUND, source_key__startswith=prefix)
+
+
 def key_expression(prefix: str, voucher: Any, line: Any) -> Concat:
     """`notice_key` (or the reversal key's first part) as a database expression."""
     return Concat(Value(prefix), voucher, Value(":"), Cast(line, CharField()), output_field=CharField())
@@ -239,6 +257,69 @@ def _person_years_apply(deltas: Mapping[YearKey, YearDelta]) -> None:
             support_reserved=F("support_reserved") + d_reserved,
             support_credited=F("support_credited") + d_credited,
         )
+
+
+# --- Refunds -------------------------------------------------------------------------------------
+
+
+def _figures_delta(delta: YearDelta, kind: str, amount: Decimal) -> None:
+    """What an entry of `kind` counts in its person-year's cached figures (insured.ledger_audit)."""
+    if kind == AccountEntry.Kind.OWN:
+        delta.own += amount
+    elif kind == AccountEntry.Kind.GOVERNMENT_PAID:
+        delta.gov_paid += amount
+    elif kind in rules.SUPPORT_KINDS:
+        delta.credited += amount
+
+
+def refund_post(
+    *,
+    number: str,
+    person_id: int,
+    takes: Sequence[tuple[int, bool]],
+    note: str,
+    user_id: int | None,
+    posted_at: dt.datetime | None = None,
+) -> int:
+    """Take refunded money out of an account (002 附件2 三), in the caller's transaction.
+
+    `takes` are (entry id, goes back to the fund). Each entry gets a negative `refund` entry that
+    names it (`reverses` is one-to-one: an entry leaves the account once, by a refund or by a
+    reversal 冲正), and the person-year figures it counted in go down with it: a year whose whole
+    own contribution is refunded has none again (rule 2). The person-years are locked first, then
+    the entries are checked again under the lock.
+    """
+    to_fund = dict(takes)
+    entries = list(AccountEntry.objects.filter(pk__in=to_fund).order_by("pk"))
+    person_years_lock({(e.person_id, e.year) for e in entries})
+    gone = set(AccountEntry.objects.filter(reverses_id__in=to_fund).values_list("reverses_id", flat=True))
+    if len(entries) != len(to_fund):
+        raise ValueError(f"refund {number}: entries {sorted(set(to_fund) - {e.pk for e in entries})} do not exist")
+    rows: list[EntryRow] = []
+    deltas: dict[YearKey, YearDelta] = {}
+    for entry in entries:
+        rules.check_refund_entry(
+            belongs_to_person=entry.person_id == person_id and entry.kind in rules.REFUNDABLE_KINDS,
+            already_taken_out=entry.pk in gone,
+            reserved_by=None,
+        )
+        rows.append(
+            EntryRow(
+                entry.person_id,
+                entry.year,
+                AccountEntry.Kind.REFUND,
+                -entry.amount,
+                REFUND,
+                refund_key(number, entry.pk, to_fund=to_fund[entry.pk]),
+                reverses_id=entry.pk,
+                note=note[:200],
+                posted_at=posted_at,
+                posted_by_id=user_id,
+            )
+        )
+        _figures_delta(deltas.setdefault((entry.person_id, entry.year), YearDelta()), entry.kind, -entry.amount)
+    ledger_post(rows, deltas)
+    return len(rows)
 
 
 # --- Reservations against the cap ---------------------------------------------------------------

@@ -240,6 +240,8 @@ class ArrivalNotice(models.Model):
         DUPLICATE = "duplicate", _("duplicate")
         UNMATCHED = "unmatched", _("waiting for manual assignment")
         REVERSED = "reversed", _("reversed")
+        # Waited in the queue and was paid back to the payer by a refund 退费, never credited.
+        REFUNDED = "refunded", _("refunded without being credited")
 
     class Reason(models.TextChoices):
         NO_RECEIVABLE = "no_receivable", _("no receivable with this number")
@@ -258,6 +260,8 @@ class ArrivalNotice(models.Model):
         REVERSAL_UNKNOWN = "reversal_unknown", _("the reversed payment is unknown or was not credited")
         REVERSAL_MISMATCH = "reversal_mismatch", _("the reversal does not match the reversed payment")
         OUTSIDE_CLIENT_REGION = "outside_client_region", _("the person lives outside the region the tax client serves")
+        REFUNDED = "refunded", _("the reversed payment has already been refunded to the payer")
+        REFUND_PENDING = "refund_pending", _("the reversed payment is on a refund application in progress")
 
     # The foreign keys below are indexed by the composite indexes that start with them.
     batch = models.ForeignKey(
@@ -299,6 +303,9 @@ class ArrivalNotice(models.Model):
         related_name="notices",
     )
     processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+    refunded_at = models.DateTimeField(_("refunded at"), null=True, blank=True)
+    # db_default: the batch's notices are stored by COPY, which names only the columns it fills.
+    refund_ref = models.CharField(_("refund application"), max_length=32, blank=True, default="", db_default="")
 
     class Meta:
         verbose_name = _("arrival notice")
@@ -312,6 +319,11 @@ class ArrivalNotice(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="notice_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(state="refunded", refunded_at__isnull=False) & ~Q(refund_ref="")
+                | (~Q(state="refunded") & Q(refunded_at__isnull=True)),
+                name="notice_refunded_has_when_and_what",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from insured import access, rules
 from insured.workdays import WorkCalendar
+from payments import handlers
 from payments.models import ArrivalNotice, ManualAssignment, NoticeBatch, Receivable, ReceivableExport
 
 
@@ -193,6 +194,7 @@ class QueueItem:
     due_on: dt.date
     is_overdue: bool
     pending: ManualAssignment | None
+    held_by: str = ""  # a live refund application paying it back (payments.handlers)
 
 
 def unmatched_queue(user: Any, today: dt.date | None = None) -> list[QueueItem]:
@@ -213,6 +215,7 @@ def unmatched_queue(user: Any, today: dt.date | None = None) -> list[QueueItem]:
     )
     if not notices:
         return []
+    held = handlers.notices_held([n.pk for n in notices])
     first = min(timezone.localtime(n.paid_at).date() for n in notices)
     calendar = WorkCalendar(first, today + dt.timedelta(days=60))
     items = []
@@ -221,10 +224,25 @@ def unmatched_queue(user: Any, today: dt.date | None = None) -> list[QueueItem]:
         due_on = rules.posting_due_on(paid_on, calendar)
         items.append(
             QueueItem(
-                notice, (today - paid_on).days, due_on, today > due_on, notice.pending[0] if notice.pending else None
+                notice,
+                (today - paid_on).days,
+                due_on,
+                today > due_on,
+                notice.pending[0] if notice.pending else None,
+                held.get(notice.pk, ""),
             )
         )
     return items
+
+
+def person_waiting_notices(person_id: int, id_no: str) -> QuerySet[ArrivalNotice]:
+    """Payments for a person that wait in the unmatched queue (a second own contribution, an
+    amount that is not a tier …): collected by tax, never credited, so they can only be refunded."""
+    return ArrivalNotice.objects.filter(
+        Q(person_id=person_id) | Q(person__isnull=True, insured_id_no=id_no),
+        state=ArrivalNotice.State.UNMATCHED,
+        reverses_voucher_no="",
+    ).order_by("paid_at", "id")
 
 
 def person_payments(person_id: int) -> QuerySet[ArrivalNotice]:

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
@@ -277,6 +278,27 @@ def export_create(*, region: Region, user: AbstractBaseUser | None) -> Receivabl
     return export
 
 
+def notices_refund(
+    notice_ids: list[int], *, person_id: int, id_no: str, ref: str, when: dt.datetime | None = None
+) -> None:
+    """Waiting payments paid back to the payer by refund `ref` (002 附件2 三): they leave the queue
+    as refunded, never credited. In the caller's transaction, compare-and-set: each must still be
+    waiting for this person, or nothing changes."""
+    if not notice_ids:
+        return
+    waiting = ArrivalNotice.objects.filter(pk__in=notice_ids, state=ArrivalNotice.State.UNMATCHED).filter(
+        Q(person_id=person_id) | Q(person__isnull=True, insured_id_no=id_no)
+    )
+    updated = waiting.update(
+        state=ArrivalNotice.State.REFUNDED, refunded_at=when or timezone.now(), refund_ref=ref, person_id=person_id
+    )
+    if updated != len(set(notice_ids)):
+        raise RuleViolation(
+            "notice_not_waiting",
+            _("A payment on this refund is no longer waiting in the unmatched queue; it cannot be refunded."),
+        )
+
+
 @transaction.atomic
 def assignment_propose(
     *,
@@ -289,6 +311,7 @@ def assignment_propose(
     locked = ArrivalNotice.objects.select_for_update().get(pk=notice.pk)
     if locked.state != ArrivalNotice.State.UNMATCHED:
         raise RuleViolation("notice_not_waiting", _("This payment is no longer waiting to be assigned."))
+    processing.refuse_if_held(locked.pk)
     if receivable is not None and receivable.person_id != person.pk:
         raise RuleViolation("receivable_other_person", _("The receivable belongs to another person."), "receivable")
     if locked.assignments.filter(status=ManualAssignment.Status.PROPOSED).exists():

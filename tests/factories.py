@@ -36,6 +36,7 @@ from payments.models import (
     ReconciliationRun,
     TaxClient,
 )
+from refunds.models import RefundApplication, RefundCase, RefundLine, RefundRequest, RefundTaxReport
 from subsidy.models import SponsorshipApplication
 
 DEMO_TIERS = [("200", "35"), ("300", "40"), ("500", "60"), ("1000", "100"), ("2000", "180"), ("5000", "300")]
@@ -384,6 +385,84 @@ class RosterRowFactory(factory.django.DjangoModelFactory):
     sex = factory.LazyAttribute(lambda o: o.person.sex)
     amount = Decimal("200.00")
     kind = RosterRow.Kind.COLLECTIVE
+
+
+class RefundCaseFactory(factory.django.DjangoModelFactory):
+    """A refund case as the administrator enters it (the six of the issue come from a fixture)."""
+
+    class Meta:
+        model = RefundCase
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"case-{n}")
+    name = factory.Sequence(lambda n: f"退费情形{n}")
+    basis = "费政办发〔2020〕1号 附件2"
+    payee = RefundCase.Payee.PERSON
+    kinds_to_payee = factory.LazyFunction(lambda: ["own"])
+    kinds_to_fund = factory.LazyFunction(lambda: ["government_subsidy"])
+    queue_reasons = factory.LazyFunction(lambda: ["own_already_paid"])
+
+
+class RefundApplicationFactory(factory.django.DjangoModelFactory):
+    """An application as the township took it (received); the services take it further."""
+
+    class Meta:
+        model = RefundApplication
+
+    number = factory.Sequence(lambda n: f"TF20261120{n:04d}")
+    check_code = factory.Sequence(lambda n: f"R{n:07d}")
+    person = factory.SubFactory(InsuredPersonFactory)
+    township = factory.LazyAttribute(lambda o: o.person.village.parent)
+    case = factory.SubFactory(RefundCaseFactory)
+    applicant_name = factory.LazyAttribute(lambda o: o.person.name)
+    applicant_id_no = factory.LazyAttribute(lambda o: o.person.id_no)
+    relation = RefundApplication.Relation.SELF
+    applicant_phone = "13800000000"
+    bank_name = "中国农业银行演示县支行"
+    account_type = RefundApplication.AccountType.CARD
+    account_no = "6228480402564890018"
+    account_name = factory.LazyAttribute(lambda o: o.person.name)
+    payee_amount = Decimal("500.00")
+    received_by = factory.SubFactory(UserFactory)
+
+
+class RefundLineFactory(factory.django.DjangoModelFactory):
+    """A line holding a payment that waits in the queue (an entry comes only from the ledger)."""
+
+    class Meta:
+        model = RefundLine
+
+    application = factory.SubFactory(RefundApplicationFactory)
+    notice = factory.SubFactory(ArrivalNoticeFactory, state=ArrivalNotice.State.UNMATCHED, reason="own_already_paid")
+    year = 2026
+    kind = "own"
+    amount = Decimal("500.00")
+    destination = RefundLine.Destination.PAYEE
+
+
+class RefundRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RefundRequest
+
+    number = factory.Sequence(lambda n: f"QK20261201{n:04d}")
+    region = factory.LazyFunction(lambda: test_county())
+    month = dt.date(2026, 11, 1)
+    count = 1
+    payee_total = Decimal("500.00")
+    fund_total = Decimal("60.00")
+    requested_on = dt.date(2026, 12, 1)
+    created_by = factory.SubFactory(UserFactory)
+
+
+class RefundTaxReportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RefundTaxReport
+
+    number = factory.Sequence(lambda n: f"TFBS20261210{n:03d}")
+    region = factory.LazyFunction(lambda: test_county())
+    count = 1
+    total = Decimal("500.00")
+    created_by = factory.SubFactory(UserFactory)
 
 
 class AccessRecordFactory(factory.django.DjangoModelFactory):

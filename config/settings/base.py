@@ -185,6 +185,10 @@ SPECTACULAR_SETTINGS = {
         "SponsorshipStatusEnum": "subsidy.models.SponsorshipApplication.Status",
         "SupportKindEnum": "collective.models.Filing.Kind",
         "RosterStatusEnum": "collective.models.Roster.Status",
+        "RefundStatusEnum": "refunds.models.RefundApplication.Status",
+        "RefundRelationEnum": "refunds.models.RefundApplication.Relation",
+        "SponsorRelationEnum": "subsidy.models.SponsorshipApplication.Relation",
+        "EntryKindEnum": "insured.models.AccountEntry.Kind",
     },
 }
 
