@@ -26,6 +26,7 @@ urlpatterns = [
     path("api/v1/", include("insured.api_urls")),
     path("api/v1/", include("payments.api_urls")),
     path("api/v1/", include("subsidy.api_urls")),
+    path("api/v1/", include("collective.api_urls")),
     path("api/v1/", include("refunds.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=docs_permission), name="schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script under the CSP.
@@ -36,6 +37,7 @@ urlpatterns = [
     ),
     path("", include("payments.urls")),
     path("", include("subsidy.urls")),
+    path("", include("collective.urls")),
     path("", include("refunds.urls")),
     path("", include("insured.urls")),
 ]

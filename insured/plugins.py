@@ -4,7 +4,9 @@ Each app declares, in its own `plugin.py`, what it adds:
 - capabilities and the roles that hold them (who may do what; insured.access checks them);
 - menu entries, each shown to the roles holding its capability;
 - sections of the person page (a template and the context it needs);
-- its part of the demo county (`manage.py load_demo`).
+- its part of the demo county (`manage.py load_demo`);
+- the support it has pending (submitted, not yet approved) for persons in a year, which rule 1
+  counts when another app checks an amount against the cap before approval.
 
 and registers that declaration from its AppConfig.ready(). insured registers its own the same
 way. Nothing here is read before the app registry is ready.
@@ -14,8 +16,9 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
@@ -67,6 +70,10 @@ class DemoStep:
     order: int = 100
 
 
+# person ids and a year -> the amounts pending for each of those persons (absent: nothing pending)
+PendingSupport = Callable[[Collection[int], int], Mapping[int, Decimal]]
+
+
 @dataclass(frozen=True)
 class Plugin:
     app: str
@@ -74,6 +81,7 @@ class Plugin:
     menu: tuple[MenuEntry, ...] = ()
     person_panels: tuple[PersonPanel, ...] = ()
     demo: DemoStep | None = None
+    pending_support: PendingSupport | None = None
 
 
 _plugins: dict[str, Plugin] = {}
@@ -108,3 +116,15 @@ def person_panels() -> list[PersonPanel]:
 
 def demo_steps() -> list[DemoStep]:
     return sorted((p.demo for p in _plugins.values() if p.demo is not None), key=lambda s: s.order)
+
+
+def pending_support(person_ids: Collection[int], year: int, *, except_app: str | None = None) -> dict[int, Decimal]:
+    """Support submitted but not yet approved for these persons in `year`, summed over every app
+    (but `except_app`, which counts its own), for rule 1's check before approval (001 二(二))."""
+    totals: dict[int, Decimal] = {}
+    for plugin in _plugins.values():
+        if plugin.pending_support is None or plugin.app == except_app:
+            continue
+        for person_id, amount in plugin.pending_support(person_ids, year).items():
+            totals[person_id] = totals.get(person_id, Decimal("0.00")) + amount
+    return totals

@@ -430,6 +430,226 @@ def posting_due_on(paid_on: dt.date, calendar: WorkCalendar) -> dt.date:
     return calendar.after(paid_on, MANUAL_POSTING_WORKDAYS)
 
 
+# --- Notice 001: collective subsidy 集体补助 and social sponsorship 社会资助 --------------------------
+# The cap (rule 1), the own contribution first (rule 2), enrolled and not receiving benefits
+# (rule 3) and no government subsidy (rule 5) are the rules above; these are 001's own.
+
+# 001 附件3: the roster's column 补助或资助类型 names the kind of money as these words.
+SUPPORT_TYPE_OF_LABEL = {"集体补助": COLLECTIVE, "社会资助": SOCIAL}
+SUPPORT_TYPE_LABELS = {kind: label for label, kind in SUPPORT_TYPE_OF_LABEL.items()}
+
+# 001 附件1 三 and 附件2 二: the county agency's first review within 3 working days of submission.
+FIRST_REVIEW_WORKDAYS = 3
+
+
+def support_type_of(label: str | None) -> str:
+    """001 附件3: each row is 集体补助 or 社会资助."""
+    kind = SUPPORT_TYPE_OF_LABEL.get((label or "").replace(" ", ""))
+    if kind is None:
+        raise RuleViolation(
+            "support_type_invalid",
+            _(
+                "Notice 001 attachment 3: the type of each row is 集体补助 (collective subsidy) or 社会资助 (social "
+                "sponsorship); %(label)s is neither."
+            )
+            % {"label": label or "—"},
+            "type",
+        )
+    return kind
+
+
+def check_support_type_allowed(kind: str, *, payer_is_collective: bool) -> None:
+    """001 附件2: a company, charity or person pays social sponsorship, never collective subsidy,
+    which only a collective organisation pays (附件1)."""
+    if kind == COLLECTIVE and not payer_is_collective:
+        raise RuleViolation(
+            "collective_by_sponsor",
+            _(
+                "Notice 001 attachment 2: a company, charity or person pays social sponsorship (社会资助); "
+                "collective subsidy (集体补助) is paid only by a village's collective organisation."
+            ),
+            "type",
+        )
+
+
+def check_member(person: InsuredPerson | None, region: Region, *, id_no: str, collective: bool) -> InsuredPerson:
+    """001 二(二) and 附件1 一: collective subsidy goes to members of the organisation's own village;
+    social sponsorship (附件2) to residents insured with the agency. A person unknown to the
+    registry and one registered elsewhere read the same: a roster learns nothing of other villages."""
+    if person is not None and region.contains(person.village):
+        return person
+    id_no = f"{id_no[:6]}********{id_no[-4:]}"  # personal data: shown masked, as in every list
+    if collective:
+        raise RuleViolation(
+            "not_member",
+            _(
+                "Notice 001 section 2(2): %(id_no)s is not an insured member of %(village)s, so the collective "
+                "organisation cannot subsidise them."
+            )
+            % {"id_no": id_no, "village": region.name},
+            "id_no",
+        )
+    raise RuleViolation(
+        "not_local",
+        _("Notice 001 attachment 2: no insured person with ID number %(id_no)s is registered in %(region)s.")
+        % {"id_no": id_no, "region": region.name},
+        "id_no",
+    )
+
+
+def check_registry_match(person: InsuredPerson, *, name: str | None, sex: str | None) -> None:
+    """001 附件3: a row names the person as the registry has them; a different name or sex means the
+    row and the ID number are about two people."""
+    if name is not None and name != person.name:
+        raise RuleViolation(
+            "name_mismatch",
+            _(
+                "Notice 001 attachment 3: the name %(name)s differs from the registered name %(registered)s of this "
+                "ID number."
+            )
+            % {"name": name, "registered": person.name},
+            "name",
+        )
+    if sex is not None and sex != person.sex:
+        raise RuleViolation(
+            "sex_mismatch",
+            _(
+                "Notice 001 attachment 3: the sex %(sex)s differs from the registered sex %(registered)s of this "
+                "ID number."
+            )
+            % {"sex": _sex_label(sex), "registered": _sex_label(person.sex)},
+            "sex",
+        )
+
+
+def _sex_label(sex: str) -> str:
+    return {"M": "男", "F": "女"}.get(sex, sex)
+
+
+def check_person_once(first_seq: int | None) -> None:
+    """001 二(二) 按年度计入个人账户: a person is on a roster once."""
+    if first_seq is not None:
+        raise RuleViolation(
+            "duplicate_person",
+            _("Notice 001 section 2(2): this person is already on the list at No. %(seq)s; a person is listed once.")
+            % {"seq": first_seq},
+            "id_no",
+        )
+
+
+def check_collective_standard(
+    amount: Decimal, *, standard: Decimal | None, hardship_standard: Decimal | None, is_hardship: bool
+) -> None:
+    """001 二(二) 一村一策、一年一策: collective subsidy is paid at the standard the village filed for the
+    year; a higher standard for hardship groups (适当向困难群体倾斜) only for their members."""
+    if standard is None:
+        return
+    allowed = {standard}
+    if hardship_standard is not None and is_hardship:
+        allowed.add(hardship_standard)
+    if amount in allowed:
+        return
+    if hardship_standard is not None and amount == hardship_standard:
+        raise RuleViolation(
+            "hardship_standard_not_allowed",
+            _(
+                "Notice 001 section 2(2): the standard of %(amount)s yuan is for members of a hardship group; this "
+                "person is not in one."
+            )
+            % {"amount": _money(amount)},
+            "amount",
+        )
+    raise RuleViolation(
+        "standard_mismatch",
+        _(
+            "Notice 001 section 2(2) (一年一策): %(amount)s yuan is not the standard filed for the year, %(standard)s "
+            "yuan."
+        )
+        % {"amount": _money(amount), "standard": _money(standard)},
+        "amount",
+    )
+
+
+def check_within_plan(total: Decimal, planned_total: Decimal | None) -> None:
+    """001 附件5: the year's collective subsidy stays within the total the village resolved and filed."""
+    if planned_total is not None and total > planned_total:
+        raise RuleViolation(
+            "plan_exceeded",
+            _(
+                "Notice 001 attachment 5: with this list the year's collective subsidy would come to %(total)s yuan, "
+                "more than the %(planned)s yuan filed."
+            )
+            % {"total": _money(total), "planned": _money(planned_total)},
+        )
+
+
+def check_not_land_acquired_subsidy(declared: bool) -> None:
+    """001 二(三): 村集体不得将被征地农牧民养老保险缴费补贴用于集体补助."""
+    if not declared:
+        raise RuleViolation(
+            "land_acquired_money",
+            _(
+                "Notice 001 section 2(3): the village must declare that the subsidy is not paid out of the "
+                "land-acquired farmers' pension subsidy."
+            ),
+            "declares_not_land_acquired",
+        )
+
+
+def check_virtual_unit_recorded(code: str) -> None:
+    """001 附件1 四(一): a newly registered organisation adds no people before tax knows its virtual unit."""
+    if not code.strip():
+        raise RuleViolation(
+            "virtual_unit_missing",
+            _(
+                "Notice 001 attachment 1 section 4(1): the organisation's virtual unit code has not been recorded; "
+                "until tax has synchronised the village, it cannot file."
+            ),
+        )
+
+
+def check_filing_year(year: int, today: dt.date) -> None:
+    """001 二(二): the subsidy is for members who paid this year's contribution, filed year by year."""
+    if year != today.year:
+        raise RuleViolation(
+            "filing_year_not_current",
+            _(
+                "Notice 001 section 2(2): collective subsidy and social sponsorship are filed for the current year "
+                "%(current)s, not %(year)s."
+            )
+            % {"current": today.year, "year": year},
+            "year",
+        )
+
+
+def check_resolution(
+    *, resolved_on: dt.date | None, publicity_from: dt.date | None, publicity_to: dt.date | None, today: dt.date
+) -> None:
+    """001 二(四) 四议两公开: the members' meeting resolves, then the resolution is made public, before
+    the plan is filed."""
+    if resolved_on is None or publicity_from is None or publicity_to is None:
+        raise RuleViolation(
+            "resolution_missing",
+            _("Notice 001 section 2(4): give the date of the members' resolution and the dates it was made public."),
+            "resolved_on",
+        )
+    if not resolved_on <= publicity_from <= publicity_to <= today:
+        raise RuleViolation(
+            "resolution_order",
+            _(
+                "Notice 001 section 2(4): the resolution is made public after the meeting and before the plan is "
+                "filed: meeting %(resolved)s, public %(start)s to %(end)s, today %(today)s."
+            )
+            % {"resolved": resolved_on, "start": publicity_from, "end": publicity_to, "today": today},
+            "publicity_from",
+        )
+
+
+def first_review_due_on(submitted_on: dt.date, calendar: WorkCalendar) -> dt.date:
+    """001 附件1 三: the county's first review is due 3 working days after submission."""
+    return calendar.after(submitted_on, FIRST_REVIEW_WORKDAYS)
+
+
 # --- Refunds 退费 (notice 002 附件2; notice 000 三(三)) ---------------------------------------------
 # Who is paid, which money goes back to whom, the monthly hand-over and the request for money.
 

@@ -6,6 +6,9 @@ village accountant holds any of these.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from decimal import Decimal
+
 from django.utils.translation import gettext_lazy as _
 
 from insured.models import Role
@@ -14,6 +17,13 @@ from insured.plugins import MenuEntry, Plugin
 SPONSORSHIP_VIEW = "sponsorship.view"
 SPONSORSHIP_ENTER = "sponsorship.enter"  # take the application at the window, print, record signatures
 SPONSORSHIP_REVIEW = "sponsorship.review"  # approve or reject (never one's own)
+
+
+def _pending_support(person_ids: Collection[int], year: int) -> dict[int, Decimal]:
+    from subsidy import selectors
+
+    return selectors.pending_support(person_ids, year)
+
 
 PLUGIN = Plugin(
     app="subsidy",
@@ -25,4 +35,5 @@ PLUGIN = Plugin(
         Role.ADMINISTRATOR: {SPONSORSHIP_VIEW},
     },
     menu=(MenuEntry(_("Personal sponsorship"), "subsidy:list", SPONSORSHIP_VIEW, order=40),),
+    pending_support=_pending_support,
 )

@@ -143,6 +143,9 @@ STORAGES = {
 }
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# Uploaded lists, minutes and the files background jobs make: never served as media, only
+# through views that check who asks (insured.files).
+PRIVATE_FILES_ROOT = env.path("PRIVATE_FILES_ROOT", default=str(Path(str(MEDIA_ROOT)) / "private"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -180,6 +183,8 @@ SPECTACULAR_SETTINGS = {
         "PersonStatusEnum": "insured.models.InsuredPerson.Status",
         "BatchStatusEnum": "payments.models.NoticeBatch.Status",
         "SponsorshipStatusEnum": "subsidy.models.SponsorshipApplication.Status",
+        "SupportKindEnum": "collective.models.Filing.Kind",
+        "RosterStatusEnum": "collective.models.Roster.Status",
         "RefundStatusEnum": "refunds.models.RefundApplication.Status",
         "RefundRelationEnum": "refunds.models.RefundApplication.Relation",
         "SponsorRelationEnum": "subsidy.models.SponsorshipApplication.Relation",

@@ -1,5 +1,8 @@
 """The test suite: always PostgreSQL and Redis, never SQLite."""
 
+import tempfile
+from pathlib import Path
+
 from .base import *  # noqa: F403
 from .base import env
 
@@ -20,3 +23,6 @@ STORAGES = {
 DEMO_ALLOWED = True
 # Security events are still formatted (a test reads them) but not printed over the test output.
 LOGGING["handlers"]["security"] = {"class": "logging.NullHandler", "formatter": "json"}  # noqa: F405
+# Uploaded and generated files of the test run go to a scratch directory, not the working tree.
+MEDIA_ROOT = Path(tempfile.gettempdir()) / f"pension-test-media-{env('TEST_DATABASE_NAME', default='test_pension')}"
+PRIVATE_FILES_ROOT = MEDIA_ROOT / "private"
