@@ -7,7 +7,10 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Receivables, arrival notices and reconciliation")
 
     def ready(self) -> None:
-        from insured import plugins
+        from insured import jobs, plugins
+        from payments import jobs as payments_jobs
         from payments import plugin
 
         plugins.register(plugin.PLUGIN)
+        for kind in payments_jobs.KINDS:
+            jobs.register(kind)

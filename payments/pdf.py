@@ -10,7 +10,7 @@ from django.utils import timezone
 from insured import access
 from insured.history import staff_name
 from insured.printing import render_pdf
-from payments.reconciliation import Reconciliation
+from payments.reconciliation import Cause, Reconciliation
 
 
 def reconciliation_pdf(result: Reconciliation, *, printed_by: Any) -> bytes:
@@ -23,5 +23,6 @@ def reconciliation_pdf(result: Reconciliation, *, printed_by: Any) -> bytes:
             "printed_by": staff_name(printed_by),
             "printed_role": profile.get_role_display() if profile else "",
             "printed_at": timezone.localtime(),
+            "bank_causes": Cause.BANK,
         },
     )
