@@ -9,7 +9,7 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 from kombu.exceptions import KombuError
 
-from oversight.services import progress, reports
+from oversight.services import coverage, progress, reports
 
 logger = logging.getLogger("operations")
 PASSING = (OperationalError, InterfaceError, KombuError, ConnectionError)
@@ -31,6 +31,13 @@ def refresh_progress() -> int:
     """Every half hour: this year and last, every county (assignments, refunds, registrations and
     memberships change the figures as well as batches do)."""
     return sum(result.day_rows for result in progress.progress_refresh_everywhere())
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def refresh_coverage() -> int:
+    """Nightly: the coverage counts of every village with an extract (enrolments, closures and the
+    residents turning 16 change them as much as a new extract does)."""
+    return coverage.coverage_refresh_everywhere()
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
