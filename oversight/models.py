@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
@@ -369,3 +370,7 @@ class WeeklyReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.county} {self.week_start}"
+
+    @property
+    def week_end(self) -> dt.date:
+        return self.week_start + dt.timedelta(days=6)

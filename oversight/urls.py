@@ -14,4 +14,6 @@ urlpatterns = [
     path("oversight/coverage/lists/upload/", coverage.department_list_upload, name="list-upload"),
     path("oversight/coverage/template/<str:which>.xlsx", coverage.upload_template, name="upload-template"),
     path("oversight/reports/", reports.report_list, name="report-list"),
+    path("oversight/reports/make/", reports.report_make, name="report-make"),
+    path("oversight/reports/<int:pk>.<str:fmt>", reports.report_download, name="report-download"),
 ]
