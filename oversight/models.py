@@ -40,22 +40,25 @@ def _amount(label: str) -> MoneyField:
 
 
 class ProgressDay(models.Model):
-    """What arrived on one day for one village and year, as credited (the payment's paid date, in
-    Beijing time). `year` is the contribution year 费款所属期, except for back payments 补缴, which
-    count in the year they were paid in: they belong to that year's collection, not to the past
-    year they make up. Rows are replaced whole by oversight.services.progress_refresh."""
+    """One village's year at the end of a day on which something arrived (the payment's paid date,
+    Beijing time): what arrived that day (`paid_new`, for the week line) and every figure to date,
+    so a page reads, per village, the last row on or before the day it shows, whatever the number
+    of days. `year` is the contribution year 费款所属期, except for back payments 补缴, which count in
+    the year they were paid in: they belong to that year's collection, not to the past year they
+    make up. Rows are replaced whole by oversight.services.progress_refresh."""
 
     village = models.ForeignKey(
         Region, verbose_name=_("village"), on_delete=models.PROTECT, related_name="+", db_index=False
     )
     year = models.PositiveSmallIntegerField(_("year"))
     day = models.DateField(_("day"))
-    paid_persons = _count(_("persons whose first contribution of the year arrived"))
+    paid_new = _count(_("persons whose first contribution of the year arrived that day"))
+    paid_persons = _count(_("persons whose first contribution of the year has arrived"))
     own_count = _count(_("own contributions"))
     own_amount = _amount(_("own contributions: amount"))
     gov_paid_count = _count(_("government-paid contributions"))
     gov_paid_amount = _amount(_("government-paid contributions: amount"))
-    members_covered = _count(_("special-group members newly covered by a government-paid contribution"))
+    members_covered = _count(_("special-group members covered by a government-paid contribution"))
     back_payment_count = _count(_("back payments"))
     back_payment_amount = _amount(_("back payments: amount"))
     sponsorship_count = _count(_("personal and social sponsorships"))
@@ -67,9 +70,10 @@ class ProgressDay(models.Model):
         verbose_name = _("progress of a village on a day")
         verbose_name_plural = _("progress of villages by day")
         constraints = [
+            # Also the index of a page's look-up: a village's last row of a year on or before a day.
             models.UniqueConstraint(fields=["village", "year", "day"], name="progress_day_unique"),
         ]
-        indexes = [models.Index(fields=["year", "village", "day"], name="progress_day_year_idx")]
+        indexes = [models.Index(fields=["year", "day"], name="progress_day_year_idx")]
 
     def __str__(self) -> str:
         return f"{self.village_id} {self.year} {self.day}"

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Max, Q, Sum
-from django.db.models.functions import Substr
+from django.db.models import Max, OuterRef, Q, Subquery, Sum
 
+from insured import bulk
 from insured.models import Region
 from insured.money import quantize
 from insured.selectors import PolicyResolver
@@ -202,20 +202,23 @@ def progress_figures(region: Region, year: int, as_of: dt.date, *, by: str | Non
     level `by` names, e.g. every village of a county), against last year at the same date."""
     last_as_of = same_day_last_year(as_of)
     child_level = by or LEVEL_BELOW.get(region.level)
-    child_length = Region.PREFIX_LENGTH[child_level] if child_level else None
-    days = _day_sums(region, year, as_of, last_as_of, child_length)
-    years = _year_sums(region, year, child_length)
-    children = _children(region, child_level)
+    villages, days = _to_date(region, year, as_of, last_as_of)
+    years = _year_sums(list(villages), year)
     lines = []
-    for child in children:
-        key = child.prefix
-        now, last = _figures(days.get(key, {}), years.get(key, {}))
-        lines.append(Line(child.code, child.name, child.level, now, last))
-    now, last = _figures(days.get("", {}), years.get("", {})) if child_length is None else _sum_lines(lines)
+    if child_level is not None:
+        length = Region.PREFIX_LENGTH[child_level]
+        for child in _children(region, child_level):
+            mine = [pk for pk, code in villages.items() if code[:length] == child.prefix]
+            now, last = _figures(_added(days, mine), _added(years, mine))
+            lines.append(Line(child.code, child.name, child.level, now, last))
+        now, last = _sum_lines(lines)
+    else:
+        now, last = _figures(_added(days, list(villages)), _added(years, list(villages)))
     total = Line(region.code, region.name, region.level, now, last, is_total=True)
     window = collection_window(region, year)
-    weeks = _weeks(region, year, as_of, window)
-    refreshed = years.get("__refreshed_at")
+    weeks = _weeks(list(villages), year, as_of, window)
+    moments = [row["refreshed_at"] for row in years.values() if row.get("refreshed_at")]
+    refreshed = max(moments, default=None)
     return Progress(region, year, as_of, last_as_of, window, child_level, lines, total, weeks, refreshed)
 
 
@@ -226,43 +229,67 @@ def _sum_lines(lines: list[Line]) -> tuple[Figures, Figures]:
     return now, last
 
 
-def _children(region: Region, level: str | None) -> list[Region]:
-    if level is None:
-        return []
+def _children(region: Region, level: str) -> list[Region]:
     return list(Region.objects.filter(level=level, code__startswith=region.prefix).order_by("code"))
 
 
-def _grouped(queryset, child_length: int | None, sums: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """The sums per region below (its code prefix), or for the whole region under the key ""."""
-    if child_length is None:
-        return {"": queryset.aggregate(**sums)}
-    rows = queryset.values(child=Substr("village__code", 1, child_length)).annotate(**sums).order_by()
-    return {row["child"]: row for row in rows}
+def _added(rows: dict[int, dict[str, Any]], villages: list[int]) -> dict[str, Any]:
+    """The sums of several villages' figures (absent where none of them has the figure)."""
+    total: dict[str, Any] = {}
+    for pk in villages:
+        for key, value in rows.get(pk, {}).items():
+            if value is None:
+                continue
+            if key == "refreshed_at":
+                total[key] = max(total.get(key) or value, value)
+            else:
+                total[key] = total.get(key, 0) + value
+    return total
 
 
-def _day_sums(
-    region: Region, year: int, as_of: dt.date, last_as_of: dt.date, child_length: int | None
-) -> dict[str, dict[str, Any]]:
-    now, last = Q(year=year, day__lte=as_of), Q(year=year - 1, day__lte=last_as_of)
-    sums = {f"n_{name}": Sum(name, filter=now) for name in DAY_SUMS}
-    sums |= {f"l_{name}": Sum(name, filter=last) for name in DAY_SUMS}
-    days = ProgressDay.objects.filter(now | last, year__in=[year, year - 1], village__code__startswith=region.prefix)
-    return _grouped(days, child_length, sums)
+def _to_date(
+    region: Region, year: int, as_of: dt.date, last_as_of: dt.date
+) -> tuple[dict[int, str], dict[int, dict[str, Any]]]:
+    """The region's villages (id → code), and per village its figures to date: this year's as of the
+    day shown (n_…) and last year's as of the same date (l_…). Each is the village's last summary row
+    on or before the day, found through the (village, year, day) index: two queries, whatever the
+    number of days."""
 
+    def last_row(y: int, day: dt.date) -> Subquery:
+        found = ProgressDay.objects.filter(village_id=OuterRef("pk"), year=y, day__lte=day).order_by("-day")
+        return Subquery(found.values("pk")[:1])
 
-def _year_sums(region: Region, year: int, child_length: int | None) -> dict[str, Any]:
-    sums = {
-        "n_liable": Sum("liable", filter=Q(year=year)),
-        "n_members": Sum("members", filter=Q(year=year)),
-        "l_liable": Sum("liable", filter=Q(year=year - 1)),
-        "l_members": Sum("members", filter=Q(year=year - 1)),
-        "refreshed_at": Max("refreshed_at", filter=Q(year=year)),
+    villages = list(
+        Region.objects.filter(level=Region.Level.VILLAGE, code__startswith=region.prefix)
+        .annotate(now_row=last_row(year, as_of), last_row=last_row(year - 1, last_as_of))
+        .values_list("pk", "code", "now_row", "last_row")
+    )
+    which = {now: "n" for _pk, _code, now, _last in villages if now} | {
+        last: "l" for _pk, _code, _now, last in villages if last
     }
-    years = ProgressYear.objects.filter(year__in=[year, year - 1], village__code__startswith=region.prefix)
-    found: dict[str, Any] = _grouped(years, child_length, sums)
-    moments = [row["refreshed_at"] for row in found.values() if row["refreshed_at"]]
-    found["__refreshed_at"] = max(moments) if moments else None
-    return found
+    figures: dict[int, dict[str, Any]] = {}
+    for row in ProgressDay.objects.filter(pk__in=bulk.any_of(list(which), "bigint")).values(
+        "pk", "village_id", *DAY_SUMS
+    ):
+        prefix = which[row["pk"]]
+        figures.setdefault(row["village_id"], {}).update({f"{prefix}_{name}": row[name] for name in DAY_SUMS})
+    return {pk: code for pk, code, _now, _last in villages}, figures
+
+
+def _year_sums(villages: list[int], year: int) -> dict[int, dict[str, Any]]:
+    rows = (
+        ProgressYear.objects.filter(year__in=[year, year - 1], village_id__in=bulk.any_of(villages, "bigint"))
+        .values("village_id")
+        .annotate(
+            n_liable=Sum("liable", filter=Q(year=year)),
+            n_members=Sum("members", filter=Q(year=year)),
+            l_liable=Sum("liable", filter=Q(year=year - 1)),
+            l_members=Sum("members", filter=Q(year=year - 1)),
+            refreshed_at=Max("refreshed_at", filter=Q(year=year)),
+        )
+        .order_by()
+    )
+    return {row.pop("village_id"): row for row in rows}
 
 
 def _figures(days: dict[str, Any], years: dict[str, Any]) -> tuple[Figures, Figures]:
@@ -284,11 +311,11 @@ def _figures(days: dict[str, Any], years: dict[str, Any]) -> tuple[Figures, Figu
     return build("n"), build("l")
 
 
-def _weeks(region: Region, year: int, as_of: dt.date, window: tuple[dt.date, dt.date]) -> list[Week]:
+def _weeks(villages: list[int], year: int, as_of: dt.date, window: tuple[dt.date, dt.date]) -> list[Week]:
     rows = (
-        ProgressDay.objects.filter(year__in=[year, year - 1], village__code__startswith=region.prefix)
+        ProgressDay.objects.filter(year__in=[year, year - 1], village_id__in=bulk.any_of(villages, "bigint"))
         .values("year", "day")
-        .annotate(n=Sum("paid_persons"))
+        .annotate(n=Sum("paid_new"))
         .order_by("year", "day")
     )
     days: dict[int, list[dt.date]] = {year: [], year - 1: []}

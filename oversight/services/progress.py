@@ -282,17 +282,24 @@ def _replace(
     now = timezone.now()
     ProgressDay.objects.filter(village_id__in=bulk.any_of(villages, "bigint"), year__in=years).delete()
     ProgressYear.objects.filter(village_id__in=bulk.any_of(villages, "bigint"), year__in=years).delete()
-    day_rows = (
-        (village, year, day, *(getattr(cell, name) for name in CELL_FIELDS))
-        for (village, year, day), cell in sorted(cells.items())
-    )
     year_rows = [
         (village, year, liable.get((village, year), 0), len(members.get((village, year), ())), now)
         for village in villages
         for year in years
     ]
-    _insert(ProgressDay, ("village_id", "year", "day", *CELL_FIELDS), day_rows)
+    _insert(ProgressDay, ("village_id", "year", "day", "paid_new", *CELL_FIELDS), _running_totals(cells))
     _insert(ProgressYear, ("village_id", "year", "liable", "members", "refreshed_at"), year_rows)
+
+
+def _running_totals(cells: dict[tuple[int, int, dt.date], DayCell]) -> Iterable[tuple]:
+    """Each village-year's days in order: the day's new payers, then every figure to date."""
+    running: dict[tuple[int, int], list] = {}
+    for (village, year, day), cell in sorted(cells.items()):
+        flows = [getattr(cell, name) for name in CELL_FIELDS]
+        totals = running.get((village, year))
+        totals = flows if totals is None else [a + b for a, b in zip(totals, flows, strict=True)]
+        running[(village, year)] = totals
+        yield (village, year, day, cell.paid_persons, *totals)
 
 
 def _insert(model: type, names: tuple[str, ...], rows: Iterable[tuple]) -> None:
