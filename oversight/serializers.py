@@ -8,41 +8,41 @@ from rest_framework import serializers
 from insured.fields import AmountSerializerField
 
 
-class RateField(serializers.DecimalField):
+class ProgressRateField(serializers.DecimalField):
     def __init__(self, **kwargs) -> None:
         super().__init__(max_digits=6, decimal_places=1, allow_null=True, **kwargs)
 
 
-class TallyOutput(serializers.Serializer):
+class ProgressTallyOutput(serializers.Serializer):
     count = serializers.IntegerField()
     amount = AmountSerializerField()
 
 
-class FiguresOutput(serializers.Serializer):
+class ProgressFiguresOutput(serializers.Serializer):
     liable = serializers.IntegerField(help_text="persons liable to contribute")
     paid = serializers.IntegerField(help_text="persons whose own or government-paid contribution arrived")
-    paid_rate = RateField()
+    paid_rate = ProgressRateField()
     members = serializers.IntegerField(help_text="special-group members the year's policy pays for")
     covered = serializers.IntegerField(help_text="of them covered by a government-paid contribution")
-    covered_rate = RateField()
-    own = TallyOutput()
-    gov_paid = TallyOutput()
-    back_payment = TallyOutput(help_text="back payments paid in the year")
-    sponsorship = TallyOutput(help_text="personal and social sponsorship")
-    collective = TallyOutput()
+    covered_rate = ProgressRateField()
+    own = ProgressTallyOutput()
+    gov_paid = ProgressTallyOutput()
+    back_payment = ProgressTallyOutput(help_text="back payments paid in the year")
+    sponsorship = ProgressTallyOutput(help_text="personal and social sponsorship")
+    collective = ProgressTallyOutput()
     total_amount = AmountSerializerField()
 
 
-class LineOutput(serializers.Serializer):
+class ProgressLineOutput(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
     level = serializers.CharField()
-    now = FiguresOutput()
-    last_year = FiguresOutput(help_text="last year as of the same date")
-    rate_change = RateField(help_text="paid rate against last year, in percentage points")
+    now = ProgressFiguresOutput()
+    last_year = ProgressFiguresOutput(help_text="last year as of the same date")
+    rate_change = ProgressRateField(help_text="paid rate against last year, in percentage points")
 
 
-class WeekOutput(serializers.Serializer):
+class ProgressWeekOutput(serializers.Serializer):
     start = serializers.DateField()
     end = serializers.DateField()
     paid = serializers.IntegerField(allow_null=True, help_text="persons paid by the week's Sunday")
@@ -58,6 +58,6 @@ class ProgressOutput(serializers.Serializer):
     window_start = serializers.DateField()
     window_end = serializers.DateField()
     refreshed_at = serializers.DateTimeField(allow_null=True)
-    lines = LineOutput(many=True)
-    total = LineOutput()
-    weeks = WeekOutput(many=True)
+    lines = ProgressLineOutput(many=True)
+    total = ProgressLineOutput()
+    weeks = ProgressWeekOutput(many=True)

@@ -379,3 +379,48 @@ def test_another_county_sees_nothing_of_it(client, cov):
     client.force_login(make_user(Role.CLERK, other["county"]))
     assert list(client.get(reverse("oversight:gap-list")).context["page"]) == []
     assert client.get(reverse("oversight:gap-list"), {"region": cov.county.code}).status_code == 404
+
+
+# --- Long files and long lists go to a background job ----------------------------------------------
+
+
+def test_a_long_extract_is_imported_by_a_job(client, cov, monkeypatch, django_capture_on_commit_callbacks):
+    from insured.models import Job
+    from oversight import layouts
+
+    monkeypatch.setattr(layouts, "SYNC_ROWS", 1)
+    client.force_login(cov.clerk)
+    rows = [
+        (cov.residents["M"], "寅", cov.tree["village22"].name, "H102", "正常"),
+        (cov.residents["J"], "癸", cov.tree["village21"].name, "H101", "正常"),
+    ]
+    upload = io.BytesIO(extract_csv(rows))
+    upload.name = "二镇-后台.csv"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("oversight:extract-upload"),
+            {"file": upload, "township": cov.tree["township2"].code, "data_date": "2026-10-31"},
+        )
+    job = Job.objects.get()
+    assert response["Location"] == reverse("insured:job-detail", args=[job.pk])
+    job.refresh_from_db()
+    assert job.state == "done", job.message
+    assert HouseholdExtract.objects.get(township=cov.tree["township2"], is_current=True).source_name == "二镇-后台.csv"
+
+
+def test_a_long_list_is_exported_by_a_job_and_recorded(client, cov, monkeypatch, django_capture_on_commit_callbacks):
+    from insured.models import Job
+    from oversight.views import coverage as views
+
+    monkeypatch.setattr(views, "EXPORT_SYNC_ROWS", 1)
+    client.force_login(cov.clerk)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(reverse("oversight:list-export", args=["gap"]), {"ids": "full"})
+    job = Job.objects.get()
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert job.state == "done" and job.result_name.endswith(".xlsx")
+    download = client.get(reverse("insured:job-download", args=[job.pk]))
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(download.streaming_content))).active
+    assert sheet.cell(row=2, column=8).value == cov.residents["B"]
+    assert CoverageExport.objects.get().row_count == 4

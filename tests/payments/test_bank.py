@@ -294,3 +294,22 @@ def test_another_county_does_not_see_the_statement(client, county, finance):
     assert "statement.csv" not in client.get(reverse("payments:bank-statements")).content.decode()
     result = client.get(reverse("payments:reconciliation"), QUERY).context["result"]
     assert result.bank is None
+
+
+def test_a_long_statement_is_imported_by_a_job(
+    client, county, finance, monkeypatch, django_capture_on_commit_callbacks
+):
+    from insured.models import Job
+    from payments.views import bank as views
+
+    monkeypatch.setattr(views, "SYNC_LINES", 1)
+    client.force_login(finance)
+    upload = io.BytesIO(STATEMENT.encode("gb18030"))
+    upload.name = "long.csv"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("payments:bank-statement-upload"), {"file": upload})
+    job = Job.objects.get()
+    assert response["Location"] == reverse("insured:job-detail", args=[job.pk])
+    job.refresh_from_db()
+    assert job.state == "done", job.message
+    assert BankStatement.objects.get().line_count == 6 and "#bank" in job.result["url"]
