@@ -95,6 +95,17 @@ def entries_by_key(keys: Iterable[str], *, with_subsidies: bool = False) -> Quer
     return AccountEntry.objects.filter(wanted)
 
 
+def voucher_of(key: str) -> tuple[str, int] | None:
+    """The tax voucher and line behind a notice's key, its subsidy's or a reversal's; None for a
+    key that names no voucher line."""
+    for prefix in (NOTICE_PREFIX, REVERSAL_PREFIX):
+        if key.startswith(prefix):
+            parts = main_key(key)[len(prefix) :].split(":")
+            if len(parts) >= 2 and parts[1].isdigit():
+                return parts[0], int(parts[1])
+    return None
+
+
 # --- Rows -----------------------------------------------------------------------------------------
 
 

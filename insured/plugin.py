@@ -9,6 +9,7 @@ from insured.access import (
     ACCOUNT_VIEW,
     API_USE,
     AUDIT_VIEW,
+    CONTRIBUTION_VIEW,
     PERSON_EDIT,
     PERSON_FULL_ID,
     PERSON_VIEW,
@@ -17,7 +18,7 @@ from insured.access import (
 from insured.models import Role
 from insured.plugins import MenuEntry, Plugin
 
-_COUNTY_READERS = {PERSON_VIEW, ACCOUNT_VIEW, POLICY_VIEW}
+_COUNTY_READERS = {PERSON_VIEW, ACCOUNT_VIEW, CONTRIBUTION_VIEW, POLICY_VIEW}
 
 PLUGIN = Plugin(
     app="insured",
@@ -28,8 +29,9 @@ PLUGIN = Plugin(
         Role.REVIEWER: _COUNTY_READERS | {PERSON_FULL_ID, API_USE},
         Role.FINANCE: _COUNTY_READERS | {API_USE},
         Role.AUDITOR: _COUNTY_READERS | {PERSON_FULL_ID, API_USE, AUDIT_VIEW},
-        # A village accountant sees who lives in the village, not their accounts.
-        Role.VILLAGE_ACCOUNTANT: {PERSON_VIEW, POLICY_VIEW},
+        # A village accountant sees who lives in the village and whether they have paid this year
+        # (and the tier), not their accounts.
+        Role.VILLAGE_ACCOUNTANT: {PERSON_VIEW, CONTRIBUTION_VIEW, POLICY_VIEW},
         Role.TOWNSHIP_OFFICE: _COUNTY_READERS | {PERSON_EDIT, PERSON_FULL_ID},
         Role.ADMINISTRATOR: _COUNTY_READERS | {API_USE, AUDIT_VIEW},
         # The tax bureau's system signs its requests; it holds no capability and cannot log in.

@@ -2,9 +2,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from insured import access
+from insured.history import staff_name
 from insured.identity import mask_id_no
 from insured.models import AccountEntry, InsuredPerson, PersonYear, SpecialGroupMembership
 
@@ -46,6 +49,19 @@ class CapabilityFields:
                 if data.get(name):
                     data[name] = mask_id_no(data[name])
         return data
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class StaffNameField(serializers.Field):
+    """A member of staff as the pages and printed forms name them (insured.history.staff_name);
+    null when nobody."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Any) -> str:
+        return staff_name(value)
 
 
 class PersonListOutput(CapabilityFields, serializers.ModelSerializer):

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
 
-from insured import access, access_log, selectors, services
-from insured.forms import AccessLogFilterForm, PersonForm, PersonSearchForm, add_rule_error
-from insured.history import person_history
-from insured.models import InsuredPerson
-from insured.plugins import person_panels
+from insured import access, access_log, exports, ledger, selectors, services
+from insured.forms import AccessLogFilterForm, PersonFilterForm, PersonForm, PersonSearchForm, add_rule_error
+from insured.history import person_history, staff_name
+from insured.models import AccountEntry, InsuredPerson
+from insured.plugins import SourceLink, person_panels
+from insured.plugins import entry_sources as person_entry_sources
 from insured.rules import RuleViolation
+from insured.selectors import PaymentState
 
 
 def _persons(request: HttpRequest):
@@ -33,32 +39,107 @@ def home(request: HttpRequest) -> HttpResponse:
         receiving=Count("pk", filter=Q(status=InsuredPerson.Status.RECEIVING)),
     )
     counts["paid"] = persons.filter(years__year=year, years__own_arrived_on__isnull=False).count()
-    return render(request, "insured/home.html", {"counts": counts, "year": year, "search_form": PersonSearchForm()})
+    # Who is still to pay this year: enrolled, and neither an own nor a government-paid contribution.
+    enrolled = selectors.with_contribution(persons.filter(status=InsuredPerson.Status.ENROLLED), year)
+    counts["unpaid"] = enrolled.filter(payment_state=PaymentState.NONE).count()
+    context = {
+        "counts": counts,
+        "year": year,
+        "search_form": PersonSearchForm(),
+        "unpaid_url": f"{reverse('insured:person-search')}?status=enrolled&payment={PaymentState.NONE}",
+        "paid_url": f"{reverse('insured:person-search')}?payment={PaymentState.OWN}",
+    }
+    return render(request, "insured/home.html", context)
 
 
 # A search may be a resident ID: it travels by POST and is kept in the session, never in a URL
-# (so not in access logs or the browser's history); the pages of its results are plain GETs.
+# (so not in access logs or the browser's history). The list's other filters and its pages are
+# plain GETs: they name no person.
 SEARCH_KEY = "insured.person_search"
+PAGE_SIZE = 25
+
+
+def _list_url(request: HttpRequest) -> str:
+    """The list with the filters of this request (no page number)."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    url = reverse("insured:person-search")
+    return f"{url}?{query.urlencode()}" if query else url
+
+
+def _listed(request: HttpRequest) -> tuple[PersonFilterForm, Any]:
+    """The filter form and the persons it leaves in the user's scope, with this year's contribution."""
+    year = timezone.localdate().year
+    filters = PersonFilterForm(request.GET, scope=access.scope_region(request.user))
+    persons = selectors.person_list(_persons(request), filters.filters(request.session.get(SEARCH_KEY, "")), year)
+    return filters, persons
 
 
 @access.capability_required(access.PERSON_VIEW)
 @require_http_methods(["GET", "POST"])
 def person_search(request: HttpRequest) -> HttpResponse:
+    """Every person in scope, filtered by township, village, status and this year's contribution,
+    in pinyin order, paged; a search (by POST) narrows it and goes straight to a single match."""
     if request.method == "POST":
         form = PersonSearchForm(request.POST)
         query = form.cleaned_data["q"] if form.is_valid() else ""
         request.session[SEARCH_KEY] = query
-    else:
-        query = request.session.get(SEARCH_KEY, "")
-        form = PersonSearchForm(initial={"q": query})
-    results = selectors.person_search(_persons(request), query)
-    page = Paginator(results.order_by("name", "id_no"), 25).get_page(request.GET.get("page"))
-    if request.method == "POST":
-        if query and page.paginator.count == 1:
-            return redirect("insured:person-detail", pk=page.object_list[0].pk)
-        if form.is_valid():
-            return redirect("insured:person-search")
-    return render(request, "insured/person_search.html", {"form": form, "page": page, "query": query})
+        if query:
+            matches = selectors.person_search(_persons(request), query)
+            if matches.count() == 1:
+                return redirect("insured:person-detail", pk=matches.get().pk)
+        return redirect(_list_url(request))
+    query = request.session.get(SEARCH_KEY, "")
+    filters, persons = _listed(request)
+    context = {
+        "form": PersonSearchForm(initial={"q": query}),
+        "filters": filters,
+        "page": Paginator(persons, PAGE_SIZE).get_page(request.GET.get("page")),
+        "query": query,
+        "year": timezone.localdate().year,
+        "sees_contribution": access.has_capability(request.user, access.CONTRIBUTION_VIEW),
+        "pinyin": selectors.pinyin_available(),
+    }
+    return render(request, "insured/person_search.html", context)
+
+
+@access.capability_required(access.PERSON_VIEW)
+@require_GET
+def person_export(request: HttpRequest) -> HttpResponse:
+    """The list as it stands (search and filters), as an XLSX file; IDs masked."""
+    _filters, persons = _listed(request)
+    refused = exports.refuse_if_too_long(request, persons.count(), _list_url(request))
+    if refused is not None:
+        return refused
+    rows = list(persons)
+    access_log.record(request.user, [p.pk for p in rows], access_log.What.EXPORT, "persons.xlsx")
+    columns = person_columns(timezone.localdate().year, access.has_capability(request.user, access.CONTRIBUTION_VIEW))
+    return exports.xlsx_response("persons", _("Persons"), columns, rows)
+
+
+def person_columns(year: int, with_contribution: bool) -> list[exports.Column]:
+    Kind = exports.Kind
+    columns = [
+        exports.Column(_("Name"), lambda p: p.name, width=10),
+        exports.Column(_("Resident ID number"), lambda p: p.masked_id_no, width=20),
+        exports.Column(_("Person number"), lambda p: p.person_no, width=16),
+        exports.Column(_("Sex"), lambda p: p.get_sex_display(), width=6),
+        exports.Column(_("Township"), lambda p: p.village.parent.name if p.village.parent else "", width=12),
+        exports.Column(_("Village"), lambda p: p.village.name, width=12),
+        exports.Column(_("Status"), lambda p: p.get_status_display(), width=10),
+        exports.Column(_("Enrolment date"), lambda p: p.enrolled_on, Kind.DAY, width=16),
+    ]
+    if with_contribution:
+        columns += [
+            exports.Column(
+                _("Contribution of %(year)s") % {"year": year},
+                lambda p: PaymentState.labels[p.payment_state],
+                width=14,
+            ),
+            exports.Column(_("Arrived on"), lambda p: p.paid_on, Kind.DAY, width=16),
+            exports.Column(_("Tier (yuan)"), lambda p: p.tier, Kind.MONEY, width=12),
+        ]
+    return columns
 
 
 @access.capability_required(access.PERSON_VIEW)
@@ -67,12 +148,22 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     today = timezone.localdate()
     show_account = access.has_capability(request.user, access.ACCOUNT_VIEW)
     access_log.record(request.user, [person.pk], access_log.What.ACCOUNT if show_account else access_log.What.PAGE)
+    years = selectors.account_by_year(person) if show_account else []
+    entries = [e for y in years for e in y.entries]
+    sources = _entry_sources(entries, request.user)
+    for entry in entries:
+        entry.sources = sources[entry.pk]
     context = {
         "person": person,
         "full_id": access.has_capability(request.user, access.PERSON_FULL_ID),
         "groups": person.memberships.all(),
+        "contribution": (
+            selectors.year_contribution(person, today.year)
+            if access.has_capability(request.user, access.CONTRIBUTION_VIEW)
+            else None
+        ),
         "standing": selectors.year_standing(person, today) if show_account else None,
-        "years": selectors.account_by_year(person) if show_account else [],
+        "years": years,
         "balance": selectors.account_balance(person) if show_account else None,
         "history": person_history(person),
         "panels": [
@@ -82,6 +173,29 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ],
     }
     return render(request, "insured/person_detail.html", context)
+
+
+def _entry_sources(entries: list[AccountEntry], user: Any) -> dict[int, list[SourceLink]]:
+    """What a clerk recognises behind each entry (the apps say: the tax voucher and line, the
+    receivable, the application or roster), linked where the user may open it. An entry no app
+    describes shows its voucher read from its key, else its source key."""
+    described = person_entry_sources(entries)
+    out: dict[int, list[SourceLink]] = {}
+    for entry in entries:
+        links = described.get(entry.pk)
+        if not links:
+            voucher = ledger.voucher_of(entry.source_key)
+            label = (
+                _("e-tax voucher %(voucher)s line %(line)s") % {"voucher": voucher[0], "line": voucher[1]}
+                if voucher
+                else entry.source_key
+            )
+            links = [SourceLink(label)]
+        out[entry.pk] = [
+            link if not link.url or access.has_capability(user, link.capability) else SourceLink(link.label)
+            for link in links
+        ]
+    return out
 
 
 @access.capability_required(access.PERSON_EDIT)
@@ -131,12 +245,7 @@ def access_log_page(request: HttpRequest) -> HttpResponse:
         request.session[ACCESS_LOG_KEY] = person_form.cleaned_data["q"] if person_form.is_valid() else ""
         return redirect("insured:access-log")
     query = request.session.get(ACCESS_LOG_KEY, "")
-    filters = AccessLogFilterForm(request.GET or None)
-    records = access_log.records_for(request.user)
-    if query:
-        records = records.filter(person__in=selectors.person_search(_persons(request), query))
-    if filters.is_valid():
-        records = filters.apply(records)
+    filters, records = _access_records(request, query)
     context = {
         "person_form": PersonSearchForm(initial={"q": query}),
         "filters": filters,
@@ -144,3 +253,34 @@ def access_log_page(request: HttpRequest) -> HttpResponse:
         "query": query,
     }
     return render(request, "insured/access_log.html", context)
+
+
+def _access_records(request: HttpRequest, query: str) -> tuple[AccessLogFilterForm, Any]:
+    filters = AccessLogFilterForm(request.GET or None)
+    records = access_log.records_for(request.user)
+    if query:
+        records = records.filter(person__in=selectors.person_search(_persons(request), query))
+    if filters.is_valid():
+        records = filters.apply(records)
+    return filters, records
+
+
+ACCESS_LOG_COLUMNS = [
+    exports.Column(gettext_lazy("Time"), lambda r: r.at, exports.Kind.MOMENT, width=20),
+    exports.Column(gettext_lazy("Member of staff"), lambda r: staff_name(r.user), width=12),
+    exports.Column(gettext_lazy("Person"), lambda r: r.person.name, width=10),
+    exports.Column(gettext_lazy("Resident ID number"), lambda r: r.person.masked_id_no, width=20),
+    exports.Column(gettext_lazy("What"), lambda r: r.get_what_display(), width=12),
+    exports.Column(gettext_lazy("Detail"), lambda r: r.detail, width=30),
+]
+
+
+@access.capability_required(access.AUDIT_VIEW)
+@require_GET
+def access_log_export(request: HttpRequest) -> HttpResponse:
+    _filters, records = _access_records(request, request.session.get(ACCESS_LOG_KEY, ""))
+    back = f"{reverse('insured:access-log')}?{request.GET.urlencode()}"
+    refused = exports.refuse_if_too_long(request, records.count(), back)
+    if refused is not None:
+        return refused
+    return exports.xlsx_response("access-log", _("Access log"), ACCESS_LOG_COLUMNS, list(records))

@@ -11,7 +11,10 @@ from typing import Any
 
 from django.conf import settings
 
+from insured.exports import safe_cell
 from payments.models import ReceivableExport
+
+__all__ = ["receivables_csv", "receivables_json", "safe_cell"]
 
 RECEIVABLE_COLUMNS = (
     "action",
@@ -25,14 +28,6 @@ RECEIVABLE_COLUMNS = (
     "amount",
     "due_date",
 )
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: Any) -> Any:
-    """A text cell that a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
 
 
 def _export_rows(export: ReceivableExport) -> list[dict[str, Any]]:
