@@ -11,18 +11,20 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from insured import access, access_log
-from insured.forms import add_rule_error
+from insured import access, access_log, exports
+from insured.exports import Column, Kind
+from insured.forms import add_rule_error, focus, unfocus
 from insured.history import staff_name
 from insured.identity import parse_resident_id
 from insured.models import InsuredPerson
 from insured.rules import RuleViolation
-from insured.selectors import YearStanding, year_standing
+from insured.selectors import YearStanding, cap_preview, standing_in, year_standing
 from payments.models import ArrivalNotice
 from subsidy import selectors, services
 from subsidy.forms import BeneficiaryLookupForm, RejectForm, SponsorshipForm, VerifyForm
@@ -90,13 +92,18 @@ def counter(request: HttpRequest) -> HttpResponse:
         )
         return redirect("subsidy:detail", pk=result.pk)
     checked = result if isinstance(result, YearStanding) else None
+    if person is not None:
+        # Keyboard work: after the look-up the cursor moves to the sponsor; after a passed check,
+        # to the button that enters the application (the template); on an error, to its field.
+        unfocus(lookup)
+        focus(form, None if checked else "sponsor_name")
     context = {
         "lookup": lookup,
         "person": person,
         "standing": year_standing(person, today) if person is not None else None,
         "form": form,
         "checked": checked,
-        "room_after": checked.room - form.cleaned_data["amount"] if checked and checked.room is not None else None,
+        "preview": cap_preview(checked, form.cleaned_data["amount"]) if checked else None,
     }
     return render(request, "subsidy/counter.html", context)
 
@@ -114,23 +121,57 @@ def _tabs(request: HttpRequest, can_review: bool) -> list[tuple[str, str, int]]:
     return tabs
 
 
+def _listed(request: HttpRequest) -> tuple[str, Any]:
+    """The tab chosen and its applications; reviewers land on their queue."""
+    can_review = access.has_capability(request.user, SPONSORSHIP_REVIEW)
+    status = request.GET.get("status") or (REVIEW_TAB if can_review else ALL_TAB)
+    if status == REVIEW_TAB and can_review:
+        return status, selectors.review_queue(request.user)
+    if status in Status.values:
+        return status, selectors.applications_for(request.user).filter(status=status)
+    return ALL_TAB, selectors.applications_for(request.user)
+
+
 @access.capability_required(SPONSORSHIP_VIEW)
 @require_GET
 def application_list(request: HttpRequest) -> HttpResponse:
-    can_review = access.has_capability(request.user, SPONSORSHIP_REVIEW)
-    status = request.GET.get("status") or (REVIEW_TAB if can_review else ALL_TAB)  # reviewers land on their queue
-    if status == REVIEW_TAB and can_review:
-        applications = selectors.review_queue(request.user)
-    elif status in Status.values:
-        applications = selectors.applications_for(request.user).filter(status=status)
-    else:
-        status, applications = ALL_TAB, selectors.applications_for(request.user)
+    status, applications = _listed(request)
     context = {
         "page": Paginator(applications, 50).get_page(request.GET.get("page")),
         "status": status,
-        "tabs": _tabs(request, can_review),
+        "tabs": _tabs(request, access.has_capability(request.user, SPONSORSHIP_REVIEW)),
     }
     return render(request, "subsidy/application_list.html", context)
+
+
+LIST_COLUMNS = [
+    Column(gettext_lazy("Application number"), lambda a: a.number, width=20),
+    Column(gettext_lazy("Entered at"), lambda a: a.submitted_at, Kind.MOMENT, width=20),
+    Column(gettext_lazy("Beneficiary"), lambda a: a.beneficiary.name, width=10),
+    Column(gettext_lazy("Resident ID number"), lambda a: a.beneficiary.masked_id_no, width=20),
+    Column(gettext_lazy("Township"), lambda a: a.beneficiary.village.parent.name, width=12),
+    Column(gettext_lazy("Village"), lambda a: a.beneficiary.village.name, width=12),
+    Column(gettext_lazy("Sponsor"), lambda a: a.sponsor_name, width=10),
+    Column(gettext_lazy("Relation to the beneficiary"), lambda a: a.get_relation_display(), width=10),
+    Column(gettext_lazy("Year"), lambda a: a.year, Kind.NUMBER, width=6),
+    Column(gettext_lazy("Amount (yuan)"), lambda a: a.amount, Kind.MONEY, width=12),
+    Column(gettext_lazy("Status"), lambda a: a.get_status_display(), width=16),
+    Column(gettext_lazy("Entered by"), lambda a: staff_name(a.submitted_by), width=10),
+    Column(gettext_lazy("Reviewed by"), lambda a: staff_name(a.reviewed_by) if a.reviewed_by else "", width=10),
+]
+
+
+@access.capability_required(SPONSORSHIP_VIEW)
+@require_GET
+def application_export(request: HttpRequest) -> HttpResponse:
+    _status, applications = _listed(request)
+    back = f"{reverse('subsidy:list')}?{request.GET.urlencode()}"
+    refused = exports.refuse_if_too_long(request, applications.count(), back)
+    if refused is not None:
+        return refused
+    rows = list(applications)
+    access_log.record(request.user, [a.beneficiary_id for a in rows], access_log.What.EXPORT, "sponsorship.xlsx")
+    return exports.xlsx_response("sponsorship", _("Personal sponsorship"), LIST_COLUMNS, rows)
 
 
 # --- One application ---------------------------------------------------------------------------
@@ -175,8 +216,14 @@ def _steps(application: SponsorshipApplication, credit: ArrivalNotice | None) ->
 def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     application = selectors.application_get(request.user, pk)
     credit = selectors.credit_notice(application)
+    standing = standing_in(application.beneficiary, application.year)
     context = {
         "application": application,
+        "standing": standing,
+        # Before approval the reviewer sees what approving does to the cap; afterwards the amount
+        # is already counted in what is used.
+        "preview": cap_preview(standing, application.amount) if application.status == Status.SUBMITTED else None,
+        "counted": application.status in (*SponsorshipApplication.RESERVING, Status.CREDITED),
         "sponsor_age": parse_resident_id(application.sponsor_id_no).age_on(timezone.localdate()),
         "credit": credit,
         "steps": _steps(application, credit),
