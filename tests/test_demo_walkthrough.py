@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import HAS_CHROMIUM, chromium, log_in, log_out, new_page, shot
+from tests.browser import HAS_CHROMIUM, axe_violations, chromium, describe, log_in, log_out, new_page, shot
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
@@ -100,10 +100,17 @@ def _readme_block(after: str) -> str:
     return "\n".join(line.strip() for line in match.group(1).splitlines())
 
 
+def _go(page, selector: str) -> None:
+    """Click and wait for the page it opens."""
+    with page.expect_navigation():
+        page.click(selector)
+
+
 def _click_text(page, text: str, within: str = "main", role: str = "link") -> None:
     """Click the link or button the README names, by the words it uses."""
     assert text in README, f"the README no longer names {text!r}"
-    page.locator(within).get_by_role(role, name=re.compile(re.escape(text))).first.click()
+    with page.expect_navigation():
+        page.locator(within).get_by_role(role, name=re.compile(re.escape(text))).first.click()
 
 
 def test_the_readmes_walkthrough_holds(demo, browser):
@@ -114,10 +121,10 @@ def test_the_readmes_walkthrough_holds(demo, browser):
     log_in(page, base, "clerk", _password("clerk"))
     _click_text(page, "参保人", within="header.top nav")
     page.select_option("#id_payment", "own")
-    page.click("#person-filters button[type=submit]")
+    _go(page, "#person-filters button[type=submit]")
     page.wait_for_selector("#persons tbody a")
     shot(page, "clerk", "persons-paid")
-    page.click("#persons tbody a")
+    _go(page, "#persons tbody a")
     page.wait_for_selector("#standing")
     assert "电子税票号码" in page.inner_text("main")
     id_no = page.inner_text("dl.facts dd").strip()
@@ -128,11 +135,13 @@ def test_the_readmes_walkthrough_holds(demo, browser):
     # 3. The counter: the ID typed and Enter, then the sponsor, a check and the entry.
     _click_text(page, "个人资助", within="header.top nav")
     _click_text(page, "窗口受理新申请")
-    page.keyboard.type(id_no)  # the cursor starts in the ID field
+    page.wait_for_selector("#id_id_no:focus")  # the cursor starts in the ID field
+    page.keyboard.type(id_no)
     page.keyboard.press("Enter")
     page.wait_for_selector("#beneficiary")
     assert name in page.inner_text("#beneficiary")
-    page.keyboard.type("王大军")  # and moves to the sponsor's name
+    page.wait_for_selector("#id_sponsor_name:focus")  # and moves to the sponsor's name
+    page.keyboard.type("王大军")
     page.fill("#id_sponsor_id_no", SPONSOR_ID)
     page.fill("#id_sponsor_phone", "13800000000")
     page.select_option("#id_relation", "child")
@@ -150,7 +159,8 @@ def test_the_readmes_walkthrough_holds(demo, browser):
     log_in(page, base, "reviewer", _password("reviewer"))
     _click_text(page, "个人资助", within="header.top nav")
     assert "待我审核" in README and "待我审核" in page.inner_text("#tabs")
-    page.get_by_role("link", name=number).click()
+    with page.expect_navigation():
+        page.get_by_role("link", name=number).click()
     page.wait_for_selector("#standing-after")
     assert "1,000.00" in page.inner_text("#standing-after")
     shot(page, "reviewer", "sponsorship-review")
@@ -161,8 +171,9 @@ def test_the_readmes_walkthrough_holds(demo, browser):
     # 5. The clerk prints the form and records the signatures.
     log_in(page, base, "clerk", _password("clerk"))
     _click_text(page, "个人资助", within="header.top nav")
-    page.click("#tabs a:has-text('全部')")
-    page.get_by_role("link", name=number).click()
+    _go(page, "#tabs a:has-text('全部')")
+    with page.expect_navigation():
+        page.get_by_role("link", name=number).click()
     assert "打印申请表" in page.inner_text("#actions")
     pdf = page.request.get(base + page.get_attribute("#print-form", "href"))
     assert pdf.status == 200 and pdf.body().startswith(b"%PDF")
@@ -179,7 +190,7 @@ def test_the_readmes_walkthrough_holds(demo, browser):
     # 7. Paid and credited; the batch and its unmatched notice where the README says.
     page.goto(application_url)
     assert "已到账记入个人账户" in page.inner_text("h1")
-    page.click("#beneficiary-link")
+    _go(page, "#beneficiary-link")
     page.wait_for_selector("details.year")
     account = page.inner_text("details.year[open]")
     assert number in account and "电子税票号码" in account
@@ -195,7 +206,7 @@ def test_the_readmes_walkthrough_holds(demo, browser):
     # 8. The village accountant: paid and unpaid in 南关村, no balances; elsewhere is not found.
     log_in(page, base, "village", _password("village"))
     assert "南关村" in page.inner_text("header.top")
-    page.click("#stat-unpaid")
+    _go(page, "#stat-unpaid")
     page.wait_for_selector("#persons")
     assert "未缴费" in page.inner_text("#persons")
     assert "储存额" not in page.inner_text("main")
@@ -204,3 +215,112 @@ def test_the_readmes_walkthrough_holds(demo, browser):
     assert response.status == 404
     assert "未找到" in page.inner_text("main") and "URLconf" not in page.content()
     page.close()
+
+
+# --- Every page of every role, as a screenshot; the main pages checked with axe-core ------------
+
+# Pages by role; `{person}` and the like are filled from the demo's own database. The flag says
+# whether axe-core checks the page too (the main pages of each role's daily work).
+PAGES: dict[str, list[tuple[str, str, bool]]] = {
+    "clerk": [
+        ("home", "/", True),
+        ("persons", "/persons/", True),
+        ("person", "/persons/{person}/", True),
+        ("person-edit", "/persons/{person}/edit/", True),
+        ("person-register", "/persons/new/", False),
+        ("queue", "/payments/queue/", True),
+        ("assign", "/payments/queue/{notice}/assign/", False),
+        ("batches", "/payments/batches/", False),
+        ("batch", "/payments/batches/{batch}/", False),
+        ("receivables", "/payments/receivables/", False),
+        ("sponsorship-list", "/sponsorship/?status=all", False),
+        ("counter", "/sponsorship/new/", True),
+        ("sponsorship", "/sponsorship/{application}/", True),
+        ("verify", "/sponsorship/verify/", False),
+        ("reconciliation", "/reconciliation/?period=month&date={today}", False),
+    ],
+    "reviewer": [
+        ("home", "/", False),
+        ("review-queue", "/sponsorship/", True),
+        ("sponsorship", "/sponsorship/{application}/", False),
+        ("queue", "/payments/queue/", False),
+        ("reconciliation", "/reconciliation/", True),
+    ],
+    "finance": [
+        ("home", "/", False),
+        ("receivables", "/payments/receivables/", True),
+        ("queue", "/payments/queue/", False),
+        ("batches", "/payments/batches/", True),
+    ],
+    "auditor": [
+        ("home", "/", False),
+        ("persons", "/persons/", False),
+        ("person", "/persons/{person}/", False),
+        ("access-log", "/access-log/", True),
+        ("sponsorship-list", "/sponsorship/?status=all", False),
+    ],
+    "township": [
+        ("home", "/", False),
+        ("persons", "/persons/", False),
+        ("person", "/persons/{person}/", False),
+        ("person-register", "/persons/new/", True),
+    ],
+    "village": [
+        ("home", "/", True),
+        ("persons", "/persons/", True),
+        ("person", "/persons/{person}/", True),
+        ("not-found", "/persons/{elsewhere}/", True),
+        ("refused", "/payments/queue/", True),
+    ],
+    "admin": [("home", "/", False), ("administration", "/admin/", False)],
+}
+
+
+def _ids(tmp: Path) -> dict[str, object]:
+    """Records to open, read from the demo's database: a person of 南关村 (the village user's),
+    one elsewhere, a batch, the unmatched notice, the walk-through's application."""
+    import datetime as dt
+    import sqlite3
+
+    db = sqlite3.connect(tmp / "demo.sqlite3")
+    try:
+        one = lambda sql: db.execute(sql).fetchone()[0]  # noqa: E731
+        return {
+            "person": one(
+                "SELECT p.id FROM insured_insuredperson p JOIN insured_region r ON r.id = p.village_id "
+                "WHERE r.code = '211370100200' ORDER BY p.id LIMIT 1"
+            ),
+            "elsewhere": one(
+                "SELECT p.id FROM insured_insuredperson p JOIN insured_region r ON r.id = p.village_id "
+                "WHERE r.code LIKE '211370200%' ORDER BY p.id LIMIT 1"
+            ),
+            "batch": one("SELECT max(id) FROM payments_noticebatch"),
+            "notice": one("SELECT id FROM payments_arrivalnotice WHERE state = 'unmatched' ORDER BY id LIMIT 1"),
+            "application": one("SELECT max(id) FROM subsidy_sponsorshipapplication"),
+            "today": dt.date.today().isoformat(),
+        }
+    finally:
+        db.close()
+
+
+def test_every_page_of_every_role_is_saved_and_the_main_pages_pass_axe(demo, browser):
+    base, _env, tmp = demo
+    ids = _ids(tmp)
+    failures: dict[str, str] = {}
+    page = new_page(browser)
+    page.goto(f"{base}/login/")
+    shot(page, "anonymous", "login")
+    if found := axe_violations(page):
+        failures["anonymous login"] = describe(found)
+    for role, pages in PAGES.items():
+        log_in(page, base, role, _password(role))
+        for name, path, check in pages:
+            response = page.goto(base + path.format(**ids))
+            assert response.status in (200, 403, 404), f"{role} {path}: {response.status}"
+            shot(page, role, name)
+            if check and (found := axe_violations(page)):
+                failures[f"{role} {name}"] = describe(found)
+        page.goto(f"{base}/")
+        log_out(page)
+    page.close()
+    assert failures == {}
