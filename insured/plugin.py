@@ -41,6 +41,6 @@ PLUGIN = Plugin(
         MenuEntry(_("Persons"), "insured:person-search", PERSON_VIEW, order=10),
         MenuEntry(_("Register a person"), "insured:person-create", PERSON_EDIT, order=20),
         MenuEntry(_("Access log"), "insured:access-log", AUDIT_VIEW, order=95),
-        MenuEntry("API", "api-docs", API_USE, order=99),
+        MenuEntry(_("API documentation"), "api-docs", API_USE, order=99),
     ),
 )
