@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from insured.access import public
 from insured.api_docs import docs_permission
+from payments.health import healthz
 
 urlpatterns = [
     path(
@@ -19,11 +20,14 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", public(auth_views.LogoutView.as_view()), name="logout"),
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("insured.api_urls")),
     path("api/v1/", include("payments.api_urls")),
     path("api/v1/", include("subsidy.api_urls")),
+    path("api/v1/", include("collective.api_urls")),
+    path("api/v1/", include("refunds.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=docs_permission), name="schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script under the CSP.
     path(
@@ -33,5 +37,7 @@ urlpatterns = [
     ),
     path("", include("payments.urls")),
     path("", include("subsidy.urls")),
+    path("", include("collective.urls")),
+    path("", include("refunds.urls")),
     path("", include("insured.urls")),
 ]

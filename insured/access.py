@@ -37,6 +37,7 @@ POLICY_VIEW = "policy.view"
 PERSON_FULL_ID = "person.full_id"  # the whole resident ID on a person's own page (elsewhere masked)
 API_USE = "api.use"  # API tokens, the schema and its docs: the roles whose systems call the API
 AUDIT_VIEW = "audit.view"  # who looked at whom (the access log)
+JOB_VIEW = "job.view"  # the background jobs one asked for (insured.jobs)
 
 
 def profile_of(user: Any) -> StaffProfile | None:

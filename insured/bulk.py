@@ -8,9 +8,13 @@ or a query parameter.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
+from typing import Any
 
 from django.db import connection
+from django.db.models.expressions import RawSQL
+
+ARRAY_TYPES = frozenset({"bigint", "text"})
 
 
 def is_postgres() -> bool:
@@ -40,3 +44,15 @@ def fetch(sql: str, params: Sequence | None = None) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+def any_of(values: Collection[Any], sql_type: str) -> Any:
+    """The right side of `field__in=` for thousands of values: on PostgreSQL one array parameter
+    (`IN (SELECT unnest(%s::bigint[]))`), which the driver sends as it is, instead of one
+    placeholder a value that it must splice into the statement text; elsewhere the plain list."""
+    if sql_type not in ARRAY_TYPES:
+        raise ValueError(f"unsupported array type {sql_type!r}")
+    values = list(values)
+    if is_postgres():
+        return RawSQL(f"SELECT unnest(%s::{sql_type}[])", [values])  # noqa: S611
+    return values

@@ -25,18 +25,12 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from insured import formats
+from insured.spreadsheets import XLSX_CONTENT_TYPE, safe_cell
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+__all__ = ["MAX_ROWS", "XLSX_CONTENT_TYPE", "Column", "Kind", "refuse_if_too_long", "safe_cell", "xlsx_response"]
+
 MAX_ROWS = 20_000
 MONEY_FORMAT = "#,##0.00"
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: Any) -> Any:
-    """A text cell that a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
 
 
 class Kind:

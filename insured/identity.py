@@ -92,11 +92,43 @@ def normalize_uscc(raw: str) -> str:
     return "".join(unicodedata.normalize("NFKC", raw or "").split()).upper()
 
 
+# GB 32100-2015 table 1: the registration department (position 1) and the kinds of body it
+# registers (position 2). N is 农业农村 (rural collective economic organisations: N1 组级,
+# N2 村级, N3 乡镇级, N9 其他), which the rural collectives of notice 001 附件5 carry.
+USCC_TYPES: dict[str, str] = {
+    "1": "1239",  # 机构编制: 机关, 事业单位, 群众团体, 其他
+    "2": "19",  # 外交
+    "3": "123459",  # 司法行政: 律师事务所, 公证处, 基层法律服务所, 司法鉴定机构, 仲裁委员会, 其他
+    "4": "19",  # 文化
+    "5": "1239",  # 民政: 社会团体, 民办非企业单位, 基金会, 其他
+    "6": "129",  # 旅游
+    "7": "129",  # 宗教
+    "8": "19",  # 工会
+    "9": "123",  # 市场监管: 企业, 个体工商户, 农民专业合作社
+    "A": "19",  # 中央军委改革和编制办公室
+    "N": "1239",  # 农业农村: 组级, 村级, 乡镇级集体经济组织, 其他
+    "Y": "1",  # 其他
+}
+# GB 11714-1997: the organisation code's check character over its first eight characters.
+_ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def organisation_code_check(body: str) -> str:
+    """The check character of a nine-character organisation code (GB 11714), given its first eight."""
+    total = sum(int(c, 36) * w for c, w in zip(body, _ORG_WEIGHTS, strict=True))
+    value = 11 - total % 11
+    return {10: "X", 11: "0"}.get(value, str(value))
+
+
 def validate_uscc(raw: str, *, strict: bool = False) -> str:
-    """Alphabet and check character only.
+    """The unified social credit code (GB 32100), as GLOSSARY 4.3 describes it: the alphabet, the
+    registration department and the type of body, the six-digit division code, the embedded
+    organisation code with its own check character (GB 11714), and the check character. `strict`
+    takes the code exactly as a program sent it: nothing normalised.
 
     `stdnum.cn.uscc.validate()` insists on eight leading digits and so rejects the codes of
-    rural collective organisations (N2…), which notice 001 附件5 asks for.
+    rural collective organisations (N2…), which notice 001 附件5 asks for; only its check
+    character calculation is used.
     """
     code = raw if strict else normalize_uscc(raw)
     if len(code) != 18 or any(c not in _USCC_ALPHABET for c in code):
@@ -108,5 +140,35 @@ def validate_uscc(raw: str, *, strict: bool = False) -> str:
         raise ValidationError(
             _("The check character of this unified social credit code is wrong."),
             code="uscc_checksum",
+        )
+    department, kind = code[0], code[1]
+    if department not in USCC_TYPES:
+        raise ValidationError(
+            _(
+                "The first character of a unified social credit code names the registration department "
+                "(1–9, A, N or Y); %(c)s is none of them."
+            )
+            % {"c": department},
+            code="uscc_department",
+        )
+    if kind not in USCC_TYPES[department]:
+        raise ValidationError(
+            _("%(kind)s is not a type of body that registration department %(department)s registers (GB 32100).")
+            % {"kind": kind, "department": department},
+            code="uscc_type",
+        )
+    if not code[2:8].isdigit():
+        raise ValidationError(
+            _("Characters 3 to 8 of a unified social credit code are the six-digit division code."),
+            code="uscc_division",
+        )
+    organisation = code[8:17]
+    if not organisation[:8].isalnum() or organisation_code_check(organisation[:8]) != organisation[8]:
+        raise ValidationError(
+            _(
+                "Characters 9 to 17 of a unified social credit code are the organisation code, and its "
+                "check character (GB 11714) is wrong."
+            ),
+            code="uscc_organisation_code",
         )
     return code

@@ -24,10 +24,11 @@ from django.db import transaction
 from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
 from django.db.models.functions import Cast, Concat, StrIndex, Substr
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from insured import bulk, rules
 from insured.models import AccountEntry, InsuredPerson, PersonYear
-from insured.selectors import policy_for
+from insured.selectors import PolicyResolver, policy_for
 
 ZERO = Decimal("0.00")
 
@@ -56,6 +57,24 @@ def main_key(key: str) -> str:
 
 def reversal_key(voucher_no: str, line_no: int, reversed_entry_id: int) -> str:
     return f"{REVERSAL_PREFIX}{voucher_no}:{line_no}:{reversed_entry_id}"
+
+
+# A refund 退费 takes an entry out under `refund:{application number}:{entry id}`, and the part of
+# it that goes back to the fund (the government's money) under the same key with `:fund`.
+REFUND = "refund"
+REFUND_PREFIX = "refund:"
+FUND_SUFFIX = ":fund"
+
+
+def refund_key(number: str, entry_id: int, *, to_fund: bool = False) -> str:
+    key = f"{REFUND_PREFIX}{number}:{entry_id}"
+    return f"{key}{FUND_SUFFIX}" if to_fund else key
+
+
+def refund_entries(number: str | None = None) -> QuerySet[AccountEntry]:
+    """The refund entries of one application, or of all when no number is given."""
+    prefix = f"{REFUND_PREFIX}{number}:" if number else REFUND_PREFIX
+    return AccountEntry.objects.filter(source_type=REFUND, source_key__startswith=prefix)
 
 
 def key_expression(prefix: str, voucher: Any, line: Any) -> Concat:
@@ -150,6 +169,7 @@ class YearFigures:
     gov_paid_amount: Decimal
     support_reserved: Decimal
     support_credited: Decimal
+    own_arrived_on: dt.date | None = None
 
 
 YearKey = tuple[int, int]  # (person id, year)
@@ -172,11 +192,12 @@ def person_years_lock(pairs: set[YearKey]) -> dict[YearKey, YearFigures]:
         )
         rows = bulk.fetch(
             f"SELECT py.person_id, py.year, py.own_amount, py.gov_paid_amount, py.support_reserved, "  # noqa: S608
-            f"py.support_credited FROM {table} py JOIN unnest(%s::bigint[], %s::smallint[]) AS t(p, y) "
+            f"py.support_credited, py.own_arrived_on FROM {table} py "
+            "JOIN unnest(%s::bigint[], %s::smallint[]) AS t(p, y) "
             "ON py.person_id = t.p AND py.year = t.y ORDER BY py.id FOR UPDATE OF py",
             arrays,
         )
-        return {(p, y): YearFigures(own, gov, reserved, credited) for p, y, own, gov, reserved, credited in rows}
+        return {(p, y): YearFigures(*figures) for p, y, *figures in rows}
     PersonYear.objects.bulk_create(
         [PersonYear(person_id=p, year=y) for p, y in pairs], batch_size=1000, ignore_conflicts=True
     )
@@ -186,7 +207,9 @@ def person_years_lock(pairs: set[YearKey]) -> dict[YearKey, YearFigures]:
         .order_by("pk")
     )
     return {
-        (r.person_id, r.year): YearFigures(r.own_amount, r.gov_paid_amount, r.support_reserved, r.support_credited)
+        (r.person_id, r.year): YearFigures(
+            r.own_amount, r.gov_paid_amount, r.support_reserved, r.support_credited, r.own_arrived_on
+        )
         for r in locked
         if (r.person_id, r.year) in pairs
     }
@@ -247,6 +270,69 @@ def _person_years_apply(deltas: Mapping[YearKey, YearDelta]) -> None:
         )
 
 
+# --- Refunds -------------------------------------------------------------------------------------
+
+
+def _figures_delta(delta: YearDelta, kind: str, amount: Decimal) -> None:
+    """What an entry of `kind` counts in its person-year's cached figures (insured.ledger_audit)."""
+    if kind == AccountEntry.Kind.OWN:
+        delta.own += amount
+    elif kind == AccountEntry.Kind.GOVERNMENT_PAID:
+        delta.gov_paid += amount
+    elif kind in rules.SUPPORT_KINDS:
+        delta.credited += amount
+
+
+def refund_post(
+    *,
+    number: str,
+    person_id: int,
+    takes: Sequence[tuple[int, bool]],
+    note: str,
+    user_id: int | None,
+    posted_at: dt.datetime | None = None,
+) -> int:
+    """Take refunded money out of an account (002 附件2 三), in the caller's transaction.
+
+    `takes` are (entry id, goes back to the fund). Each entry gets a negative `refund` entry that
+    names it (`reverses` is one-to-one: an entry leaves the account once, by a refund or by a
+    reversal 冲正), and the person-year figures it counted in go down with it: a year whose whole
+    own contribution is refunded has none again (rule 2). The person-years are locked first, then
+    the entries are checked again under the lock.
+    """
+    to_fund = dict(takes)
+    entries = list(AccountEntry.objects.filter(pk__in=to_fund).order_by("pk"))
+    person_years_lock({(e.person_id, e.year) for e in entries})
+    gone = set(AccountEntry.objects.filter(reverses_id__in=to_fund).values_list("reverses_id", flat=True))
+    if len(entries) != len(to_fund):
+        raise ValueError(f"refund {number}: entries {sorted(set(to_fund) - {e.pk for e in entries})} do not exist")
+    rows: list[EntryRow] = []
+    deltas: dict[YearKey, YearDelta] = {}
+    for entry in entries:
+        rules.check_refund_entry(
+            belongs_to_person=entry.person_id == person_id and entry.kind in rules.REFUNDABLE_KINDS,
+            already_taken_out=entry.pk in gone,
+            reserved_by=None,
+        )
+        rows.append(
+            EntryRow(
+                entry.person_id,
+                entry.year,
+                AccountEntry.Kind.REFUND,
+                -entry.amount,
+                REFUND,
+                refund_key(number, entry.pk, to_fund=to_fund[entry.pk]),
+                reverses_id=entry.pk,
+                note=note[:200],
+                posted_at=posted_at,
+                posted_by_id=user_id,
+            )
+        )
+        _figures_delta(deltas.setdefault((entry.person_id, entry.year), YearDelta()), entry.kind, -entry.amount)
+    ledger_post(rows, deltas)
+    return len(rows)
+
+
 # --- Reservations against the cap ---------------------------------------------------------------
 
 
@@ -275,3 +361,79 @@ def support_release(*, person: InsuredPerson, year: int, amount: Decimal) -> Per
     PersonYear.objects.filter(pk=person_year.pk).update(support_reserved=F("support_reserved") - amount)
     person_year.refresh_from_db()
     return person_year
+
+
+class Reservation(NamedTuple):
+    """One amount to reserve (or release) for a person and year; `ref` is how the caller names the
+    row in a refusal (序号 12)."""
+
+    person_id: int
+    year: int
+    amount: Decimal
+    ref: str = ""
+
+
+class ReservationRefused(rules.RuleViolation):
+    """A rule refused one reservation of a set: nothing of the set was reserved. `index` and
+    `reservation` say which row did not fit; the message is the rule's."""
+
+    def __init__(self, violation: rules.RuleViolation, index: int, reservation: Reservation) -> None:
+        super().__init__(violation.code, violation.message, violation.field)
+        self.violation = violation
+        self.index = index
+        self.reservation = reservation
+
+
+@transaction.atomic
+def support_reserve_many(reservations: Sequence[Reservation]) -> None:
+    """Reserve many amounts against their years' caps at once (rules 1 and 2), all or nothing.
+
+    The person-years are locked first, in primary-key order (`person_years_lock`), so two callers
+    reserving for overlapping persons run one after the other and never wait in a circle; the
+    second sees the first's reservations. Rows for the same person and year count together. The
+    first row a rule refuses raises ReservationRefused and nothing is written.
+    """
+    if not reservations:
+        return
+    pairs = {(r.person_id, r.year) for r in reservations}
+    figures = person_years_lock(pairs)
+    villages = dict(InsuredPerson.objects.filter(pk__in={p for p, _ in pairs}).values_list("pk", "village__code"))
+    policies = PolicyResolver()
+    added: dict[YearKey, Decimal] = {}
+    for index, reservation in enumerate(reservations):
+        key = (reservation.person_id, reservation.year)
+        held = figures[key]
+        try:
+            policy = policies.get(villages[reservation.person_id], reservation.year)
+            if policy is None:
+                raise rules.RuleViolation(
+                    "policy_missing",
+                    _(
+                        "No contribution standard for %(year)s covers this person's village; ask the administrator "
+                        "to enter the policy year."
+                    )
+                    % {"year": reservation.year},
+                )
+            rules.check_own_contribution_arrived(held, policy)  # rule 2
+            used = held.support_reserved + held.support_credited + added.get(key, ZERO)
+            rules.check_cap(year=reservation.year, cap=policy.top_tier, used=used, amount=reservation.amount)  # rule 1
+        except rules.RuleViolation as exc:
+            raise ReservationRefused(exc, index, reservation) from None
+        added[key] = added.get(key, ZERO) + reservation.amount
+    _person_years_apply({key: YearDelta(reserved=amount) for key, amount in added.items()})
+
+
+@transaction.atomic
+def support_release_many(releases: Sequence[Reservation]) -> None:
+    """Give back many reservations that will not be paid, under the same locks, all or nothing."""
+    if not releases:
+        return
+    totals: dict[YearKey, Decimal] = {}
+    for release in releases:
+        key = (release.person_id, release.year)
+        totals[key] = totals.get(key, ZERO) + release.amount
+    figures = person_years_lock(set(totals))
+    for (person_id, year), amount in totals.items():
+        if figures[(person_id, year)].support_reserved < amount:
+            raise ValueError(f"releasing {amount} for person {person_id} in {year} but less is reserved")
+    _person_years_apply({key: YearDelta(reserved=-amount) for key, amount in totals.items()})

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
 
-from insured import bulk, rules
+from insured import bulk, ledger, rules
 from insured.identity import mask_id_no
 from insured.models import AccountEntry, PersonYear, Region
 
@@ -47,7 +47,7 @@ CACHED_FIGURES_SQL = f"""
     LEFT JOIN (
         SELECT e.person_id, e.year, {", ".join(_sum_by_kind(name, kinds) for name, kinds in CACHED_FIGURES.items())}
         FROM {AccountEntry._meta.db_table} e
-        LEFT JOIN {AccountEntry._meta.db_table} r ON r.id = e.reverses_id AND e.kind = %s
+        LEFT JOIN {AccountEntry._meta.db_table} r ON r.id = e.reverses_id AND e.kind IN (%s, %s)
         WHERE (%s = 0 OR e.year = %s)
         GROUP BY e.person_id, e.year
     ) l ON l.person_id = py.person_id AND l.year = py.year
@@ -62,12 +62,13 @@ CACHED_FIGURES_SQL = f"""
 def ledger_problems(year: int | None, region: Region | None) -> Iterator[str]:
     yield from _cached_figure_problems(year, region)
     yield from _ledgers_without_person_year(year, region)
+    yield from _refund_problems(year, region)
 
 
 def _cached_figure_problems(year: int | None, region: Region | None) -> Iterator[str]:
     y = year or 0
     prefix = f"{region.prefix}%" if region else "%"
-    params = [k for kinds in CACHED_FIGURES.values() for k in kinds] + [Kind.REVERSAL, y, y, y, y, prefix]
+    params = [k for kinds in CACHED_FIGURES.values() for k in kinds] + [Kind.REVERSAL, Kind.REFUND, y, y, y, y, prefix]
     ledger = {row[0]: dict(zip(CACHED_FIGURES, row[1:], strict=True)) for row in bulk.fetch(CACHED_FIGURES_SQL, params)}
     rows = PersonYear.objects.filter(pk__in=ledger).select_related("person").order_by("person_id", "year")
     for py in rows:
@@ -92,7 +93,7 @@ def _ledgers_without_person_year(year: int | None, region: Region | None) -> Ite
     tracked = [kind for kinds in CACHED_FIGURES.values() for kind in kinds]
     rows = (
         _entries(year, region)
-        .filter(Q(kind__in=tracked) | Q(kind=Kind.REVERSAL, reverses__kind__in=tracked))
+        .filter(Q(kind__in=tracked) | Q(kind__in=[Kind.REVERSAL, Kind.REFUND], reverses__kind__in=tracked))
         .filter(~Exists(PersonYear.objects.filter(person_id=OuterRef("person_id"), year=OuterRef("year"))))
         .values("person_id", "person__name", "person__id_no", "year")
         .annotate(total=Sum("amount"))
@@ -104,3 +105,30 @@ def _ledgers_without_person_year(year: int | None, region: Region | None) -> Ite
         yield (
             f"{person}: the ledger holds {r['total']} of own, government-paid or support entries, but no PersonYear row"
         )
+
+
+def _refund_problems(year: int | None, region: Region | None) -> Iterator[str]:
+    """A refund entry takes one entry out of the same person's same year, in full, and nothing
+    but a refund is posted under a refund key (insured.ledger.refund_post)."""
+    refunds = _entries(year, region).filter(kind=Kind.REFUND)
+    exact = Q(
+        reverses__isnull=False,
+        reverses__person_id=F("person_id"),
+        reverses__year=F("year"),
+        reverses__amount=-F("amount"),
+        source_type=ledger.REFUND,
+        source_key__startswith=ledger.REFUND_PREFIX,
+    )
+    wrong = refunds.exclude(exact) | _entries(year, region).filter(source_type=ledger.REFUND).exclude(kind=Kind.REFUND)
+    for e in wrong.select_related("person", "reverses").order_by("id"):
+        person = who(e.person.name, e.person.id_no, e.year)
+        if e.kind != Kind.REFUND:
+            yield f"{person}: entry {e.source_key} is posted as a refund source but is of kind {e.kind}"
+        elif e.reverses is None:
+            yield f"{person}: refund entry {e.source_key} ({e.amount}) names no entry it refunds"
+        else:
+            r = e.reverses
+            yield (
+                f"{person}: refund entry {e.source_key} ({e.amount}) does not take out its entry {r.source_key} "
+                f"({r.kind} {r.amount}, person {r.person_id} year {r.year}) exactly"
+            )

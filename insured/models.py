@@ -12,8 +12,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from insured.files import private_storage
 from insured.identity import mask_id_no, parse_resident_id
 from insured.money import MoneyField
 
@@ -26,12 +28,14 @@ class RegionManager(models.Manager["Region"]):
 class Region(models.Model):
     """A division of the statistical division code tree (统计用区划代码, 2+2+2+3+3 digits)."""
 
+    # A level (县级, 村级) is not a place (县, 村): "village" alone names the village a record
+    # belongs to, so the levels carry a context of their own.
     class Level(models.TextChoices):
-        PROVINCE = "province", _("province")
-        CITY = "city", _("city")
-        COUNTY = "county", _("county")
-        TOWNSHIP = "township", _("township")
-        VILLAGE = "village", _("village")
+        PROVINCE = "province", pgettext_lazy("region level", "province")
+        CITY = "city", pgettext_lazy("region level", "city")
+        COUNTY = "county", pgettext_lazy("region level", "county")
+        TOWNSHIP = "township", pgettext_lazy("region level", "township")
+        VILLAGE = "village", pgettext_lazy("region level", "village")
 
     # How many leading digits of the code identify a division of each level.
     PREFIX_LENGTH = {"province": 2, "city": 4, "county": 6, "township": 9, "village": 12}
@@ -551,6 +555,78 @@ class Holiday(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.name}"
+
+
+class Job(models.Model):
+    """Work that takes longer than a page may wait (a large list checked, a county's report
+    printed), done by a Celery worker while the page shows its progress (insured.jobs).
+
+    Its files are the requester's: the page, the progress and the download are found only by the
+    user who asked, within their region.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    kind = models.CharField(_("kind"), max_length=50)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
+    )
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("region"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The requester's scope when the job was asked for."),
+    )
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    input_file = models.FileField(
+        _("input file"), storage=private_storage, upload_to="jobs/input/%Y/%m/", max_length=200, blank=True
+    )
+    input_name = models.CharField(_("input file name"), max_length=200, blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
+    done = models.PositiveIntegerField(_("done"), default=0)
+    total = models.PositiveIntegerField(_("total"), default=0)
+    message = models.CharField(_("message"), max_length=500, blank=True)
+    result_file = models.FileField(
+        _("result file"), storage=private_storage, upload_to="jobs/result/%Y/%m/", max_length=200, blank=True
+    )
+    result_name = models.CharField(_("result file name"), max_length=200, blank=True)
+    result_type = models.CharField(_("result content type"), max_length=120, blank=True)
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("last progress at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("background job")
+        verbose_name_plural = _("background jobs")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["requested_by", "-created_at"], name="job_requester_idx"),
+            models.Index(fields=["state", "heartbeat_at"], name="job_state_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(done__lte=models.F("total")), name="job_done_within_total"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"
+
+    @property
+    def percent(self) -> int:
+        if self.state == self.State.DONE:
+            return 100
+        return int(self.done * 100 / self.total) if self.total else 0
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in (self.State.DONE, self.State.FAILED)
 
 
 class AccessRecord(models.Model):

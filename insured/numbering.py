@@ -32,14 +32,21 @@ def next_number(
     return f"{stem}{sequence:0{width}d}"
 
 
-def create_numbered(model: type[M], prefix: str, width: int, build: Callable[[str], M], field: str = "number") -> M:
-    """Save the object `build(number)` makes under the next free number.
+def create_numbered(
+    model: type[M],
+    prefix: str,
+    width: int,
+    build: Callable[[str], M],
+    field: str = "number",
+    day: dt.date | None = None,
+) -> M:
+    """Save the object `build(number)` makes under the next free number of `day` (today).
 
     An IntegrityError that is not about the number (another unique constraint of the object)
     is raised to the caller, which knows what it means.
     """
     for _attempt in range(ATTEMPTS):
-        number = next_number(model, prefix, width, field)
+        number = next_number(model, prefix, width, field, day)
         obj = build(number)
         try:
             with transaction.atomic():

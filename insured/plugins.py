@@ -7,7 +7,9 @@ Each app declares, in its own `plugin.py`, what it adds:
 - what a clerk recognises behind an account entry (`entry_sources`: the tax voucher and the
   receivable behind a credit) and behind a receivable (`record_links`, by the receivable's source
   type: the application or roster it pays for), linked;
-- its part of the demo county (`manage.py load_demo`).
+- its part of the demo county (`manage.py load_demo`);
+- the support it has pending (submitted, not yet approved) for persons in a year, which rule 1
+  counts when another app checks an amount against the cap before approval.
 
 and registers that declaration from its AppConfig.ready(). insured registers its own the same
 way. Nothing here is read before the app registry is ready.
@@ -17,8 +19,9 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
@@ -86,6 +89,10 @@ class DemoStep:
     order: int = 100
 
 
+# person ids and a year -> the amounts pending for each of those persons (absent: nothing pending)
+PendingSupport = Callable[[Collection[int], int], Mapping[int, Decimal]]
+
+
 @dataclass(frozen=True)
 class Plugin:
     app: str
@@ -95,6 +102,7 @@ class Plugin:
     entry_sources: EntrySources | None = None
     record_links: Mapping[str, RecordLinks] = field(default_factory=dict)
     demo: DemoStep | None = None
+    pending_support: PendingSupport | None = None
 
 
 _plugins: dict[str, Plugin] = {}
@@ -148,3 +156,15 @@ def record_links(source_type: str, refs: Sequence[str]) -> dict[str, SourceLink]
         if describe is not None and refs:
             return dict(describe(refs))
     return {}
+
+
+def pending_support(person_ids: Collection[int], year: int, *, except_app: str | None = None) -> dict[int, Decimal]:
+    """Support submitted but not yet approved for these persons in `year`, summed over every app
+    (but `except_app`, which counts its own), for rule 1's check before approval (001 二(二))."""
+    totals: dict[int, Decimal] = {}
+    for plugin in _plugins.values():
+        if plugin.pending_support is None or plugin.app == except_app:
+            continue
+        for person_id, amount in plugin.pending_support(person_ids, year).items():
+            totals[person_id] = totals.get(person_id, Decimal("0.00")) + amount
+    return totals

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from stdnum import luhn
 
 from insured import formats
 from insured.identity import parse_resident_id
@@ -428,3 +429,490 @@ MANUAL_POSTING_WORKDAYS = 3
 
 def posting_due_on(paid_on: dt.date, calendar: WorkCalendar) -> dt.date:
     return calendar.after(paid_on, MANUAL_POSTING_WORKDAYS)
+
+
+# --- Notice 001: collective subsidy 集体补助 and social sponsorship 社会资助 --------------------------
+# The cap (rule 1), the own contribution first (rule 2), enrolled and not receiving benefits
+# (rule 3) and no government subsidy (rule 5) are the rules above; these are 001's own.
+
+# 001 附件3: the roster's column 补助或资助类型 names the kind of money as these words.
+SUPPORT_TYPE_OF_LABEL = {"集体补助": COLLECTIVE, "社会资助": SOCIAL}
+SUPPORT_TYPE_LABELS = {kind: label for label, kind in SUPPORT_TYPE_OF_LABEL.items()}
+
+# 001 附件1 三 and 附件2 二: the county agency's first review within 3 working days of submission.
+FIRST_REVIEW_WORKDAYS = 3
+
+
+def support_type_of(label: str | None) -> str:
+    """001 附件3: each row is 集体补助 or 社会资助."""
+    kind = SUPPORT_TYPE_OF_LABEL.get((label or "").replace(" ", ""))
+    if kind is None:
+        raise RuleViolation(
+            "support_type_invalid",
+            _(
+                "Notice 001 attachment 3: the type of each row is 集体补助 (collective subsidy) or 社会资助 (social "
+                "sponsorship); %(label)s is neither."
+            )
+            % {"label": label or "—"},
+            "type",
+        )
+    return kind
+
+
+def check_support_type_allowed(kind: str, *, payer_is_collective: bool) -> None:
+    """001 附件2: a company, charity or person pays social sponsorship, never collective subsidy,
+    which only a collective organisation pays (附件1)."""
+    if kind == COLLECTIVE and not payer_is_collective:
+        raise RuleViolation(
+            "collective_by_sponsor",
+            _(
+                "Notice 001 attachment 2: a company, charity or person pays social sponsorship (社会资助); "
+                "collective subsidy (集体补助) is paid only by a village's collective organisation."
+            ),
+            "type",
+        )
+
+
+def check_member(person: InsuredPerson | None, region: Region, *, id_no: str, collective: bool) -> InsuredPerson:
+    """001 二(二) and 附件1 一: collective subsidy goes to members of the organisation's own village;
+    social sponsorship (附件2) to residents insured with the agency. A person unknown to the
+    registry and one registered elsewhere read the same: a roster learns nothing of other villages."""
+    if person is not None and region.contains(person.village):
+        return person
+    id_no = f"{id_no[:6]}********{id_no[-4:]}"  # personal data: shown masked, as in every list
+    if collective:
+        raise RuleViolation(
+            "not_member",
+            _(
+                "Notice 001 section 2(2): %(id_no)s is not an insured member of %(village)s, so the collective "
+                "organisation cannot subsidise them."
+            )
+            % {"id_no": id_no, "village": region.name},
+            "id_no",
+        )
+    raise RuleViolation(
+        "not_local",
+        _("Notice 001 attachment 2: no insured person with ID number %(id_no)s is registered in %(region)s.")
+        % {"id_no": id_no, "region": region.name},
+        "id_no",
+    )
+
+
+def check_registry_match(person: InsuredPerson, *, name: str | None, sex: str | None) -> None:
+    """001 附件3: a row names the person as the registry has them; a different name or sex means the
+    row and the ID number are about two people."""
+    if name is not None and name != person.name:
+        raise RuleViolation(
+            "name_mismatch",
+            _(
+                "Notice 001 attachment 3: the name %(name)s differs from the registered name %(registered)s of this "
+                "ID number."
+            )
+            % {"name": name, "registered": person.name},
+            "name",
+        )
+    if sex is not None and sex != person.sex:
+        raise RuleViolation(
+            "sex_mismatch",
+            _(
+                "Notice 001 attachment 3: the sex %(sex)s differs from the registered sex %(registered)s of this "
+                "ID number."
+            )
+            % {"sex": _sex_label(sex), "registered": _sex_label(person.sex)},
+            "sex",
+        )
+
+
+def _sex_label(sex: str) -> str:
+    return {"M": "男", "F": "女"}.get(sex, sex)
+
+
+def check_person_once(first_seq: int | None) -> None:
+    """001 二(二) 按年度计入个人账户: a person is on a roster once."""
+    if first_seq is not None:
+        raise RuleViolation(
+            "duplicate_person",
+            _("Notice 001 section 2(2): this person is already on the list at No. %(seq)s; a person is listed once.")
+            % {"seq": first_seq},
+            "id_no",
+        )
+
+
+def check_collective_standard(
+    amount: Decimal, *, standard: Decimal | None, hardship_standard: Decimal | None, is_hardship: bool
+) -> None:
+    """001 二(二) 一村一策、一年一策: collective subsidy is paid at the standard the village filed for the
+    year; a higher standard for hardship groups (适当向困难群体倾斜) only for their members."""
+    if standard is None:
+        return
+    allowed = {standard}
+    if hardship_standard is not None and is_hardship:
+        allowed.add(hardship_standard)
+    if amount in allowed:
+        return
+    if hardship_standard is not None and amount == hardship_standard:
+        raise RuleViolation(
+            "hardship_standard_not_allowed",
+            _(
+                "Notice 001 section 2(2): the standard of %(amount)s yuan is for members of a hardship group; this "
+                "person is not in one."
+            )
+            % {"amount": _money(amount)},
+            "amount",
+        )
+    raise RuleViolation(
+        "standard_mismatch",
+        _(
+            "Notice 001 section 2(2) (一年一策): %(amount)s yuan is not the standard filed for the year, %(standard)s "
+            "yuan."
+        )
+        % {"amount": _money(amount), "standard": _money(standard)},
+        "amount",
+    )
+
+
+def check_within_plan(total: Decimal, planned_total: Decimal | None) -> None:
+    """001 附件5: the year's collective subsidy stays within the total the village resolved and filed."""
+    if planned_total is not None and total > planned_total:
+        raise RuleViolation(
+            "plan_exceeded",
+            _(
+                "Notice 001 attachment 5: with this list the year's collective subsidy would come to %(total)s yuan, "
+                "more than the %(planned)s yuan filed."
+            )
+            % {"total": _money(total), "planned": _money(planned_total)},
+        )
+
+
+def check_not_land_acquired_subsidy(declared: bool) -> None:
+    """001 二(三): 村集体不得将被征地农牧民养老保险缴费补贴用于集体补助."""
+    if not declared:
+        raise RuleViolation(
+            "land_acquired_money",
+            _(
+                "Notice 001 section 2(3): the village must declare that the subsidy is not paid out of the "
+                "land-acquired farmers' pension subsidy."
+            ),
+            "declares_not_land_acquired",
+        )
+
+
+def check_virtual_unit_recorded(code: str) -> None:
+    """001 附件1 四(一): a newly registered organisation adds no people before tax knows its virtual unit."""
+    if not code.strip():
+        raise RuleViolation(
+            "virtual_unit_missing",
+            _(
+                "Notice 001 attachment 1 section 4(1): the organisation's virtual unit code has not been recorded; "
+                "until tax has synchronised the village, it cannot file."
+            ),
+        )
+
+
+def check_filing_year(year: int, today: dt.date) -> None:
+    """001 二(二): the subsidy is for members who paid this year's contribution, filed year by year."""
+    if year != today.year:
+        raise RuleViolation(
+            "filing_year_not_current",
+            _(
+                "Notice 001 section 2(2): collective subsidy and social sponsorship are filed for the current year "
+                "%(current)s, not %(year)s."
+            )
+            % {"current": today.year, "year": year},
+            "year",
+        )
+
+
+def check_resolution(
+    *, resolved_on: dt.date | None, publicity_from: dt.date | None, publicity_to: dt.date | None, today: dt.date
+) -> None:
+    """001 二(四) 四议两公开: the members' meeting resolves, then the resolution is made public, before
+    the plan is filed."""
+    if resolved_on is None or publicity_from is None or publicity_to is None:
+        raise RuleViolation(
+            "resolution_missing",
+            _("Notice 001 section 2(4): give the date of the members' resolution and the dates it was made public."),
+            "resolved_on",
+        )
+    if not resolved_on <= publicity_from <= publicity_to <= today:
+        raise RuleViolation(
+            "resolution_order",
+            _(
+                "Notice 001 section 2(4): the resolution is made public after the meeting and before the plan is "
+                "filed: meeting %(resolved)s, public %(start)s to %(end)s, today %(today)s."
+            )
+            % {"resolved": resolved_on, "start": publicity_from, "end": publicity_to, "today": today},
+            "publicity_from",
+        )
+
+
+def first_review_due_on(submitted_on: dt.date, calendar: WorkCalendar) -> dt.date:
+    """001 附件1 三: the county's first review is due 3 working days after submission."""
+    return calendar.after(submitted_on, FIRST_REVIEW_WORKDAYS)
+
+
+# --- Refunds 退费 (notice 002 附件2; notice 000 三(三)) ---------------------------------------------
+# Who is paid, which money goes back to whom, the monthly hand-over and the request for money.
+
+REFUND = "refund"
+REVERSAL = "reversal"
+# The government's money in an account: the subsidy beside a contribution and the contribution the
+# government paid for a member of a special group.
+GOVERNMENT_KINDS = frozenset({GOVERNMENT_SUBSIDY, SUPPLEMENTARY_SUBSIDY, GOVERNMENT_PAID})
+# Every kind a refund may take out of an account (a refund or a reversal is never refunded).
+REFUNDABLE_KINDS = frozenset({OWN, BACK_PAYMENT, SUPPLEMENTARY, *SUPPORT_KINDS, *GOVERNMENT_KINDS})
+PAYEE_PERSON = "person"
+PAYEE_HEIR = "heir"
+# 002 附件2 二: the township sends the month's applications to the county by the 25th.
+REFUND_HANDOVER_DAY = 25
+# What a bank card number looks like (GB/T 19584 and ISO/IEC 7812: 16 to 19 digits, Luhn check
+# digit last). A passbook or settlement account number has no check digit and no fixed length.
+CARD_NUMBER_LENGTHS = range(16, 20)
+ACCOUNT_NUMBER_LENGTHS = range(8, 31)
+
+
+def check_refund_case_destinations(*, payee: str, kinds_to_payee: set[str], kinds_to_fund: set[str]) -> None:
+    """What an administrator may configure for a refund case.
+
+    Rule 9 (000 三(三)): sponsorship and collective money leaves an account only to the insured
+    person or the heir, never back to the sponsor, the village or anyone else. The government's
+    money goes back to the fund, never to the person (人社部发〔2014〕17号 六); only an heir inherits
+    it with the rest of the balance (国发〔2014〕8号 九).
+    """
+    unknown = (kinds_to_payee | kinds_to_fund) - REFUNDABLE_KINDS
+    if unknown:
+        raise RuleViolation(
+            "refund_kind_unknown",
+            _("These kinds of money cannot be refunded: %(kinds)s.") % {"kinds": "、".join(sorted(unknown))},
+        )
+    if kinds_to_payee & kinds_to_fund:
+        raise RuleViolation(
+            "refund_kind_twice",
+            _("A kind of money goes either to the payee or back to the fund, not both: %(kinds)s.")
+            % {"kinds": "、".join(sorted(kinds_to_payee & kinds_to_fund))},
+        )
+    if kinds_to_fund & SUPPORT_KINDS:
+        raise RuleViolation(
+            "support_refund_not_to_person",
+            _(
+                "Rule 9 (notice 000 section 3(3)): sponsorship and collective subsidy are refunded only to "
+                "the insured person or the heir, never to anyone else."
+            ),
+        )
+    if payee != PAYEE_HEIR and kinds_to_payee & GOVERNMENT_KINDS:
+        raise RuleViolation(
+            "government_money_to_person",
+            _(
+                "The government subsidy and government-paid contributions of a refund go back to the fund, "
+                "never to the insured person; only an heir inherits them with the balance of the account."
+            ),
+        )
+
+
+def check_refund_kind(
+    *, kind: str, kind_label: str, case_name: str, kinds_to_payee: set[str], kinds_to_fund: set[str]
+) -> None:
+    """The case of the application returns this kind of money (rule 9 for sponsorship and collective)."""
+    if kind in kinds_to_payee or kind in kinds_to_fund:
+        return
+    if kind in SUPPORT_KINDS:
+        raise RuleViolation(
+            "support_not_refundable",
+            _(
+                "Rule 9 (notice 000 section 3(3)): sponsorship and collective subsidy that have arrived are "
+                'not refunded, except in the cases policy provides; the case "%(case)s" is not one of them.'
+            )
+            % {"case": case_name},
+            "entries",
+        )
+    raise RuleViolation(
+        "refund_kind_not_in_case",
+        _('Notice 002 attachment 2: the refund case "%(case)s" does not return this kind of money (%(kind)s).')
+        % {"case": case_name, "kind": kind_label},
+        "entries",
+    )
+
+
+def check_refund_entry(*, belongs_to_person: bool, already_taken_out: bool, reserved_by: str | None) -> None:
+    """An entry chosen for a refund is the person's, still in the account, and not on another
+    application: the same money is never refunded twice."""
+    if not belongs_to_person:
+        raise RuleViolation(
+            "refund_entry_other_person",
+            _("Notice 002 attachment 2: a refund takes money only from the applicant's own account."),
+            "entries",
+        )
+    if already_taken_out:
+        raise RuleViolation(
+            "refund_entry_gone",
+            _("This money has already been refunded or reversed; it cannot be refunded again."),
+            "entries",
+        )
+    if reserved_by:
+        raise RuleViolation(
+            "refund_entry_reserved",
+            _("This money is already on refund application %(number)s; the same money is refunded once.")
+            % {"number": reserved_by},
+            "entries",
+        )
+
+
+def check_refund_has_money(payee_amount: Decimal) -> None:
+    if payee_amount <= 0:
+        raise RuleViolation(
+            "refund_nothing_to_pay",
+            _("Choose the payments to refund: nothing chosen would be paid to the applicant."),
+            "entries",
+        )
+
+
+def check_refund_settles_account(*, settles_account: bool, left_behind: int, case_name: str) -> None:
+    """A death or emigration settles the whole balance of the account at once."""
+    if settles_account and left_behind:
+        raise RuleViolation(
+            "refund_settlement_incomplete",
+            _(
+                'The case "%(case)s" settles the whole balance of the account: choose every entry still in it '
+                "(%(n)s not chosen)."
+            )
+            % {"case": case_name, "n": left_behind},
+            "entries",
+        )
+
+
+# 002 附件2 二: the township office takes refunds for the persons of its own township.
+def check_refund_township(*, person_name: str, township_name: str, is_in_township: bool) -> None:
+    if not is_in_township:
+        raise RuleViolation(
+            "refund_not_in_township",
+            _(
+                "Notice 002 attachment 2 section 2: the township office takes refunds for persons registered in "
+                "its own township; %(name)s is not registered in %(township)s."
+            )
+            % {"name": person_name, "township": township_name},
+        )
+
+
+def check_refund_waiting_payment(*, reason: str, reason_label: str, allowed: set[str], case_name: str) -> None:
+    """A payment that waits in the unmatched queue is refunded only in a case that returns money
+    waiting for that reason (a second own contribution of a year, an amount that is no tier …)."""
+    if reason not in allowed:
+        raise RuleViolation(
+            "refund_waiting_reason_not_in_case",
+            _(
+                'Notice 002 attachment 2: the refund case "%(case)s" does not return a payment that waits because '
+                "%(reason)s."
+            )
+            % {"case": case_name, "reason": reason_label},
+            "notices",
+        )
+
+
+# 002 附件2 一: the refund goes to the person who paid, or for a deceased person to the heir.
+def check_refund_applicant(
+    *, payee: str, relation: str, applicant_id_no: str, applicant_name: str, person_id_no: str, person_name: str
+) -> None:
+    if payee == PAYEE_HEIR:
+        if relation == "self" or applicant_id_no == person_id_no:
+            raise RuleViolation(
+                "heir_required",
+                _("For a deceased insured person the refund is applied for and paid to the heir, not the person."),
+                "relation",
+            )
+        return
+    if relation != "self" or applicant_id_no != person_id_no or applicant_name.strip() != person_name:
+        raise RuleViolation(
+            "payee_not_the_person",
+            _(
+                "Rule 9 (notice 000 section 3(3)) and notice 002 attachment 2: the refund is paid to the insured "
+                "person only, never to a sponsor, a village or anyone else; the applicant must be the person."
+            ),
+            "applicant_id_no",
+        )
+
+
+def check_bank_account(*, account_type: str, account_no: str, account_name: str, payee_name: str) -> None:
+    """002 附件2 一: the refund goes to the applicant's own bank account (a card or a passbook).
+
+    A card number carries a Luhn check digit (ISO/IEC 7812), so a mistyped digit is caught here.
+    A passbook or settlement account number has none: only its digits and length are checked, and
+    the bank's answer (a failed payment) catches the rest.
+    """
+    if not account_no.isdigit() or len(account_no) not in ACCOUNT_NUMBER_LENGTHS:
+        raise RuleViolation(
+            "account_no_format",
+            _("A bank account number has 8 to 30 digits and nothing else."),
+            "account_no",
+        )
+    is_card = account_type == "card"
+    if is_card and (len(account_no) not in CARD_NUMBER_LENGTHS or not luhn.is_valid(account_no)):
+        raise RuleViolation(
+            "card_number_invalid",
+            _(
+                "The bank card number fails its check digit (ISO/IEC 7812, 16 to 19 digits); a digit is "
+                "probably mistyped. Check it against the copy of the card."
+            ),
+            "account_no",
+        )
+    if account_name.strip() != payee_name.strip():
+        raise RuleViolation(
+            "account_name_not_payee",
+            _("The account must be in the payee's own name (%(name)s); a refund is never paid into someone else's.")
+            % {"name": payee_name},
+            "account_name",
+        )
+
+
+def check_refund_copies(missing: list[str]) -> None:
+    """002 附件2 二: the township office reviews the application with the copies of the ID card and
+    the bank card and the payment certificate; without them there is nothing to review."""
+    if missing:
+        raise RuleViolation(
+            "refund_copy_missing",
+            _("Notice 002 attachment 2 section 2: upload the copies first (missing: %(missing)s).")
+            % {"missing": "、".join(missing)},
+        )
+
+
+def refund_handover_deadline(year: int, month: int, calendar: WorkCalendar) -> dt.date:
+    """The last day of the month on which the township's hand-over still counts for that month:
+    the 25th (002 附件2 二 "每月25日前"), moved to the next working day when the 25th is not one
+    (民法典 第二百零三条: a period ending on a day off ends on the next working day)."""
+    day = dt.date(year, month, REFUND_HANDOVER_DAY)
+    while not calendar.is_workday(day):
+        day += dt.timedelta(days=1)
+    return day
+
+
+def refund_batch_month(handed_over_on: dt.date, calendar: WorkCalendar) -> dt.date:
+    """The month whose request for money 请款 an application handed over on this day joins: this
+    month's when it reached the county by the deadline, otherwise next month's."""
+    month = handed_over_on.replace(day=1)
+    if handed_over_on <= refund_handover_deadline(month.year, month.month, calendar):
+        return month
+    return (month + dt.timedelta(days=32)).replace(day=1)
+
+
+# 002 附件2 三: "次月月初向县财政局申请退款资金" — a month's request is made once the month is over.
+def check_refund_request_month(month: dt.date, today: dt.date) -> None:
+    if today < (month.replace(day=1) + dt.timedelta(days=32)).replace(day=1):
+        raise RuleViolation(
+            "request_too_early",
+            _(
+                "Notice 002 attachment 2 section 3: the money for %(month)s is requested from the finance bureau "
+                "early the next month, once the month's applications are all in."
+            )
+            % {"month": f"{month:%Y-%m}"},
+            "month",
+        )
+
+
+def check_refund_paid_on(*, paid_on: dt.date, requested_on: dt.date, today: dt.date) -> None:
+    if paid_on > today:
+        raise RuleViolation("paid_on_future", _("The payment date cannot be in the future."), "paid_on")
+    if paid_on < requested_on:
+        raise RuleViolation(
+            "paid_before_request",
+            _("The payment date cannot be before the money was requested (%(day)s).") % {"day": requested_on},
+            "paid_on",
+        )

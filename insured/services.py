@@ -138,6 +138,13 @@ ADMINISTRATOR_PERMISSIONS = {
     },
     "auth": {"user": ("view", "add", "change")},
     "payments": {"taxclient": ("view", "add", "change"), "noticebatch": ("view",), "receivable": ("view",)},
+    # Refund cases span counties: a superuser changes them (refunds.admin); the rest is read here.
+    "refunds": {
+        "refundcase": ("view",),
+        "refundapplication": ("view",),
+        "refundrequest": ("view",),
+        "refundtaxreport": ("view",),
+    },
 }
 ADMINISTRATOR_GROUP = "county administrators"
 

@@ -143,7 +143,9 @@ class NoticeBatchPushApi(APIView):
                 },
                 status=status.HTTP_409_CONFLICT,
             )
-        if result.created:
+        if result.created or result.batch.status == NoticeBatch.Status.RECEIVED:
+            # A resend of a batch still waiting (its first push lost its hand-over when the
+            # connection dropped) hands it to a worker again; processing is safe to repeat.
             tasks.batch_dispatch(result.batch.pk)
         # Read again: where tasks run in-process (the demo) the batch has just been processed.
         batch = NoticeBatch.objects.get(pk=result.batch.pk)

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.conf import settings
 
-from insured.exports import safe_cell
+from insured.spreadsheets import safe_cell
 from payments.models import ReceivableExport
 
 __all__ = ["receivables_csv", "receivables_json", "safe_cell"]

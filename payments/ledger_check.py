@@ -7,7 +7,8 @@ Checked, each with a few set-based queries (never one query per notice):
   has a subsidy entry (rule 5);
 - every entry of a reversed notice is offset by a reversal entry, and a credited reversal
   notice names a notice that is marked reversed; a credited notice has nothing reversed;
-- every notice-sourced entry belongs to a notice credited (or reversed) under its key;
+- every notice-sourced entry belongs to a notice credited (or reversed) under its key, so a
+  payment refunded from the unmatched queue has none;
 - and the ledger's own half (insured.ledger_audit): each person-year's cached figures equal the
   ledger's sums.
 Each difference is one line of text naming the person; `manage.py check_ledger` prints them.
@@ -125,8 +126,9 @@ def _payment_problems(scope: Scope) -> Iterator[str]:
         else:
             yield f"{_said(n)}: has a subsidy entry, but a {n.kind} payment gets none (rule 5)"
 
-    # Inside the entry subquery, OuterRef names the entry being offset.
-    any_reversal = AccountEntry.objects.filter(reverses=OuterRef("pk"))
+    # Inside the entry subquery, OuterRef names the entry being offset. A refund 退费 also names
+    # the entry it takes out (insured.ledger.refund_post); it is not a reversal of the payment.
+    any_reversal = AccountEntry.objects.filter(reverses=OuterRef("pk"), kind=Entry.REVERSAL)
     offset = any_reversal.filter(kind=Entry.REVERSAL, amount=-OuterRef("amount"), **same_owner)
     reversed_payments = payments.filter(state=State.REVERSED)
     credited_payments = payments.filter(state=State.CREDITED)

@@ -207,6 +207,11 @@ class NoticeBatch(models.Model):
     duplicate_count = models.PositiveIntegerField(_("duplicates"), default=0)
     unmatched_count = models.PositiveIntegerField(_("unmatched"), default=0)
     reversed_count = models.PositiveIntegerField(_("reversals applied"), default=0)
+    # Recovery (payments.tasks): when the batch was last handed to a worker, and what went wrong.
+    dispatched_at = models.DateTimeField(_("last handed to a worker at"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("failed processing attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    last_error_at = models.DateTimeField(_("last error at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("notice batch")
@@ -220,6 +225,13 @@ class NoticeBatch(models.Model):
     def __str__(self) -> str:
         return self.batch_id
 
+    # After this many failed attempts a batch is "failing": shown to staff, retried less often.
+    FAILING_AFTER = 3
+
+    @property
+    def is_failing(self) -> bool:
+        return self.status == self.Status.RECEIVED and self.attempts >= self.FAILING_AFTER
+
 
 class ArrivalNotice(models.Model):
     """One payment as tax reported it (到账信息). Never changed except by processing."""
@@ -230,6 +242,8 @@ class ArrivalNotice(models.Model):
         DUPLICATE = "duplicate", _("duplicate")
         UNMATCHED = "unmatched", _("waiting for manual assignment")
         REVERSED = "reversed", _("reversed")
+        # Waited in the queue and was paid back to the payer by a refund 退费, never credited.
+        REFUNDED = "refunded", _("refunded without being credited")
 
     class Reason(models.TextChoices):
         NO_RECEIVABLE = "no_receivable", _("no receivable with this number")
@@ -248,6 +262,8 @@ class ArrivalNotice(models.Model):
         REVERSAL_UNKNOWN = "reversal_unknown", _("the reversed payment is unknown or was not credited")
         REVERSAL_MISMATCH = "reversal_mismatch", _("the reversal does not match the reversed payment")
         OUTSIDE_CLIENT_REGION = "outside_client_region", _("the person lives outside the region the tax client serves")
+        REFUNDED = "refunded", _("the reversed payment has already been refunded to the payer")
+        REFUND_PENDING = "refund_pending", _("the reversed payment is on a refund application in progress")
 
     # The foreign keys below are indexed by the composite indexes that start with them.
     batch = models.ForeignKey(
@@ -289,6 +305,9 @@ class ArrivalNotice(models.Model):
         related_name="notices",
     )
     processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+    refunded_at = models.DateTimeField(_("refunded at"), null=True, blank=True)
+    # db_default: the batch's notices are stored by COPY, which names only the columns it fills.
+    refund_ref = models.CharField(_("refund application"), max_length=32, blank=True, default="", db_default="")
 
     class Meta:
         verbose_name = _("arrival notice")
@@ -302,6 +321,11 @@ class ArrivalNotice(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="notice_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(state="refunded", refunded_at__isnull=False) & ~Q(refund_ref="")
+                | (~Q(state="refunded") & Q(refunded_at__isnull=True)),
+                name="notice_refunded_has_when_and_what",
+            ),
         ]
 
     def __str__(self) -> str:

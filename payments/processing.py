@@ -40,8 +40,11 @@ State = ArrivalNotice.State
 Reason = ArrivalNotice.Reason
 Entry = AccountEntry.Kind
 ZERO = Decimal("0.00")
-# Any fixed number: the key of the advisory lock that lets one batch at a time be processed.
+# Any fixed numbers: the key of the advisory lock that lets one batch at a time be processed, and
+# the class of the per-batch lock that says "this batch is being processed now" (payments.selectors
+# reads it from pg_locks: a worker that dies loses its connection and with it the lock).
 PROCESSING_LOCK = 7_110_003
+BATCH_LOCK_CLASS = 7_110_004
 
 # Which queue reason a rule's refusal leaves a payment under.
 REASON_OF_RULE = {
@@ -141,6 +144,7 @@ class Unmatched(Exception):
 def batch_process(batch_pk: int) -> bool:
     """Process a stored batch. Safe to call again: a processed batch is left alone."""
     with transaction.atomic():
+        _claim(batch_pk)
         _one_batch_at_a_time()
         batch = NoticeBatch.objects.select_for_update().get(pk=batch_pk)
         if batch.status == NoticeBatch.Status.PROCESSED:
@@ -189,6 +193,7 @@ def notice_assign(notice_pk: int, *, person_id: int, receivable_id: int | None) 
         notice_row = ArrivalNotice.objects.select_for_update().get(pk=notice_pk)
         if notice_row.state != State.UNMATCHED:
             raise rules.RuleViolation("notice_not_waiting", _("This payment is no longer waiting to be assigned."))
+        refuse_if_held(notice_pk)
         notice = Notice(*[getattr(notice_row, f) for f in NOTICE_FIELDS])
         decide = _decide_reversal if notice.reverses_voucher_no else _decide_payment
         source = ArrivalNotice.objects.filter(pk=notice_pk)
@@ -202,6 +207,24 @@ def notice_assign(notice_pk: int, *, person_id: int, receivable_id: int | None) 
             unmatched_count=F("unmatched_count") - outcome.credited - outcome.reversals,
         )
         return notice_row
+
+
+def refuse_if_held(notice_pk: int) -> None:
+    """A waiting payment on a live refund application is being paid back: it is not assigned."""
+    held = handlers.notices_held([notice_pk])
+    if held:
+        raise rules.RuleViolation(
+            "notice_held_for_refund",
+            _("This payment is being refunded (%(what)s); it cannot be assigned to an account.")
+            % {"what": held[notice_pk]},
+        )
+
+
+def _claim(batch_pk: int) -> None:
+    """Say, for as long as this transaction lasts, that this batch is being processed."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s::int, %s::int)", [BATCH_LOCK_CLASS, batch_pk])
 
 
 def _one_batch_at_a_time() -> None:
@@ -250,6 +273,15 @@ class Facts:
         self.person_years: dict[ledger.YearKey, ledger.YearFigures] = {}
         self.paid_in_pass: set[tuple[int, int]] = set()
         self.originals, self.original_entries = self._reversed_payments(notices)
+        entry_ids = [e.pk for entries in self.original_entries.values() for e in entries]
+        # An entry leaves an account once (AccountEntry.reverses is one-to-one): one refunded, or
+        # on a refund application that is being paid, cannot be reversed as well.
+        self.refunded_entries = set(
+            AccountEntry.objects.filter(reverses_id__in=entry_ids, kind=Entry.REFUND).values_list(
+                "reverses_id", flat=True
+            )
+        )
+        self.held_entries = handlers.entries_held(entry_ids)
 
     @staticmethod
     def _first_notice_ids(source: QuerySet[ArrivalNotice]) -> dict[tuple[str, int], int]:
@@ -451,13 +483,23 @@ def _decide_reversal(n: Notice, facts: Facts, out: Outcomes) -> None:
         out.duplicates += 1
         return
     original = facts.originals.get(facts.first_seen.get((n.reverses_voucher_no, n.reverses_line_no)))
+    if original is not None and original.state == State.REFUNDED:
+        _unmatched(n, out, Reason.REFUNDED, original)
+        return
     if original is None or original.state != State.CREDITED:
         _unmatched(n, out, Reason.REVERSAL_UNKNOWN, original)
         return
     if original.amount != n.amount or original.insured_id_no != n.insured_id_no or original.kind != n.kind:
         _unmatched(n, out, Reason.REVERSAL_MISMATCH, original)
         return
-    for entry in facts.original_entries.get(original.pk, []):
+    entries = facts.original_entries.get(original.pk, [])
+    if any(e.pk in facts.refunded_entries for e in entries):
+        _unmatched(n, out, Reason.REFUNDED, original)
+        return
+    if any(e.pk in facts.held_entries for e in entries):
+        _unmatched(n, out, Reason.REFUND_PENDING, original)
+        return
+    for entry in entries:
         out.entries.append(
             _entry(
                 out,

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count, Min, Prefetch, Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,6 +19,7 @@ from insured import access, ledger, plugins, rules
 from insured.models import AccountEntry
 from insured.plugins import SourceLink
 from insured.workdays import WorkCalendar
+from payments import handlers
 from payments.models import ArrivalNotice, ManualAssignment, NoticeBatch, Receivable, ReceivableExport
 
 
@@ -37,6 +40,69 @@ def waiting_batch_ids(older_than: dt.timedelta) -> list[int]:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+
+
+# The sweep (payments.tasks.batches_redispatch) hands a waiting batch to a worker again when its
+# message is presumably lost: it was stored or last handed over a while ago and nobody is working
+# on it. While some batch is being processed the queue is moving, and a waiting batch is most
+# likely queued behind it: it is handed over again only after a long wait. A batch that keeps
+# failing is tried again only now and then, so its error is not repeated every few seconds.
+REDISPATCH_WHILE_BUSY_AFTER = dt.timedelta(minutes=10)
+FAILING_RETRY_AFTER = dt.timedelta(minutes=10)
+
+
+def batches_to_redispatch(now: dt.datetime | None = None) -> list[int]:
+    from payments.processing import BATCH_LOCK_CLASS, PROCESSING_LOCK
+
+    now = now or timezone.now()
+    busy, in_progress = False, set()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT classid::bigint, objid::bigint, objsubid FROM pg_locks WHERE locktype = 'advisory' AND granted"
+            )
+            for classid, objid, objsubid in cursor.fetchall():
+                if objsubid == 2 and classid == BATCH_LOCK_CLASS:
+                    in_progress.add(objid)
+                elif objsubid == 1 and (classid << 32) + objid == PROCESSING_LOCK:
+                    busy = True
+    after = dt.timedelta(seconds=settings.BATCH_REDISPATCH_AFTER_SECONDS)
+    quiet_since = now - (REDISPATCH_WHILE_BUSY_AFTER if busy else after)
+    waiting = NoticeBatch.objects.filter(
+        Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=quiet_since),
+        status=NoticeBatch.Status.RECEIVED,
+        received_at__lt=now - after,
+    ).exclude(pk__in=in_progress)
+    waiting = waiting.exclude(attempts__gte=NoticeBatch.FAILING_AFTER, last_error_at__gte=now - FAILING_RETRY_AFTER)
+    return list(waiting.order_by("pk").values_list("pk", flat=True))
+
+
+@dataclass(frozen=True)
+class WaitingWork:
+    """What operators and check_ledger ask: how much waits, since when, and what keeps failing."""
+
+    batches: int
+    notices: int
+    oldest_received_at: dt.datetime | None
+    failing: int
+
+    @property
+    def oldest_age_seconds(self) -> int | None:
+        if self.oldest_received_at is None:
+            return None
+        return max(int((timezone.now() - self.oldest_received_at).total_seconds()), 0)
+
+
+def waiting_work(batches: QuerySet[NoticeBatch] | None = None) -> WaitingWork:
+    """Over every batch (operators), or over the batches a user may see (`batches_for(user)`)."""
+    waiting = (batches if batches is not None else NoticeBatch.objects.all()).filter(status=NoticeBatch.Status.RECEIVED)
+    figures = waiting.aggregate(
+        batches=Count("pk"),
+        notices=Sum("declared_count"),
+        oldest=Min("received_at"),
+        failing=Count("pk", filter=Q(attempts__gte=NoticeBatch.FAILING_AFTER)),
+    )
+    return WaitingWork(figures["batches"], figures["notices"] or 0, figures["oldest"], figures["failing"])
 
 
 def batches_for(user: Any) -> QuerySet[NoticeBatch]:
@@ -245,6 +311,21 @@ REMEDIES: dict[str, Remedy] = {
         ),
         who=gettext_lazy("tax bureau"),
     ),
+    Reason.REFUNDED: Remedy(
+        gettext_lazy(
+            "The payment this reverses was already refunded to the payer, so there is nothing to take back: "
+            "tax is told, and withdraws the reversal."
+        ),
+        who=gettext_lazy("tax bureau"),
+    ),
+    Reason.REFUND_PENDING: Remedy(
+        gettext_lazy(
+            "The payment this reverses is on a refund application in progress: once that refund is paid or "
+            "withdrawn, assign this reversal."
+        ),
+        assign=True,
+        who=gettext_lazy("township office"),
+    ),
 }
 # A reason this table does not know yet (an app adds reasons): the clerk assigns it by hand.
 DEFAULT_REMEDY = Remedy(gettext_lazy("Check the payment and assign it by hand."), assign=True)
@@ -261,6 +342,7 @@ class QueueItem:
     due_on: dt.date
     is_overdue: bool
     pending: ManualAssignment | None
+    held_by: str = ""  # a live refund application paying it back (payments.handlers)
 
     @property
     def remedy(self) -> Remedy:
@@ -285,6 +367,7 @@ def unmatched_queue(user: Any, today: dt.date | None = None) -> list[QueueItem]:
     )
     if not notices:
         return []
+    held = handlers.notices_held([n.pk for n in notices])
     first = min(timezone.localtime(n.paid_at).date() for n in notices)
     calendar = WorkCalendar(first, today + dt.timedelta(days=60))
     items = []
@@ -293,10 +376,25 @@ def unmatched_queue(user: Any, today: dt.date | None = None) -> list[QueueItem]:
         due_on = rules.posting_due_on(paid_on, calendar)
         items.append(
             QueueItem(
-                notice, (today - paid_on).days, due_on, today > due_on, notice.pending[0] if notice.pending else None
+                notice,
+                (today - paid_on).days,
+                due_on,
+                today > due_on,
+                notice.pending[0] if notice.pending else None,
+                held.get(notice.pk, ""),
             )
         )
     return items
+
+
+def person_waiting_notices(person_id: int, id_no: str) -> QuerySet[ArrivalNotice]:
+    """Payments for a person that wait in the unmatched queue (a second own contribution, an
+    amount that is not a tier …): collected by tax, never credited, so they can only be refunded."""
+    return ArrivalNotice.objects.filter(
+        Q(person_id=person_id) | Q(person__isnull=True, insured_id_no=id_no),
+        state=ArrivalNotice.State.UNMATCHED,
+        reverses_voucher_no="",
+    ).order_by("paid_at", "id")
 
 
 def person_payments(person_id: int) -> QuerySet[ArrivalNotice]:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from insured import numbering, rules
 from insured.models import InsuredPerson, Region
@@ -138,6 +141,92 @@ def receivable_create(
         return existing
 
 
+@dataclass(frozen=True)
+class ReceivableRequest:
+    """One amount to assess, as `receivable_create` takes it, by the person's id."""
+
+    person_id: int
+    kind: str
+    payer_name: str
+    payer_id: str
+    year: int
+    amount: Decimal
+    due_date: dt.date
+    source_type: str
+    source_ref: str
+
+
+NUMBER_ATTEMPTS = 5
+
+
+def receivables_create_many(
+    requests: Sequence[ReceivableRequest], *, user: AbstractBaseUser | None = None
+) -> list[Receivable]:
+    """Assess many amounts at once: the receivables in the order asked, one live receivable per
+    source as `receivable_create` keeps it (a source that has one gets it back, unchanged).
+
+    The document numbers of the whole set are allocated together, after the highest of the day,
+    and the rows and their history written in bulk: a few queries, not one per row. A number
+    taken meanwhile by another request (or a source assessed meanwhile) fails the unique index;
+    the set is then tried again from the start, inside a savepoint, so nothing half-made stays.
+    """
+    if not requests:
+        return []
+    if any(r.amount <= 0 for r in requests):
+        raise ValueError("a receivable's amount is more than zero")
+    for attempt in range(NUMBER_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                return _receivables_create_many(requests, user)
+        except IntegrityError:
+            if attempt == NUMBER_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _receivables_create_many(requests: Sequence[ReceivableRequest], user: AbstractBaseUser | None) -> list[Receivable]:
+    sources = {(r.source_type, r.source_ref) for r in requests}
+    if len(sources) != len(requests):
+        raise ValueError("each request must name a source of its own")
+    live = Receivable.objects.filter(
+        source_type__in={t for t, _ref in sources},
+        source_ref__in={ref for _t, ref in sources},
+        status__in=[Receivable.Status.OPEN, Receivable.Status.SENT, Receivable.Status.PAID],
+    )
+    existing = {(r.source_type, r.source_ref): r for r in live if (r.source_type, r.source_ref) in sources}
+    missing = [r for r in requests if (r.source_type, r.source_ref) not in existing]
+    numbers = _next_numbers(len(missing))
+    created_by = user if user is not None and user.pk else None
+    made = [
+        Receivable(
+            number=number,
+            kind=r.kind,
+            person_id=r.person_id,
+            payer_name=r.payer_name,
+            payer_id=r.payer_id,
+            year=r.year,
+            amount=r.amount,
+            due_date=r.due_date,
+            source_type=r.source_type,
+            source_ref=r.source_ref,
+            created_by=created_by,
+        )
+        for number, r in zip(numbers, missing, strict=True)
+    ]
+    if made:
+        bulk_create_with_history(made, Receivable, batch_size=1000, default_user=created_by)
+    existing |= {(r.source_type, r.source_ref): r for r in made}
+    return [existing[(r.source_type, r.source_ref)] for r in requests]
+
+
+def _next_numbers(count: int) -> list[str]:
+    """`count` numbers after the highest of the day, as `numbering.next_number` gives one."""
+    stem = f"{RECEIVABLE_PREFIX}{timezone.localdate():%Y%m%d}"
+    first = numbering.next_number(Receivable, RECEIVABLE_PREFIX, 5)
+    sequence = int(first[len(stem) :])
+    return [f"{stem}{n:05d}" for n in range(sequence, sequence + count)]
+
+
 def _close(receivable: Receivable, status: str) -> bool:
     changed = Receivable.objects.filter(
         pk=receivable.pk, status__in=[Receivable.Status.OPEN, Receivable.Status.SENT]
@@ -189,6 +278,27 @@ def export_create(*, region: Region, user: AbstractBaseUser | None) -> Receivabl
     return export
 
 
+def notices_refund(
+    notice_ids: list[int], *, person_id: int, id_no: str, ref: str, when: dt.datetime | None = None
+) -> None:
+    """Waiting payments paid back to the payer by refund `ref` (002 附件2 三): they leave the queue
+    as refunded, never credited. In the caller's transaction, compare-and-set: each must still be
+    waiting for this person, or nothing changes."""
+    if not notice_ids:
+        return
+    waiting = ArrivalNotice.objects.filter(pk__in=notice_ids, state=ArrivalNotice.State.UNMATCHED).filter(
+        Q(person_id=person_id) | Q(person__isnull=True, insured_id_no=id_no)
+    )
+    updated = waiting.update(
+        state=ArrivalNotice.State.REFUNDED, refunded_at=when or timezone.now(), refund_ref=ref, person_id=person_id
+    )
+    if updated != len(set(notice_ids)):
+        raise RuleViolation(
+            "notice_not_waiting",
+            _("A payment on this refund is no longer waiting in the unmatched queue; it cannot be refunded."),
+        )
+
+
 @transaction.atomic
 def assignment_propose(
     *,
@@ -201,6 +311,7 @@ def assignment_propose(
     locked = ArrivalNotice.objects.select_for_update().get(pk=notice.pk)
     if locked.state != ArrivalNotice.State.UNMATCHED:
         raise RuleViolation("notice_not_waiting", _("This payment is no longer waiting to be assigned."))
+    processing.refuse_if_held(locked.pk)
     if receivable is not None and receivable.person_id != person.pk:
         raise RuleViolation("receivable_other_person", _("The receivable belongs to another person."), "receivable")
     if locked.assignments.filter(status=ManualAssignment.Status.PROPOSED).exists():

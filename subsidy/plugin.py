@@ -6,7 +6,8 @@ village accountant holds any of these.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from decimal import Decimal
 
 from django.urls import reverse
 from django.utils.translation import gettext
@@ -36,6 +37,12 @@ def _application_links(numbers: Sequence[str]) -> dict[str, SourceLink]:
     }
 
 
+def _pending_support(person_ids: Collection[int], year: int) -> dict[int, Decimal]:
+    from subsidy import selectors
+
+    return selectors.pending_support(person_ids, year)
+
+
 PLUGIN = Plugin(
     app="subsidy",
     grants={
@@ -47,4 +54,5 @@ PLUGIN = Plugin(
     },
     menu=(MenuEntry(_("Personal sponsorship"), "subsidy:list", SPONSORSHIP_VIEW, order=40),),
     record_links={SOURCE_TYPE: _application_links},
+    pending_support=_pending_support,
 )

@@ -3,12 +3,14 @@ village: an application outside it is simply not found."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, QuerySet, Sum
 from django.utils.translation import gettext as _
 
-from insured import access
+from insured import access, bulk
 from insured.history import Change, changes_of
 from insured.identity import normalize_id_no
 from insured.models import InsuredPerson
@@ -67,3 +69,20 @@ def application_history(application: SponsorshipApplication) -> list[Change]:
     """Every saved change, newest first, with each changed field as (label, before, after)."""
     records = list(application.history.select_related("history_user"))
     return changes_of(records, SponsorshipApplication, lambda r: _("application"))[::-1]
+
+
+def pending_support(person_ids: Collection[int], year: int) -> dict[int, Decimal]:
+    """Sponsorship entered but not yet reviewed, by beneficiary: what rule 1 counts in the other
+    apps' checks before approval (insured.plugins.pending_support). Approved sponsorship is
+    reserved on the person-year and is not counted here."""
+    rows = (
+        SponsorshipApplication.objects.filter(
+            beneficiary_id__in=bulk.any_of(person_ids, "bigint"),
+            year=year,
+            status=SponsorshipApplication.Status.SUBMITTED,
+        )
+        .order_by()
+        .values("beneficiary_id")
+        .annotate(total=Sum("amount"))
+    )
+    return {row["beneficiary_id"]: row["total"] for row in rows}

@@ -12,10 +12,12 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from stdnum.iso7064 import mod_11_2
 
+from collective.models import Filing, Organisation, Roster, RosterRow
 from insured.models import (
     AccessRecord,
     Holiday,
     InsuredPerson,
+    Job,
     PolicyTier,
     PolicyYear,
     Region,
@@ -34,6 +36,7 @@ from payments.models import (
     ReconciliationRun,
     TaxClient,
 )
+from refunds.models import RefundApplication, RefundCase, RefundLine, RefundRequest, RefundTaxReport
 from subsidy.models import SponsorshipApplication
 
 DEMO_TIERS = [("200", "35"), ("300", "40"), ("500", "60"), ("1000", "100"), ("2000", "180"), ("5000", "300")]
@@ -42,6 +45,17 @@ DEMO_TIERS = [("200", "35"), ("300", "40"), ("500", "60"), ("1000", "100"), ("20
 def make_id_no(birth: dt.date, seq: int, area: str = "211370") -> str:
     body = f"{area}{birth:%Y%m%d}{seq % 1000:03d}"
     return body + mod_11_2.calc_check_digit(body)
+
+
+def make_uscc(first_two: str = "N2", division: str = "211370", organisation: str = "12345678") -> str:
+    """A unified social credit code with a right organisation-code check (GB 11714) and a right
+    check character (GB 32100)."""
+    from stdnum.cn import uscc
+
+    from insured.identity import organisation_code_check
+
+    body = f"{first_two}{division}{organisation}{organisation_code_check(organisation)}"
+    return body + uscc.calc_check_digit(body)
 
 
 def region_tree(county_code: str = "211370", county_name: str = "测试县") -> dict[str, Region]:
@@ -177,6 +191,17 @@ class HolidayFactory(factory.django.DjangoModelFactory):
     name = "国庆节"
 
 
+class JobFactory(factory.django.DjangoModelFactory):
+    """A job as asked for, waiting for a worker (insured.jobs runs it)."""
+
+    class Meta:
+        model = Job
+
+    kind = "test.kind"
+    requested_by = factory.SubFactory(UserFactory)
+    region = factory.LazyFunction(lambda: test_county())
+
+
 class TaxClientFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = TaxClient
@@ -284,6 +309,160 @@ class SponsorshipApplicationFactory(factory.django.DjangoModelFactory):
     year = 2026
     amount = Decimal("1000.00")
     submitted_by = factory.SubFactory(UserFactory)
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    """A village's collective organisation with its virtual unit code recorded (it may file)."""
+
+    class Meta:
+        model = Organisation
+
+    name = factory.LazyAttribute(lambda o: f"{o.village.name}股份经济合作社")
+    uscc = factory.Sequence(lambda n: make_uscc("N2", "211370", f"{n:08d}"))
+    village = factory.LazyFunction(lambda: first_village(test_county()))
+    address = factory.LazyAttribute(lambda o: f"{o.village.name}村委会")
+    legal_person_name = "刘长青"
+    legal_person_id_no = factory.LazyFunction(lambda: make_id_no(dt.date(1968, 4, 2), 511))
+    legal_person_phone = "13904700001"
+    handler_name = "刘春生"
+    handler_id_no = factory.LazyFunction(lambda: make_id_no(dt.date(1979, 9, 9), 613))
+    handler_phone = "13904700002"
+    taxpayer_id = factory.LazyAttribute(lambda o: o.uscc)
+    virtual_unit_code = factory.Sequence(lambda n: f"XN211370{n:06d}")
+    created_by = factory.SubFactory(UserFactory)
+
+
+class FilingFactory(factory.django.DjangoModelFactory):
+    """The year's plan of a collective organisation (备案): standard 200, hardship 300, resolved and
+    made public in the spring."""
+
+    class Meta:
+        model = Filing
+
+    number = factory.Sequence(lambda n: f"BA20260301{n:04d}")
+    kind = Filing.Kind.COLLECTIVE
+    year = 2026
+    organisation = factory.SubFactory(OrganisationFactory)
+    region = factory.LazyAttribute(lambda o: o.organisation.village)
+    proposed_on = dt.date(2026, 3, 1)
+    resolved_on = dt.date(2026, 3, 10)
+    attendance_expected = 40
+    attendance_present = 36
+    publicity_from = dt.date(2026, 3, 11)
+    publicity_to = dt.date(2026, 3, 18)
+    standard = Decimal("200.00")
+    hardship_standard = Decimal("300.00")
+    planned_count = 100
+    planned_total = Decimal("25000.00")
+    declares_not_land_acquired = True
+    filed_on = dt.date(2026, 3, 20)
+    created_by = factory.SubFactory(UserFactory)
+
+
+class RosterFactory(factory.django.DjangoModelFactory):
+    """A roster as saved after its check (draft); the services take it further."""
+
+    class Meta:
+        model = Roster
+
+    number = factory.Sequence(lambda n: f"SB20260301{n:04d}")
+    check_code = factory.Sequence(lambda n: f"R{n:07d}")
+    filing = factory.SubFactory(FilingFactory)
+    row_count = 1
+    total = Decimal("200.00")
+    uploaded_by = factory.SubFactory(UserFactory)
+
+
+class RosterRowFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RosterRow
+
+    roster = factory.SubFactory(RosterFactory)
+    seq = factory.Sequence(lambda n: n + 1)
+    line = factory.LazyAttribute(lambda o: o.seq + 1)
+    person = factory.SubFactory(InsuredPersonFactory)
+    name = factory.LazyAttribute(lambda o: o.person.name)
+    sex = factory.LazyAttribute(lambda o: o.person.sex)
+    amount = Decimal("200.00")
+    kind = RosterRow.Kind.COLLECTIVE
+
+
+class RefundCaseFactory(factory.django.DjangoModelFactory):
+    """A refund case as the administrator enters it (the six of the issue come from a fixture)."""
+
+    class Meta:
+        model = RefundCase
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"case-{n}")
+    name = factory.Sequence(lambda n: f"退费情形{n}")
+    basis = "费政办发〔2020〕1号 附件2"
+    payee = RefundCase.Payee.PERSON
+    kinds_to_payee = factory.LazyFunction(lambda: ["own"])
+    kinds_to_fund = factory.LazyFunction(lambda: ["government_subsidy"])
+    queue_reasons = factory.LazyFunction(lambda: ["own_already_paid"])
+
+
+class RefundApplicationFactory(factory.django.DjangoModelFactory):
+    """An application as the township took it (received); the services take it further."""
+
+    class Meta:
+        model = RefundApplication
+
+    number = factory.Sequence(lambda n: f"TF20261120{n:04d}")
+    check_code = factory.Sequence(lambda n: f"R{n:07d}")
+    person = factory.SubFactory(InsuredPersonFactory)
+    township = factory.LazyAttribute(lambda o: o.person.village.parent)
+    case = factory.SubFactory(RefundCaseFactory)
+    applicant_name = factory.LazyAttribute(lambda o: o.person.name)
+    applicant_id_no = factory.LazyAttribute(lambda o: o.person.id_no)
+    relation = RefundApplication.Relation.SELF
+    applicant_phone = "13800000000"
+    bank_name = "中国农业银行演示县支行"
+    account_type = RefundApplication.AccountType.CARD
+    account_no = "6228480402564890018"
+    account_name = factory.LazyAttribute(lambda o: o.person.name)
+    payee_amount = Decimal("500.00")
+    received_by = factory.SubFactory(UserFactory)
+
+
+class RefundLineFactory(factory.django.DjangoModelFactory):
+    """A line holding a payment that waits in the queue (an entry comes only from the ledger)."""
+
+    class Meta:
+        model = RefundLine
+
+    application = factory.SubFactory(RefundApplicationFactory)
+    notice = factory.SubFactory(ArrivalNoticeFactory, state=ArrivalNotice.State.UNMATCHED, reason="own_already_paid")
+    year = 2026
+    kind = "own"
+    amount = Decimal("500.00")
+    destination = RefundLine.Destination.PAYEE
+
+
+class RefundRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RefundRequest
+
+    number = factory.Sequence(lambda n: f"QK20261201{n:04d}")
+    region = factory.LazyFunction(lambda: test_county())
+    month = dt.date(2026, 11, 1)
+    count = 1
+    payee_total = Decimal("500.00")
+    fund_total = Decimal("60.00")
+    requested_on = dt.date(2026, 12, 1)
+    created_by = factory.SubFactory(UserFactory)
+
+
+class RefundTaxReportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RefundTaxReport
+
+    number = factory.Sequence(lambda n: f"TFBS20261210{n:03d}")
+    region = factory.LazyFunction(lambda: test_county())
+    count = 1
+    total = Decimal("500.00")
+    created_by = factory.SubFactory(UserFactory)
 
 
 class AccessRecordFactory(factory.django.DjangoModelFactory):

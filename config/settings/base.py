@@ -143,6 +143,9 @@ STORAGES = {
 }
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# Uploaded lists, minutes and the files background jobs make: never served as media, only
+# through views that check who asks (insured.files).
+PRIVATE_FILES_ROOT = env.path("PRIVATE_FILES_ROOT", default=str(Path(str(MEDIA_ROOT)) / "private"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -180,6 +183,12 @@ SPECTACULAR_SETTINGS = {
         "PersonStatusEnum": "insured.models.InsuredPerson.Status",
         "BatchStatusEnum": "payments.models.NoticeBatch.Status",
         "SponsorshipStatusEnum": "subsidy.models.SponsorshipApplication.Status",
+        "SupportKindEnum": "collective.models.Filing.Kind",
+        "RosterStatusEnum": "collective.models.Roster.Status",
+        "RefundStatusEnum": "refunds.models.RefundApplication.Status",
+        "RefundRelationEnum": "refunds.models.RefundApplication.Relation",
+        "SponsorRelationEnum": "subsidy.models.SponsorshipApplication.Relation",
+        "EntryKindEnum": "insured.models.AccountEntry.Kind",
     },
 }
 
@@ -196,15 +205,20 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A task whose worker died unacknowledged is handed out again after this many seconds; it
-# must exceed the longest batch's processing time.
+# must exceed the longest batch's processing time (50,000 notices: well under a minute). The
+# sweep hands a batch whose worker died to another within half a minute anyway.
 # Redis looks for such tasks every interval × throttle seconds (kombu's defaults: 10 × 10).
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=900),
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300),
     "unacked_restore_interval": env.int("CELERY_RESTORE_INTERVAL", default=10),
     "unacked_restore_throttle": env.int("CELERY_RESTORE_THROTTLE", default=10),
 }
 CELERY_BEAT_SCHEDULE = {
-    "requeue-waiting-batches": {"task": "payments.tasks.requeue_waiting_batches", "schedule": 300.0},
+    # Every few seconds: a batch whose hand-over to a worker was lost waits half a minute, not minutes.
+    "redispatch-waiting-batches": {
+        "task": "payments.tasks.redispatch_waiting_batches",
+        "schedule": env.float("BATCH_SWEEP_SECONDS", default=10.0),
+    },
     "reconcile-yesterday": {"task": "payments.tasks.reconcile_yesterday", "schedule": crontab(hour=2, minute=30)},
     # Daily, so a missed night is caught up; it acts only once a year has ended (000 四).
     "void-expired-sponsorships": {
@@ -258,6 +272,8 @@ LOGGING = {
     "loggers": {
         "security": {"handlers": ["security"], "level": "INFO", "propagate": False},
         "django.request": {"filters": ["one_line_refusal"]},
+        # Retries, failed and re-dispatched batches: one JSON line each, like the security events.
+        "operations": {"handlers": ["security"], "level": "INFO", "propagate": False},
         "axes": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
@@ -270,6 +286,12 @@ FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY", default="")
 
 # Whether load_demo and demo_notice_batch may run (their users and secrets are public): dev and test only.
 DEMO_ALLOWED = env.bool("DEMO_ALLOWED", default=False)
+
+# A waiting batch is handed to a worker again when its last hand-over is this old and nobody works on it.
+BATCH_REDISPATCH_AFTER_SECONDS = env.int("BATCH_REDISPATCH_AFTER_SECONDS", default=30)
+
+# /healthz answers 503 when a batch has waited longer than this to be processed.
+HEALTH_WAITING_LIMIT_SECONDS = env.int("HEALTH_WAITING_LIMIT_SECONDS", default=120)
 
 # The agency this installation serves; printed on forms.
 AGENCY_NAME = env("AGENCY_NAME", default="演示县社会保险事业服务中心")

@@ -1,5 +1,8 @@
 """The test suite: always PostgreSQL and Redis, never SQLite."""
 
+import tempfile
+from pathlib import Path
+
 from .base import *  # noqa: F403
 from .base import env
 
@@ -9,8 +12,9 @@ DATABASES = {"default": env.db("TEST_DATABASE_URL", default="postgres://postgres
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default="test_pension")}
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/15")
 CELERY_BROKER_URL = REDIS_URL
-# Unit tests run tasks in-process; the integration tests start a real worker on Redis.
-CELERY_TASK_ALWAYS_EAGER = True
+# Unit tests run tasks in-process; the integration tests start a real worker on Redis, with
+# CELERY_TASKS_IN_PROCESS=0 in its environment.
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASKS_IN_PROCESS", default=True)
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -19,3 +23,6 @@ STORAGES = {
 DEMO_ALLOWED = True
 # Security events are still formatted (a test reads them) but not printed over the test output.
 LOGGING["handlers"]["security"] = {"class": "logging.NullHandler", "formatter": "json"}  # noqa: F405
+# Uploaded and generated files of the test run go to a scratch directory, not the working tree.
+MEDIA_ROOT = Path(tempfile.gettempdir()) / f"pension-test-media-{env('TEST_DATABASE_NAME', default='test_pension')}"
+PRIVATE_FILES_ROOT = MEDIA_ROOT / "private"

@@ -8,7 +8,13 @@ payments and their amounts. For a period, per township and kind, three figures a
 - receivables: the receivables settled in the period, to set beside the notices that name a
   receivable (own contributions usually have none);
 - ledger: the personal-account entries posted from those notices (the payment's own entry, not
-  the subsidy beside it; a reversal entry counts minus one).
+  the subsidy beside it; a reversal entry counts minus one);
+- returned: the notices that waited in the unmatched queue and were refunded to the payer without
+  ever being credited (tax = ledger + returned).
+
+Beside them, the period's refunds 退费 per township (notice 002 附件2 四): money taken out of the
+accounts to the applicants, the government's part of it returned to the fund, and payments
+refunded from the queue.
 
 Every difference is listed with its cause. All figures come from a handful of aggregate queries;
 nothing is read one notice at a time. `manage.py check_ledger`, the deeper test without a
@@ -37,6 +43,7 @@ from payments.reconciliation.figures import (
     Difference,
     Figure,
     Reconciliation,
+    RefundRow,
     Row,
     cause_label,
     period_bounds,
@@ -54,6 +61,7 @@ __all__ = [
     "Difference",
     "Figure",
     "Reconciliation",
+    "RefundRow",
     "Row",
     "cause_label",
     "notices_named_by",

@@ -32,6 +32,7 @@ from payments.reconciliation.figures import (
     Difference,
     Figure,
     Reconciliation,
+    RefundRow,
     Row,
     State,
 )
@@ -57,6 +58,7 @@ def reconcile(region: Region, start: dt.date, end: dt.date) -> Reconciliation:
         target.tax_with_receivable = Figure(r["taxr_count"] or 0, r["taxr_amount"] or ZERO)
         target.ledger += Figure(r["ledger_count"] or 0, r["ledger_amount"] or ZERO)
         target.receivables += Figure(r["rcv_count"] or 0, r["rcv_amount"] or ZERO)
+        target.returned += Figure(r["returned_count"] or 0, r["returned_amount"] or ZERO)
     for r in _paid_receivables(region, start, end):
         row(r["township_id"], r["kind"]).receivables += Figure(r["n"], r["amount"])
     orphans = _orphan_entries(region, start, end)
@@ -78,7 +80,70 @@ def reconcile(region: Region, start: dt.date, end: dt.date) -> Reconciliation:
         totals.setdefault(r.kind, Row("", "", r.kind, is_total=True)).add(r)
         total.add(r)
     by_kind = sorted(totals.values(), key=lambda r: KIND_ORDER.get(r.kind, 99))
-    return Reconciliation(region, start, end, ordered, by_kind, total, differences)
+    return Reconciliation(region, start, end, ordered, by_kind, total, differences, _refunds(region, start, end))
+
+
+def _refunds(region: Region, start: dt.date, end: dt.date) -> list[RefundRow]:
+    """Refunds of the period per township (002 附件2 四), in one query: the ledger's refund entries
+    (insured.ledger.refund_key: `refund:{application}:{entry}`, with `:fund` for the part returned
+    to the fund) beside the payments refunded out of the unmatched queue. Empty when none."""
+    since, until = moments(start, end)
+    to_fund = Q(source_key__endswith=ledger.FUND_SUFFIX)
+    zero_count, zero_amount = Value(0), Value(ZERO, output_field=MONEY)
+    entries = (
+        ledger.with_key_parts(
+            AccountEntry.objects.filter(
+                kind=AccountEntry.Kind.REFUND,
+                posted_at__gte=since,
+                posted_at__lt=until,
+                person__village__code__startswith=region.prefix,
+            )
+        )
+        .values(township_id=F("person__village__parent_id"))
+        .annotate(
+            payee_n=Count("k_voucher", distinct=True, filter=~to_fund),
+            payee_amount=Sum("amount", filter=~to_fund),
+            fund_n=Count("k_voucher", distinct=True, filter=to_fund),
+            fund_amount=Sum("amount", filter=to_fund),
+            queue_n=zero_count,
+            queue_amount=zero_amount,
+        )
+        .order_by()
+    )
+    queue = (
+        ArrivalNotice.objects.filter(
+            state=State.REFUNDED,
+            refunded_at__gte=since,
+            refunded_at__lt=until,
+            person__village__code__startswith=region.prefix,
+        )
+        .values(township_id=F("person__village__parent_id"))
+        .annotate(
+            payee_n=zero_count,
+            payee_amount=zero_amount,
+            fund_n=zero_count,
+            fund_amount=zero_amount,
+            queue_n=Count("refund_ref", distinct=True),
+            queue_amount=Sum("amount"),
+        )
+        .order_by()
+    )
+    by_township: dict[int | None, RefundRow] = {}
+    for r in entries.union(queue, all=True):
+        row = by_township.setdefault(r["township_id"], RefundRow("", ""))
+        row.to_payee += Figure(r["payee_n"], -(r["payee_amount"] or ZERO))
+        row.to_fund += Figure(r["fund_n"], -(r["fund_amount"] or ZERO))
+        row.from_queue += Figure(r["queue_n"], r["queue_amount"] or ZERO)
+    if not by_township:
+        return []
+    townships = _townships(set(by_township))
+    for township_id, r in by_township.items():
+        r.township_code, r.township_name = townships.get(township_id, ("", ""))
+    rows = sorted(by_township.values(), key=lambda r: r.township_code or "~")
+    total = RefundRow("", "", is_total=True)
+    for r in rows:
+        total.add(r)
+    return [*rows, total]
 
 
 def _notice_figures(notices: QuerySet[ArrivalNotice]) -> QuerySet:
@@ -108,6 +173,8 @@ def _notice_figures(notices: QuerySet[ArrivalNotice]) -> QuerySet:
                     output_field=MONEY,
                 )
             ),
+            returned_count=Count("pk", filter=Q(state=State.REFUNDED)),
+            returned_amount=Sum("signed_amount", filter=Q(state=State.REFUNDED)),
         )
         .order_by()
     )

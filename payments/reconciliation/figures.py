@@ -53,6 +53,8 @@ class Row:
     tax_with_receivable: Figure = field(default_factory=Figure)  # what the receivables are compared with
     receivables: Figure = field(default_factory=Figure)
     ledger: Figure = field(default_factory=Figure)
+    # Paid to tax, waited in the unmatched queue and was refunded without ever being credited.
+    returned: Figure = field(default_factory=Figure)
     is_total: bool = False
 
     @property
@@ -67,7 +69,7 @@ class Row:
 
     @property
     def ledger_differs(self) -> bool:
-        return self.tax != self.ledger
+        return self.tax != self.ledger + self.returned
 
     @property
     def receivables_differ(self) -> bool:
@@ -82,6 +84,7 @@ class Row:
         self.tax_with_receivable += other.tax_with_receivable
         self.receivables += other.receivables
         self.ledger += other.ledger
+        self.returned += other.returned
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -94,7 +97,49 @@ class Row:
             "tax_with_receivable": self.tax_with_receivable.as_json(),
             "receivables": self.receivables.as_json(),
             "ledger": self.ledger.as_json(),
+            "returned": self.returned.as_json(),
             "differs": self.differs,
+        }
+
+
+@dataclass
+class RefundRow:
+    """Refunds 退费 of one township in the period (002 附件2 四): money taken out of accounts and paid
+    to the applicants, the government's part of it returned to the fund, and payments refunded from
+    the unmatched queue without ever being credited. Counts are applications."""
+
+    township_code: str
+    township_name: str
+    to_payee: Figure = field(default_factory=Figure)
+    to_fund: Figure = field(default_factory=Figure)
+    from_queue: Figure = field(default_factory=Figure)
+    is_total: bool = False
+
+    @property
+    def label(self) -> str:
+        if self.is_total:
+            return _("Total")
+        return self.township_name or _("Not located in a township")
+
+    @property
+    def paid_out(self) -> Figure:
+        """What left the fund's account for the applicants' bank accounts."""
+        return Figure(self.to_payee.count + self.from_queue.count, self.to_payee.amount + self.from_queue.amount)
+
+    def add(self, other: RefundRow) -> None:
+        self.to_payee += other.to_payee
+        self.to_fund += other.to_fund
+        self.from_queue += other.from_queue
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "township_code": self.township_code,
+            "township_name": self.township_name,
+            "label": self.label,
+            "is_total": self.is_total,
+            "to_payee": self.to_payee.as_json(),
+            "to_fund": self.to_fund.as_json(),
+            "from_queue": self.from_queue.as_json(),
         }
 
 
@@ -190,6 +235,11 @@ class Reconciliation:
     totals: list[Row]  # per kind, all townships
     total: Row
     differences: list[Difference]
+    refunds: list[RefundRow] = field(default_factory=list)  # per township, then the total
+
+    @property
+    def refund_total(self) -> RefundRow | None:
+        return self.refunds[-1] if self.refunds else None
 
     @property
     def has_differences(self) -> bool:

@@ -34,7 +34,8 @@ def batch_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.batches_for(request.user), 30).get_page(request.GET.get("page"))
     figures = selectors.batch_figures(request.user, list(page.object_list))
     rows = [(batch, figures[batch.pk]) for batch in page.object_list]
-    return render(request, "payments/batch_list.html", {"page": page, "rows": rows})
+    context = {"page": page, "rows": rows, "work": selectors.waiting_work(selectors.batches_for(request.user))}
+    return render(request, "payments/batch_list.html", context)
 
 
 BATCH_COLUMNS = [

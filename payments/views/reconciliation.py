@@ -58,7 +58,8 @@ def reconciliation_csv(request: HttpRequest) -> HttpResponse:
         return HttpResponseBadRequest(_("Choose a period and a date."))
     out = io.StringIO()
     writer = csv.writer(out)
-    for table in _tables(result):
+    refunds = [_refund_table(result)] if result.refunds else []
+    for table in (*_tables(result), *refunds):
         writer.writerow([safe_cell(c) for c in table[0]])
         writer.writerows([safe_cell(c) for c in line] for line in table[1:])
         writer.writerow([])
@@ -78,6 +79,8 @@ def reconciliation_xlsx(request: HttpRequest) -> HttpResponse:
     figures, differences = _tables(result)
     _sheet(book, _("Figures"), figures, flag_differing=True)
     _sheet(book, _("Differences"), differences)
+    if result.refunds:
+        _sheet(book, _("Refunds"), _refund_table(result))
     out = io.BytesIO()
     book.save(out)
     return _attachment(request, HttpResponse(out.getvalue(), content_type=XLSX_TYPE), result, "xlsx")
@@ -121,6 +124,8 @@ def _tables(result: Reconciliation) -> tuple[list[list[Any]], list[list[Any]]]:
             _("Receivables paid: amount"),
             _("Ledger: count"),
             _("Ledger: amount"),
+            _("Refunded without crediting: count"),
+            _("Refunded without crediting: amount"),
             _("Differs"),
         ]
     ]
@@ -138,6 +143,8 @@ def _tables(result: Reconciliation) -> tuple[list[list[Any]], list[list[Any]]]:
                 row.receivables.amount,
                 row.ledger.count,
                 row.ledger.amount,
+                row.returned.count,
+                row.returned.amount,
                 _("yes") if row.differs else "",
             ]
         )
@@ -171,6 +178,38 @@ def _tables(result: Reconciliation) -> tuple[list[list[Any]], list[list[Any]]]:
             ]
         )
     return figures, differences
+
+
+def _refund_table(result: Reconciliation) -> list[list[Any]]:
+    """The period's refunds per township (notice 002 attachment 2 section 4), a header first."""
+    table: list[list[Any]] = [
+        [
+            _("Township code"),
+            _("Township"),
+            _("From accounts to the applicants: count"),
+            _("From accounts to the applicants: amount"),
+            _("Returned to the fund: count"),
+            _("Returned to the fund: amount"),
+            _("From the unmatched queue: count"),
+            _("From the unmatched queue: amount"),
+            _("Paid out"),
+        ]
+    ]
+    for r in result.refunds:
+        table.append(
+            [
+                r.township_code,
+                r.label,
+                r.to_payee.count,
+                r.to_payee.amount,
+                r.to_fund.count,
+                r.to_fund.amount,
+                r.from_queue.count,
+                r.from_queue.amount,
+                r.paid_out.amount,
+            ]
+        )
+    return table
 
 
 def _sheet(book: Workbook, title: str, table: list[list[Any]], flag_differing: bool = False) -> None:

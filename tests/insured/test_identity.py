@@ -2,9 +2,10 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from stdnum.cn import uscc
 
-from insured.identity import parse_resident_id, validate_uscc
-from tests.factories import make_id_no
+from insured.identity import organisation_code_check, parse_resident_id, validate_uscc
+from tests.factories import make_id_no, make_uscc
 
 TODAY = dt.date(2026, 11, 22)
 
@@ -79,11 +80,48 @@ def test_uscc_check_character():
 
 
 def test_uscc_of_a_rural_collective_starting_with_n_passes():
-    from stdnum.cn import uscc
-
-    body = "N2150102MA0N2C3D4"
-    code = body + uscc.calc_check_digit(body)
+    # N2: 农业农村部门登记的村级集体经济组织 (GLOSSARY 4.3); its organisation code MA0N2C3D7 checks.
+    code = make_uscc("N2", "150102", "MA0N2C3D")
+    assert code[8:17] == "MA0N2C3D7"
     assert validate_uscc(code) == code
+
+
+def test_uscc_typed_with_full_width_characters_and_spaces_is_normalised():
+    code = make_uscc("N2", "211370", "12345678")
+    typed = " " + "".join(chr(ord(c) + 0xFEE0) for c in code.lower()) + " "
+    assert validate_uscc(typed) == code
+
+
+@pytest.mark.parametrize(
+    ("first_two", "code"),
+    [("B1", "uscc_department"), ("94", "uscc_type"), ("N5", "uscc_type"), ("Y2", "uscc_type")],
+)
+def test_uscc_with_an_unknown_department_or_type_is_refused(first_two, code):
+    with pytest.raises(ValidationError) as exc:
+        validate_uscc(make_uscc(first_two, "211370", "12345678"))
+    assert exc.value.code == code
+
+
+def test_uscc_whose_embedded_organisation_code_does_not_check_is_refused():
+    # The organisation code 12345678 checks with 8 (GB 11714); 9 with a right overall check is refused.
+    body = "N2211370" + "123456789"
+    code = body + uscc.calc_check_digit(body)
+    with pytest.raises(ValidationError) as exc:
+        validate_uscc(code)
+    assert exc.value.code == "uscc_organisation_code"
+    assert validate_uscc(make_uscc("N2", "211370", "12345678"))[8:17] == "123456788"
+
+
+def test_uscc_with_letters_in_the_division_code_is_refused():
+    with pytest.raises(ValidationError) as exc:
+        validate_uscc(make_uscc("91", "2113A0", "12345678"))
+    assert exc.value.code == "uscc_division"
+
+
+def test_organisation_code_check_character_x_and_zero():
+    assert organisation_code_check("D2143569") == "X"  # GB 11714 example: D2143569-X
+    bodies = [f"{n:08d}" for n in range(200)]
+    assert {organisation_code_check(b) for b in bodies} >= {"0", "X"}
 
 
 def test_uscc_with_forbidden_letter_is_refused():

@@ -106,7 +106,7 @@ def test_collective_subsidy_with_its_receivable_is_credited_without_subsidy(tax_
     """Rule 5 (000 二; 001 附件1 四): the collective subsidy carries no government subsidy."""
     receivable = support_receivable(insured, "300.00", kind="collective")
 
-    process(tax_client, [_sponsorship(insured, receivable, payer_id="N2211370MA00000013")])
+    process(tax_client, [_sponsorship(insured, receivable, payer_id="N2211370MA0000007M")])
 
     assert AccountEntry.objects.filter(source_key__startswith="notice:VS1:").count() == 1
     assert AccountEntry.objects.get(source_key="notice:VS1:1").kind == "collective"

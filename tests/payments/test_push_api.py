@@ -19,7 +19,7 @@ from tests.payments.helpers import stranger
 
 # A rural collective economic organisation's credit code (registration authority N):
 # notice 001 附件5 has collectives pay with it; stdnum's own check would refuse it.
-COLLECTIVE_USCC = "N2211370MA00000013"
+COLLECTIVE_USCC = "N2211370MA0000007M"
 
 
 def _nothing_stored() -> None:

@@ -129,6 +129,8 @@ DEMO_USERS = [
     DemoUser("auditor", Role.AUDITOR, "周", "文斌", COUNTY_CODE),
     DemoUser("village", Role.VILLAGE_ACCOUNTANT, "刘", "春生", VILLAGE_ACCOUNTANT_VILLAGE),
     DemoUser("township", Role.TOWNSHIP_OFFICE, "陈", "海燕", TOWNSHIPS[0][0]),
+    # A second person of the same office: a refund's first review 初审 is never the intake's (002 附件2).
+    DemoUser("township2", Role.TOWNSHIP_OFFICE, "吴", "桂兰", TOWNSHIPS[0][0]),
     DemoUser("admin", Role.ADMINISTRATOR, "张", "志强", COUNTY_CODE),
     DemoUser("taxbureau", Role.TAX_CLIENT, "演示县税务局", "接口", COUNTY_CODE),
 ]

@@ -53,7 +53,7 @@ class Command(BaseCommand):
             )
         except services.BatchConflict:
             raise CommandError(f"batch {parsed.batch_id} was already loaded with different content") from None
-        if result.created:
+        if result.created or result.batch.status == NoticeBatch.Status.RECEIVED:
             tasks.batch_dispatch(result.batch.pk)
         batch = NoticeBatch.objects.get(pk=result.batch.pk)
         verb = "stored" if result.created else "already stored; nothing changed"
