@@ -184,18 +184,26 @@ def _entry_sources(entries: list[AccountEntry], user: Any) -> dict[int, list[Sou
     for entry in entries:
         links = described.get(entry.pk)
         if not links:
-            voucher = ledger.voucher_of(entry.source_key)
-            label = (
-                _("e-tax voucher %(voucher)s line %(line)s") % {"voucher": voucher[0], "line": voucher[1]}
-                if voucher
-                else entry.source_key
-            )
-            links = [SourceLink(label)]
+            links = [SourceLink(_source_label(entry.source_key))]
         out[entry.pk] = [
             link if not link.url or access.has_capability(user, link.capability) else SourceLink(link.label)
             for link in links
         ]
     return out
+
+
+def _source_label(key: str) -> str:
+    """What a key names, read from the key itself (insured.ledger's builders)."""
+    voucher = ledger.voucher_of(key)
+    if voucher is not None:
+        return _("e-tax voucher %(voucher)s line %(line)s") % {"voucher": voucher[0], "line": voucher[1]}
+    refund = ledger.refund_of(key)
+    if refund is not None:
+        number, to_fund = refund
+        label = _("refund application %(number)s") % {"number": number}
+        fund = _("returned to the fund")
+        return f"{label}（{fund}）" if to_fund else label
+    return key
 
 
 @access.capability_required(access.PERSON_EDIT)

@@ -389,3 +389,14 @@ def test_registering_a_person_of_another_county_does_not_say_where_they_are(clie
     assert response.status_code == 200
     for leak in ("远方人", other_county["county"].name, other_county["village11"].name, "已登记参保"):
         assert leak not in page
+
+
+def test_an_entry_no_app_describes_names_what_its_key_names():
+    """Issue 13, item 5: never the internal key where the key says what it is."""
+    from insured.views import _source_label
+
+    assert _source_label(ledger.notice_key("V1", 2)) == "电子税票号码 V1 第2行"
+    assert _source_label(ledger.subsidy_key(ledger.notice_key("V1", 2))) == "电子税票号码 V1 第2行"
+    assert _source_label(ledger.refund_key("TF202611250001", 5)) == "退费申请 TF202611250001"
+    assert _source_label(ledger.refund_key("TF202611250001", 6, to_fund=True)) == "退费申请 TF202611250001（退回基金）"
+    assert _source_label("something:else") == "something:else"
