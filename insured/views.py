@@ -12,12 +12,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from insured import access, access_log, exports, ledger, selectors, services
+from insured import access, access_log, exports, ledger, lists, selectors, services
 from insured.forms import AccessLogFilterForm, PersonFilterForm, PersonForm, PersonSearchForm, add_rule_error
-from insured.history import person_history, staff_name
+from insured.history import person_history
 from insured.models import AccountEntry, InsuredPerson
 from insured.plugins import SourceLink, person_panels
 from insured.plugins import entry_sources as person_entry_sources
@@ -67,12 +66,9 @@ def _list_url(request: HttpRequest) -> str:
     return f"{url}?{query.urlencode()}" if query else url
 
 
-def _listed(request: HttpRequest) -> tuple[PersonFilterForm, Any]:
-    """The filter form and the persons it leaves in the user's scope, with this year's contribution."""
-    year = timezone.localdate().year
-    filters = PersonFilterForm(request.GET, scope=access.scope_region(request.user))
-    persons = selectors.person_list(_persons(request), filters.filters(request.session.get(SEARCH_KEY, "")), year)
-    return filters, persons
+def _list_params(request: HttpRequest) -> dict[str, Any]:
+    """What makes the list: the filters of the query string, the search kept in the session, the year."""
+    return {**request.GET.dict(), "q": request.session.get(SEARCH_KEY, ""), "year": timezone.localdate().year}
 
 
 @access.capability_required(access.PERSON_VIEW)
@@ -89,14 +85,14 @@ def person_search(request: HttpRequest) -> HttpResponse:
             if matches.count() == 1:
                 return redirect("insured:person-detail", pk=matches.get().pk)
         return redirect(_list_url(request))
-    query = request.session.get(SEARCH_KEY, "")
-    filters, persons = _listed(request)
+    params = _list_params(request)
+    filters = PersonFilterForm(request.GET, scope=access.scope_region(request.user))
     context = {
-        "form": PersonSearchForm(initial={"q": query}),
+        "form": PersonSearchForm(initial={"q": params["q"]}),
         "filters": filters,
-        "page": Paginator(persons, PAGE_SIZE).get_page(request.GET.get("page")),
-        "query": query,
-        "year": timezone.localdate().year,
+        "page": Paginator(lists.person_rows(request.user, params), PAGE_SIZE).get_page(request.GET.get("page")),
+        "query": params["q"],
+        "year": params["year"],
         "sees_contribution": access.has_capability(request.user, access.CONTRIBUTION_VIEW),
         "pinyin": selectors.pinyin_available(),
     }
@@ -107,39 +103,7 @@ def person_search(request: HttpRequest) -> HttpResponse:
 @require_GET
 def person_export(request: HttpRequest) -> HttpResponse:
     """The list as it stands (search and filters), as an XLSX file; IDs masked."""
-    _filters, persons = _listed(request)
-    refused = exports.refuse_if_too_long(request, persons.count(), _list_url(request))
-    if refused is not None:
-        return refused
-    rows = list(persons)
-    access_log.record(request.user, [p.pk for p in rows], access_log.What.EXPORT, "persons.xlsx")
-    columns = person_columns(timezone.localdate().year, access.has_capability(request.user, access.CONTRIBUTION_VIEW))
-    return exports.xlsx_response("persons", _("Persons"), columns, rows)
-
-
-def person_columns(year: int, with_contribution: bool) -> list[exports.Column]:
-    Kind = exports.Kind
-    columns = [
-        exports.Column(_("Name"), lambda p: p.name, width=10),
-        exports.Column(_("Resident ID number"), lambda p: p.masked_id_no, width=20),
-        exports.Column(_("Person number"), lambda p: p.person_no, width=16),
-        exports.Column(_("Sex"), lambda p: p.get_sex_display(), width=6),
-        exports.Column(_("Township"), lambda p: p.village.parent.name if p.village.parent else "", width=12),
-        exports.Column(_("Village"), lambda p: p.village.name, width=12),
-        exports.Column(_("Status"), lambda p: p.get_status_display(), width=10),
-        exports.Column(_("Enrolment date"), lambda p: p.enrolled_on, Kind.DAY, width=16),
-    ]
-    if with_contribution:
-        columns += [
-            exports.Column(
-                _("Contribution of %(year)s") % {"year": year},
-                lambda p: PaymentState.labels[p.payment_state],
-                width=14,
-            ),
-            exports.Column(_("Arrived on"), lambda p: p.paid_on, Kind.DAY, width=16),
-            exports.Column(_("Tier (yuan)"), lambda p: p.tier, Kind.MONEY, width=12),
-        ]
-    return columns
+    return exports.export(request, lists.PERSONS, _list_params(request), _list_url(request))
 
 
 @access.capability_required(access.PERSON_VIEW)
@@ -253,7 +217,8 @@ def access_log_page(request: HttpRequest) -> HttpResponse:
         request.session[ACCESS_LOG_KEY] = person_form.cleaned_data["q"] if person_form.is_valid() else ""
         return redirect("insured:access-log")
     query = request.session.get(ACCESS_LOG_KEY, "")
-    filters, records = _access_records(request, query)
+    filters = AccessLogFilterForm(request.GET or None)
+    records = lists.access_rows(request.user, {**request.GET.dict(), "q": query})
     context = {
         "person_form": PersonSearchForm(initial={"q": query}),
         "filters": filters,
@@ -263,32 +228,9 @@ def access_log_page(request: HttpRequest) -> HttpResponse:
     return render(request, "insured/access_log.html", context)
 
 
-def _access_records(request: HttpRequest, query: str) -> tuple[AccessLogFilterForm, Any]:
-    filters = AccessLogFilterForm(request.GET or None)
-    records = access_log.records_for(request.user)
-    if query:
-        records = records.filter(person__in=selectors.person_search(_persons(request), query))
-    if filters.is_valid():
-        records = filters.apply(records)
-    return filters, records
-
-
-ACCESS_LOG_COLUMNS = [
-    exports.Column(gettext_lazy("Time"), lambda r: r.at, exports.Kind.MOMENT, width=20),
-    exports.Column(gettext_lazy("Member of staff"), lambda r: staff_name(r.user), width=12),
-    exports.Column(gettext_lazy("Person"), lambda r: r.person.name, width=10),
-    exports.Column(gettext_lazy("Resident ID number"), lambda r: r.person.masked_id_no, width=20),
-    exports.Column(gettext_lazy("What"), lambda r: r.get_what_display(), width=12),
-    exports.Column(gettext_lazy("Detail"), lambda r: r.detail, width=30),
-]
-
-
 @access.capability_required(access.AUDIT_VIEW)
 @require_GET
 def access_log_export(request: HttpRequest) -> HttpResponse:
-    _filters, records = _access_records(request, request.session.get(ACCESS_LOG_KEY, ""))
+    params = {**request.GET.dict(), "q": request.session.get(ACCESS_LOG_KEY, "")}
     back = f"{reverse('insured:access-log')}?{request.GET.urlencode()}"
-    refused = exports.refuse_if_too_long(request, records.count(), back)
-    if refused is not None:
-        return refused
-    return exports.xlsx_response("access-log", _("Access log"), ACCESS_LOG_COLUMNS, list(records))
+    return exports.export(request, lists.ACCESS_LOG, params, back)

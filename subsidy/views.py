@@ -18,7 +18,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from insured import access, access_log, exports
-from insured.exports import Column, Kind
 from insured.forms import add_rule_error, focus, unfocus
 from insured.history import staff_name
 from insured.identity import parse_resident_id
@@ -26,7 +25,7 @@ from insured.models import InsuredPerson
 from insured.rules import RuleViolation
 from insured.selectors import YearStanding, cap_preview, standing_in, year_standing
 from payments.models import ArrivalNotice
-from subsidy import selectors, services
+from subsidy import lists, selectors, services
 from subsidy.forms import BeneficiaryLookupForm, RejectForm, SponsorshipForm, VerifyForm
 from subsidy.models import SponsorshipApplication
 from subsidy.plugin import SPONSORSHIP_ENTER, SPONSORSHIP_REVIEW, SPONSORSHIP_VIEW
@@ -36,8 +35,8 @@ Status = SponsorshipApplication.Status
 WITHDRAWABLE = (Status.SUBMITTED, Status.APPROVED, Status.SIGNED)
 # 000 三(二): the form is printed once the application has passed review.
 PRINTABLE = (Status.APPROVED, Status.SIGNED, Status.CREDITED)
-REVIEW_TAB = "review"
-ALL_TAB = "all"
+REVIEW_TAB = lists.REVIEW_TAB
+ALL_TAB = lists.ALL_TAB
 
 
 # --- The counter -------------------------------------------------------------------------------
@@ -121,57 +120,23 @@ def _tabs(request: HttpRequest, can_review: bool) -> list[tuple[str, str, int]]:
     return tabs
 
 
-def _listed(request: HttpRequest) -> tuple[str, Any]:
-    """The tab chosen and its applications; reviewers land on their queue."""
-    can_review = access.has_capability(request.user, SPONSORSHIP_REVIEW)
-    status = request.GET.get("status") or (REVIEW_TAB if can_review else ALL_TAB)
-    if status == REVIEW_TAB and can_review:
-        return status, selectors.review_queue(request.user)
-    if status in Status.values:
-        return status, selectors.applications_for(request.user).filter(status=status)
-    return ALL_TAB, selectors.applications_for(request.user)
-
-
 @access.capability_required(SPONSORSHIP_VIEW)
 @require_GET
 def application_list(request: HttpRequest) -> HttpResponse:
-    status, applications = _listed(request)
+    applications = lists.application_rows(request.user, request.GET)
     context = {
         "page": Paginator(applications, 50).get_page(request.GET.get("page")),
-        "status": status,
+        "status": lists.tab_of(request.user, request.GET),
         "tabs": _tabs(request, access.has_capability(request.user, SPONSORSHIP_REVIEW)),
     }
     return render(request, "subsidy/application_list.html", context)
 
 
-LIST_COLUMNS = [
-    Column(gettext_lazy("Application number"), lambda a: a.number, width=20),
-    Column(gettext_lazy("Entered at"), lambda a: a.submitted_at, Kind.MOMENT, width=20),
-    Column(gettext_lazy("Beneficiary"), lambda a: a.beneficiary.name, width=10),
-    Column(gettext_lazy("Resident ID number"), lambda a: a.beneficiary.masked_id_no, width=20),
-    Column(gettext_lazy("Township"), lambda a: a.beneficiary.village.parent.name, width=12),
-    Column(gettext_lazy("Village"), lambda a: a.beneficiary.village.name, width=12),
-    Column(gettext_lazy("Sponsor"), lambda a: a.sponsor_name, width=10),
-    Column(gettext_lazy("Relation to the beneficiary"), lambda a: a.get_relation_display(), width=10),
-    Column(gettext_lazy("Year"), lambda a: a.year, Kind.NUMBER, width=6),
-    Column(gettext_lazy("Amount (yuan)"), lambda a: a.amount, Kind.MONEY, width=12),
-    Column(gettext_lazy("Status"), lambda a: a.get_status_display(), width=16),
-    Column(gettext_lazy("Entered by"), lambda a: staff_name(a.submitted_by), width=10),
-    Column(gettext_lazy("Reviewed by"), lambda a: staff_name(a.reviewed_by) if a.reviewed_by else "", width=10),
-]
-
-
 @access.capability_required(SPONSORSHIP_VIEW)
 @require_GET
 def application_export(request: HttpRequest) -> HttpResponse:
-    _status, applications = _listed(request)
     back = f"{reverse('subsidy:list')}?{request.GET.urlencode()}"
-    refused = exports.refuse_if_too_long(request, applications.count(), back)
-    if refused is not None:
-        return refused
-    rows = list(applications)
-    access_log.record(request.user, [a.beneficiary_id for a in rows], access_log.What.EXPORT, "sponsorship.xlsx")
-    return exports.xlsx_response("sponsorship", _("Personal sponsorship"), LIST_COLUMNS, rows)
+    return exports.export(request, lists.APPLICATIONS, request.GET.dict(), back)
 
 
 # --- One application ---------------------------------------------------------------------------

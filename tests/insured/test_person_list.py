@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from insured import exports
-from insured.models import AccessRecord, InsuredPerson, Role
+from insured import exports, jobs
+from insured.models import AccessRecord, InsuredPerson, Job, Role
 from insured.selectors import PaymentState, pinyin_available
 from tests.accounts import credit
 from tests.factories import InsuredPersonFactory, PolicyYearFactory, make_id_no, make_user, region_tree
@@ -223,7 +223,7 @@ def test_the_export_names_each_person_in_the_access_log(client, tree, people):
     assert {r.person_id for r in logged} == {people["张"].pk, people["陈"].pk}
 
 
-def test_a_list_too_long_to_export_while_one_waits_is_refused_with_a_message(client, tree, people, monkeypatch):
+def test_a_list_too_long_to_export_at_all_is_refused_with_a_message(client, tree, people, monkeypatch):
     monkeypatch.setattr(exports, "MAX_ROWS", 2)
     client.force_login(make_user(Role.CLERK, tree["county"]))
     response = client.get(f"{EXPORT}?status=enrolled")
@@ -231,6 +231,31 @@ def test_a_list_too_long_to_export_while_one_waits_is_refused_with_a_message(cli
     page = client.get(response.url).content.decode()
     assert "一次最多导出2条" in page
     assert not AccessRecord.objects.filter(what=AccessRecord.What.EXPORT).exists()
+    assert not Job.objects.exists()
+
+
+def test_a_long_list_is_exported_by_a_background_job_with_its_progress(client, tree, people, monkeypatch):
+    """More than a couple of seconds' work runs in a worker: the job page shows the progress and
+    then the file, made for the one who asked, with the same rows, filters and search."""
+    monkeypatch.setattr(exports, "SYNC_ROWS", 1)
+    clerk = make_user(Role.CLERK, tree["county"])
+    client.force_login(clerk)
+    client.post(LIST, {"q": "王"})  # the search kept in the session goes with the job
+    client.post(LIST, {"q": ""})
+    response = client.get(f"{EXPORT}?township=211370100000")
+    job = Job.objects.get()
+    assert response.status_code == 302 and response.url == reverse("insured:job-detail", args=[job.pk])
+    assert (job.kind, job.total, job.requested_by) == ("insured.persons", 3, clerk)
+    assert "后台" in client.get(response.url).content.decode()
+    assert jobs.job_run(job.pk)  # what the worker does
+    job.refresh_from_db()
+    assert (job.state, job.done, job.total) == (Job.State.DONE, 3, 3)
+    with job.result_file.open("rb") as handle:
+        sheet = load_workbook(io.BytesIO(handle.read())).active
+    assert [r[0] for r in sheet.iter_rows(min_row=2, values_only=True)] == ["陈丽", "王秀兰", "张三丰"]
+    assert AccessRecord.objects.filter(user=clerk, what=AccessRecord.What.EXPORT).count() == 3
+    download = client.get(reverse("insured:job-download", args=[job.pk]))
+    assert download.status_code == 200 and job.result_name.startswith("persons-")
 
 
 def test_the_export_is_refused_to_the_anonymous_and_to_staff_without_a_role(client, tree, people):
