@@ -11,3 +11,9 @@ class PaymentsConfig(AppConfig):
         from payments import plugin
 
         plugins.register(plugin.PLUGIN)
+
+        from insured import exports
+        from payments import lists
+
+        for spec in lists.LISTS:
+            exports.register(spec)
