@@ -30,6 +30,9 @@ M = TypeVar("M", bound=Model)
 PERSON_VIEW = "person.view"
 PERSON_EDIT = "person.edit"
 ACCOUNT_VIEW = "account.view"
+# Whether a person's own contribution of the year has arrived, and its tier; no balances: what a
+# village accountant chases (the village holds this, not ACCOUNT_VIEW).
+CONTRIBUTION_VIEW = "contribution.view"
 POLICY_VIEW = "policy.view"
 PERSON_FULL_ID = "person.full_id"  # the whole resident ID on a person's own page (elsewhere masked)
 API_USE = "api.use"  # API tokens, the schema and its docs: the roles whose systems call the API

@@ -17,11 +17,18 @@ from insured.serializers import PersonDetailOutput, PersonListOutput
 
 def _persons(request: Request):
     queryset = InsuredPerson.objects.select_related("village__parent")
-    return access.scoped(queryset, request.user, "village")
+    return selectors.with_contribution(access.scoped(queryset, request.user, "village"), timezone.localdate().year)
+
+
+class _WithYear:
+    """The year `this_year` speaks of, for the serializers."""
+
+    def get_serializer_context(self) -> dict:
+        return {**super().get_serializer_context(), "year": timezone.localdate().year}  # type: ignore[misc]
 
 
 def _search(request: Request, query: str):
-    return selectors.person_search(_persons(request), query).order_by("name", "id_no")
+    return selectors.person_search(_persons(request), query).order_by(selectors.pinyin("name"), "id_no")
 
 
 @extend_schema(
@@ -35,7 +42,7 @@ def _search(request: Request, query: str):
         )
     ],
 )
-class PersonListApi(generics.ListAPIView):
+class PersonListApi(_WithYear, generics.ListAPIView):
     permission_classes = [access.capability(access.PERSON_VIEW)]
     serializer_class = PersonListOutput
 
@@ -54,7 +61,7 @@ class PersonLookupInput(serializers.Serializer):
 
 
 @extend_schema(summary="Look insured persons up by resident ID, person number or name", request=PersonLookupInput)
-class PersonLookupApi(generics.GenericAPIView):
+class PersonLookupApi(_WithYear, generics.GenericAPIView):
     """The resident ID travels in the body, so it stays out of URLs and access logs."""
 
     permission_classes = [access.capability(access.PERSON_VIEW)]
@@ -68,7 +75,7 @@ class PersonLookupApi(generics.GenericAPIView):
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
-class PersonDetailApi(generics.GenericAPIView):
+class PersonDetailApi(_WithYear, generics.GenericAPIView):
     permission_classes = [access.capability(access.PERSON_VIEW)]
     serializer_class = PersonDetailOutput
 

@@ -10,3 +10,8 @@ class InsuredConfig(AppConfig):
         from insured import plugin, plugins, security  # noqa: F401 — security connects its log receivers
 
         plugins.register(plugin.PLUGIN)
+
+        from insured import exports, lists
+
+        for spec in (lists.PERSONS, lists.ACCESS_LOG):
+            exports.register(spec)

@@ -1,7 +1,7 @@
 """How money and dates are written, on screen, on paper, in exports and in messages alike:
 money with thousands separators and two places (7,833.00), a day as 2026年11月22日, a moment as
-2026年11月22日 09:30 in Beijing time. Templates use the filters of the same names
-(`{% load formats %}`: `money`, `day`, `moment`)."""
+2026年11月22日 09:30 in Beijing time, a count with thousands separators (12,345). Templates use
+the filters of the same names (`money`, `day`, `moment`, `count`: builtins, no `{% load %}`)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,12 @@ def money(value: Decimal | int | None) -> str:
     if value is None or value == "":
         return ""
     return f"{Decimal(value):,.2f}"
+
+
+def count(value: int | None) -> str:
+    if value is None or value == "":
+        return ""
+    return f"{int(value):,}"
 
 
 def day(value: dt.date | dt.datetime | None) -> str:

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from celery import shared_task
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -120,9 +121,14 @@ def job_create(
     return job
 
 
-def _dispatch(job_id: int) -> None:
-    from insured.tasks import run_job
+@shared_task(name="insured.tasks.run_job", acks_late=True, reject_on_worker_lost=True)
+def run_job(job_id: int) -> bool:
+    """Run a background job; a second delivery finds it claimed or finished. Defined here, named
+    and registered as insured.tasks' (which imports it), so this module needs nothing above it."""
+    return job_run(job_id)
 
+
+def _dispatch(job_id: int) -> None:
     run_job.delay(job_id)
 
 

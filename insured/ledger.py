@@ -114,6 +114,25 @@ def entries_by_key(keys: Iterable[str], *, with_subsidies: bool = False) -> Quer
     return AccountEntry.objects.filter(wanted)
 
 
+def refund_of(key: str) -> tuple[str, bool] | None:
+    """The refund application number behind a refund key, and whether the entry went back to the
+    fund; None for a key that is not a refund's."""
+    if not key.startswith(REFUND_PREFIX):
+        return None
+    return key[len(REFUND_PREFIX) :].split(":")[0], key.endswith(FUND_SUFFIX)
+
+
+def voucher_of(key: str) -> tuple[str, int] | None:
+    """The tax voucher and line behind a notice's key, its subsidy's or a reversal's; None for a
+    key that names no voucher line."""
+    for prefix in (NOTICE_PREFIX, REVERSAL_PREFIX):
+        if key.startswith(prefix):
+            parts = main_key(key)[len(prefix) :].split(":")
+            if len(parts) >= 2 and parts[1].isdigit():
+                return parts[0], int(parts[1])
+    return None
+
+
 # --- Rows -----------------------------------------------------------------------------------------
 
 

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from insured.files import private_storage
@@ -27,12 +28,14 @@ class RegionManager(models.Manager["Region"]):
 class Region(models.Model):
     """A division of the statistical division code tree (统计用区划代码, 2+2+2+3+3 digits)."""
 
+    # A level (县级, 村级) is not a place (县, 村): "village" alone names the village a record
+    # belongs to, so the levels carry a context of their own.
     class Level(models.TextChoices):
-        PROVINCE = "province", _("province")
-        CITY = "city", _("city")
-        COUNTY = "county", _("county")
-        TOWNSHIP = "township", _("township")
-        VILLAGE = "village", _("village")
+        PROVINCE = "province", pgettext_lazy("region level", "province")
+        CITY = "city", pgettext_lazy("region level", "city")
+        COUNTY = "county", pgettext_lazy("region level", "county")
+        TOWNSHIP = "township", pgettext_lazy("region level", "township")
+        VILLAGE = "village", pgettext_lazy("region level", "village")
 
     # How many leading digits of the code identify a division of each level.
     PREFIX_LENGTH = {"province": 2, "city": 4, "county": 6, "township": 9, "village": 12}

@@ -9,6 +9,7 @@ from insured.access import (
     ACCOUNT_VIEW,
     API_USE,
     AUDIT_VIEW,
+    CONTRIBUTION_VIEW,
     JOB_VIEW,
     PERSON_EDIT,
     PERSON_FULL_ID,
@@ -18,7 +19,7 @@ from insured.access import (
 from insured.models import Role
 from insured.plugins import MenuEntry, Plugin
 
-_COUNTY_READERS = {PERSON_VIEW, ACCOUNT_VIEW, POLICY_VIEW, JOB_VIEW}
+_COUNTY_READERS = {PERSON_VIEW, ACCOUNT_VIEW, CONTRIBUTION_VIEW, POLICY_VIEW, JOB_VIEW}
 
 PLUGIN = Plugin(
     app="insured",
@@ -29,8 +30,9 @@ PLUGIN = Plugin(
         Role.REVIEWER: _COUNTY_READERS | {PERSON_FULL_ID, API_USE},
         Role.FINANCE: _COUNTY_READERS | {API_USE},
         Role.AUDITOR: _COUNTY_READERS | {PERSON_FULL_ID, API_USE, AUDIT_VIEW},
-        # A village accountant sees who lives in the village, not their accounts.
-        Role.VILLAGE_ACCOUNTANT: {PERSON_VIEW, POLICY_VIEW, JOB_VIEW},
+        # A village accountant sees who lives in the village and whether they have paid this year
+        # (and the tier), not their accounts.
+        Role.VILLAGE_ACCOUNTANT: {PERSON_VIEW, CONTRIBUTION_VIEW, POLICY_VIEW, JOB_VIEW},
         Role.TOWNSHIP_OFFICE: _COUNTY_READERS | {PERSON_EDIT, PERSON_FULL_ID},
         Role.ADMINISTRATOR: _COUNTY_READERS | {API_USE, AUDIT_VIEW},
         # The tax bureau's system signs its requests; it holds no capability and cannot log in.
@@ -41,6 +43,6 @@ PLUGIN = Plugin(
         MenuEntry(_("Register a person"), "insured:person-create", PERSON_EDIT, order=20),
         MenuEntry(_("Background jobs"), "insured:job-list", JOB_VIEW, order=94),
         MenuEntry(_("Access log"), "insured:access-log", AUDIT_VIEW, order=95),
-        MenuEntry("API", "api-docs", API_USE, order=99),
+        MenuEntry(_("API documentation"), "api-docs", API_USE, order=99),
     ),
 )

@@ -4,6 +4,9 @@ Each app declares, in its own `plugin.py`, what it adds:
 - capabilities and the roles that hold them (who may do what; insured.access checks them);
 - menu entries, each shown to the roles holding its capability;
 - sections of the person page (a template and the context it needs);
+- what a clerk recognises behind an account entry (`entry_sources`: the tax voucher and the
+  receivable behind a credit) and behind a receivable (`record_links`, by the receivable's source
+  type: the application or roster it pays for), linked;
 - its part of the demo county (`manage.py load_demo`);
 - the support it has pending (submitted, not yet approved) for persons in a year, which rule 1
   counts when another app checks an amount against the cap before approval.
@@ -16,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -24,7 +27,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 
-from insured.models import InsuredPerson, Region
+from insured.models import AccountEntry, InsuredPerson, Region
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,22 @@ class PersonPanel:
     capability: str
     context: Callable[[HttpRequest, InsuredPerson], dict[str, Any]]
     order: int = 100
+
+
+@dataclass(frozen=True)
+class SourceLink:
+    """A record a clerk recognises (电子税票号码 and line, a receivable, an application number),
+    and where it is shown to those holding `capability`."""
+
+    label: str
+    url: str = ""
+    capability: str = ""
+
+
+# Given entries, what each is: {entry id: [links]}.
+EntrySources = Callable[[Sequence[AccountEntry]], Mapping[int, Sequence[SourceLink]]]
+# Given the source refs of receivables of one source type, what each names: {ref: link}.
+RecordLinks = Callable[[Sequence[str]], Mapping[str, SourceLink]]
 
 
 @dataclass
@@ -80,6 +99,8 @@ class Plugin:
     grants: Mapping[str, Iterable[str]] = field(default_factory=dict)  # role -> capabilities
     menu: tuple[MenuEntry, ...] = ()
     person_panels: tuple[PersonPanel, ...] = ()
+    entry_sources: EntrySources | None = None
+    record_links: Mapping[str, RecordLinks] = field(default_factory=dict)
     demo: DemoStep | None = None
     pending_support: PendingSupport | None = None
 
@@ -116,6 +137,25 @@ def person_panels() -> list[PersonPanel]:
 
 def demo_steps() -> list[DemoStep]:
     return sorted((p.demo for p in _plugins.values() if p.demo is not None), key=lambda s: s.order)
+
+
+def entry_sources(entries: Sequence[AccountEntry]) -> dict[int, list[SourceLink]]:
+    """What every app knows of the entries' sources, in the order the apps registered."""
+    found: dict[int, list[SourceLink]] = {}
+    for plugin in _plugins.values():
+        if plugin.entry_sources is not None and entries:
+            for entry_id, links in plugin.entry_sources(entries).items():
+                found.setdefault(entry_id, []).extend(links)
+    return found
+
+
+def record_links(source_type: str, refs: Sequence[str]) -> dict[str, SourceLink]:
+    """The records behind receivables of one source type (an app's application or roster), by ref."""
+    for plugin in _plugins.values():
+        describe = plugin.record_links.get(source_type)
+        if describe is not None and refs:
+            return dict(describe(refs))
+    return {}
 
 
 def pending_support(person_ids: Collection[int], year: int, *, except_app: str | None = None) -> dict[int, Decimal]:

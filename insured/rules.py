@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from stdnum import luhn
 
+from insured import formats
 from insured.identity import parse_resident_id
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ class RuleViolation(Exception):
 
 
 def _money(value: Decimal) -> str:
-    return f"{value:,.2f}"
+    return formats.money(value)  # as every page and form writes it
 
 
 # Rule 1 — cap: 000 二; 001 二(二).

@@ -6,8 +6,12 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.db import connections
+from django.db.models import Case, CharField, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models.expressions import Expression
+from django.db.models.functions import Collate
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from insured import rules
 from insured.identity import normalize_id_no
@@ -83,9 +87,125 @@ def person_search(queryset: QuerySet[InsuredPerson], query: str) -> QuerySet[Ins
     query = (query or "").strip()
     if not query:
         return queryset.none()
+    return _matching(queryset, query)
+
+
+def _matching(queryset: QuerySet[InsuredPerson], query: str) -> QuerySet[InsuredPerson]:
     if looks_like_id_no(query):
         return queryset.filter(Q(id_no__startswith=normalize_id_no(query)) | Q(person_no=query))
     return queryset.filter(Q(name__startswith=query) | Q(person_no=query))
+
+
+# --- The person list ------------------------------------------------------------------------------
+
+# Chinese names sort by pinyin (丁 ding, 万 wan, 于 yu …), not by code point. PostgreSQL built with
+# ICU has this collation in every database; the SQLite demo (and a PostgreSQL without ICU) falls
+# back to the code-point order, which groups equal names but is no dictionary order.
+PINYIN_COLLATION = "zh-x-icu"
+_has_pinyin: dict[str, bool] = {}
+
+
+def pinyin_available(alias: str = "default") -> bool:
+    if alias not in _has_pinyin:
+        connection = connections[alias]
+        if connection.vendor != "postgresql":
+            _has_pinyin[alias] = False
+        else:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1 FROM pg_collation WHERE collname = %s", [PINYIN_COLLATION])
+                _has_pinyin[alias] = cursor.fetchone() is not None
+    return _has_pinyin[alias]
+
+
+def pinyin(field: str) -> Expression:
+    """An ordering expression for a Chinese text column: pinyin order where the database has it."""
+    return Collate(field, PINYIN_COLLATION) if pinyin_available() else F(field)
+
+
+class PaymentState:
+    """Where a person's contribution of a year stands, as a village accountant chases it."""
+
+    OWN = "own"  # the own contribution has arrived
+    GOVERNMENT = "government"  # only a government-paid contribution has arrived
+    NONE = "none"  # nothing has arrived
+
+    choices = (
+        (OWN, gettext_lazy("paid")),
+        (GOVERNMENT, gettext_lazy("paid by the government")),
+        (NONE, gettext_lazy("not paid")),
+    )
+    labels = dict(choices)
+
+
+def with_contribution(persons: QuerySet[InsuredPerson], year: int) -> QuerySet[InsuredPerson]:
+    """Each person with the year's contribution: `paid_on`, `tier` (the own contribution that
+    arrived, which is a tier of the year) and `payment_state` (PaymentState). No balances."""
+    person_year = PersonYear.objects.filter(person=OuterRef("pk"), year=year)
+    return persons.annotate(
+        paid_on=Subquery(person_year.values("own_arrived_on")[:1]),
+        tier=Subquery(person_year.filter(own_arrived_on__isnull=False).values("own_amount")[:1]),
+        gov_paid=Subquery(person_year.values("gov_paid_amount")[:1]),
+    ).annotate(
+        payment_state=Case(
+            When(paid_on__isnull=False, then=Value(PaymentState.OWN)),
+            When(gov_paid__gt=0, then=Value(PaymentState.GOVERNMENT)),
+            default=Value(PaymentState.NONE),
+            output_field=CharField(),
+        )
+    )
+
+
+@dataclass(frozen=True)
+class PersonFilters:
+    """What a list of persons is cut by: a search (name, person number or the start of a resident
+    ID), a township, a village, a status and where this year's contribution stands."""
+
+    query: str = ""
+    township: Region | None = None
+    village: Region | None = None
+    status: str = ""
+    payment: str = ""
+
+
+def person_list(persons: QuerySet[InsuredPerson], filters: PersonFilters, year: int) -> QuerySet[InsuredPerson]:
+    """The persons (already cut to the user's scope) that the filters leave, with the year's
+    contribution, by name in pinyin order."""
+    query = (filters.query or "").strip()
+    if query:
+        persons = _matching(persons, query)
+    if filters.township is not None:
+        persons = persons.filter(village__code__startswith=filters.township.prefix)
+    if filters.village is not None:
+        persons = persons.filter(village=filters.village)
+    if filters.status:
+        persons = persons.filter(status=filters.status)
+    persons = with_contribution(persons, year)
+    if filters.payment:
+        persons = persons.filter(payment_state=filters.payment)
+    return persons.order_by(pinyin("name"), "id_no")
+
+
+@dataclass(frozen=True)
+class YearContribution:
+    """A person's contribution of one year as the village sees it: arrived or not, and the tier."""
+
+    year: int
+    state: str
+    paid_on: dt.date | None
+    tier: Decimal | None
+
+    @property
+    def label(self) -> str:
+        return str(PaymentState.labels[self.state])
+
+
+def year_contribution(person: InsuredPerson, year: int) -> YearContribution:
+    person_year = PersonYear.objects.filter(person=person, year=year).first()
+    if person_year is not None and person_year.own_arrived_on is not None:
+        return YearContribution(year, PaymentState.OWN, person_year.own_arrived_on, person_year.own_amount)
+    if person_year is not None and person_year.gov_paid_amount > 0:
+        return YearContribution(year, PaymentState.GOVERNMENT, None, None)
+    return YearContribution(year, PaymentState.NONE, None, None)
 
 
 @dataclass(frozen=True)
@@ -129,7 +249,10 @@ class YearStanding:
 
 
 def year_standing(person: InsuredPerson, today: dt.date) -> YearStanding:
-    year = today.year
+    return standing_in(person, today.year)
+
+
+def standing_in(person: InsuredPerson, year: int) -> YearStanding:
     policy = policy_for_or_none(person.village, year)
     person_year = PersonYear.objects.filter(person=person, year=year).first()
     used = person_year.support_used if person_year else Decimal("0.00")
@@ -143,3 +266,23 @@ def year_standing(person: InsuredPerson, today: dt.date) -> YearStanding:
         used=used,
         room=rules.cap_room(cap=cap, used=used),
     )
+
+
+@dataclass(frozen=True)
+class CapPreview:
+    """What taking `amount` under the cap would leave: shown on every page that approves support
+    (a sponsorship, a roster of collective subsidy) before the approver presses the button."""
+
+    standing: YearStanding
+    amount: Decimal
+    used_after: Decimal
+    room_after: Decimal | None
+
+    @property
+    def fits(self) -> bool:
+        return self.room_after is not None and self.room_after >= 0
+
+
+def cap_preview(standing: YearStanding, amount: Decimal) -> CapPreview:
+    room_after = standing.room - amount if standing.room is not None else None
+    return CapPreview(standing, amount, standing.used + amount, room_after)

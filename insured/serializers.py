@@ -2,11 +2,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from insured import access
+from insured.history import staff_name
 from insured.identity import mask_id_no
 from insured.models import AccountEntry, InsuredPerson, PersonYear, SpecialGroupMembership
+from insured.selectors import PaymentState, YearContribution
 
 
 class CapabilityFields:
@@ -48,10 +52,33 @@ class CapabilityFields:
         return data
 
 
+@extend_schema_field(OpenApiTypes.STR)
+class StaffNameField(serializers.Field):
+    """A member of staff as the pages and printed forms name them (insured.history.staff_name);
+    null when nobody."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Any) -> str:
+        return staff_name(value)
+
+
+class ContributionOutput(serializers.Serializer):
+    """This year's contribution as the village sees it: arrived or not, and the tier; no balances."""
+
+    year = serializers.IntegerField()
+    state = serializers.ChoiceField(choices=[c for c, _label in PaymentState.choices])
+    paid_on = serializers.DateField(allow_null=True)
+    tier = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+
+
 class PersonListOutput(CapabilityFields, serializers.ModelSerializer):
     village = serializers.CharField(source="village.name")
     village_code = serializers.CharField(source="village.code")
     township = serializers.CharField(source="village.parent.name")
+    this_year = serializers.SerializerMethodField()
 
     class Meta:
         model = InsuredPerson
@@ -67,8 +94,18 @@ class PersonListOutput(CapabilityFields, serializers.ModelSerializer):
             "village_code",
             "township",
             "enrolled_on",
+            "this_year",
         ]
         id_fields = ["id_no"]
+        # Whether this year's own contribution has arrived and its tier: the roles that chase
+        # payments (the village accountant among them), without any balance.
+        capability_fields = {access.CONTRIBUTION_VIEW: ["this_year"]}
+
+    @extend_schema_field(ContributionOutput)
+    def get_this_year(self, person: InsuredPerson) -> dict[str, Any]:
+        """From the annotations of insured.selectors.with_contribution (the API's querysets)."""
+        year = self.context["year"]
+        return ContributionOutput(YearContribution(year, person.payment_state, person.paid_on, person.tier)).data
 
 
 class MembershipOutput(serializers.ModelSerializer):
@@ -123,4 +160,7 @@ class PersonDetailOutput(PersonListOutput):
             "years",
         ]
         # The account is shown to the roles that may see accounts, as on the person page.
-        capability_fields = {access.ACCOUNT_VIEW: ["balance", "standing", "years"]}
+        capability_fields = {
+            **PersonListOutput.Meta.capability_fields,
+            access.ACCOUNT_VIEW: ["balance", "standing", "years"],
+        }

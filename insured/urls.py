@@ -7,6 +7,7 @@ app_name = "insured"
 urlpatterns = [
     path("", views.home, name="home"),
     path("persons/", views.person_search, name="person-search"),
+    path("persons/export.xlsx", views.person_export, name="person-export"),
     path("persons/new/", views.person_create, name="person-create"),
     path("persons/<int:pk>/", views.person_detail, name="person-detail"),
     path("persons/<int:pk>/edit/", views.person_edit, name="person-edit"),
@@ -15,4 +16,5 @@ urlpatterns = [
     path("jobs/<int:pk>/status.json", jobs_views.job_status, name="job-status"),
     path("jobs/<int:pk>/download", jobs_views.job_download, name="job-download"),
     path("access-log/", views.access_log_page, name="access-log"),
+    path("access-log/export.xlsx", views.access_log_export, name="access-log-export"),
 ]

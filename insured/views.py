@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
-from insured import access, access_log, selectors, services
-from insured.forms import AccessLogFilterForm, PersonForm, PersonSearchForm, add_rule_error
+from insured import access, access_log, exports, ledger, lists, selectors, services
+from insured.forms import AccessLogFilterForm, PersonFilterForm, PersonForm, PersonSearchForm, add_rule_error
 from insured.history import person_history
-from insured.models import InsuredPerson
-from insured.plugins import person_panels
+from insured.models import AccountEntry, InsuredPerson
+from insured.plugins import SourceLink, person_panels
+from insured.plugins import entry_sources as person_entry_sources
 from insured.rules import RuleViolation
+from insured.selectors import PaymentState
 
 
 def _persons(request: HttpRequest):
@@ -33,32 +38,72 @@ def home(request: HttpRequest) -> HttpResponse:
         receiving=Count("pk", filter=Q(status=InsuredPerson.Status.RECEIVING)),
     )
     counts["paid"] = persons.filter(years__year=year, years__own_arrived_on__isnull=False).count()
-    return render(request, "insured/home.html", {"counts": counts, "year": year, "search_form": PersonSearchForm()})
+    # Who is still to pay this year: enrolled, and neither an own nor a government-paid contribution.
+    enrolled = selectors.with_contribution(persons.filter(status=InsuredPerson.Status.ENROLLED), year)
+    counts["unpaid"] = enrolled.filter(payment_state=PaymentState.NONE).count()
+    context = {
+        "counts": counts,
+        "year": year,
+        "search_form": PersonSearchForm(),
+        "unpaid_url": f"{reverse('insured:person-search')}?status=enrolled&payment={PaymentState.NONE}",
+        "paid_url": f"{reverse('insured:person-search')}?payment={PaymentState.OWN}",
+    }
+    return render(request, "insured/home.html", context)
 
 
 # A search may be a resident ID: it travels by POST and is kept in the session, never in a URL
-# (so not in access logs or the browser's history); the pages of its results are plain GETs.
+# (so not in access logs or the browser's history). The list's other filters and its pages are
+# plain GETs: they name no person.
 SEARCH_KEY = "insured.person_search"
+PAGE_SIZE = 25
+
+
+def _list_url(request: HttpRequest) -> str:
+    """The list with the filters of this request (no page number)."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    url = reverse("insured:person-search")
+    return f"{url}?{query.urlencode()}" if query else url
+
+
+def _list_params(request: HttpRequest) -> dict[str, Any]:
+    """What makes the list: the filters of the query string, the search kept in the session, the year."""
+    return {**request.GET.dict(), "q": request.session.get(SEARCH_KEY, ""), "year": timezone.localdate().year}
 
 
 @access.capability_required(access.PERSON_VIEW)
 @require_http_methods(["GET", "POST"])
 def person_search(request: HttpRequest) -> HttpResponse:
+    """Every person in scope, filtered by township, village, status and this year's contribution,
+    in pinyin order, paged; a search (by POST) narrows it and goes straight to a single match."""
     if request.method == "POST":
         form = PersonSearchForm(request.POST)
         query = form.cleaned_data["q"] if form.is_valid() else ""
         request.session[SEARCH_KEY] = query
-    else:
-        query = request.session.get(SEARCH_KEY, "")
-        form = PersonSearchForm(initial={"q": query})
-    results = selectors.person_search(_persons(request), query)
-    page = Paginator(results.order_by("name", "id_no"), 25).get_page(request.GET.get("page"))
-    if request.method == "POST":
-        if query and page.paginator.count == 1:
-            return redirect("insured:person-detail", pk=page.object_list[0].pk)
-        if form.is_valid():
-            return redirect("insured:person-search")
-    return render(request, "insured/person_search.html", {"form": form, "page": page, "query": query})
+        if query:
+            matches = selectors.person_search(_persons(request), query)
+            if matches.count() == 1:
+                return redirect("insured:person-detail", pk=matches.get().pk)
+        return redirect(_list_url(request))
+    params = _list_params(request)
+    filters = PersonFilterForm(request.GET, scope=access.scope_region(request.user))
+    context = {
+        "form": PersonSearchForm(initial={"q": params["q"]}),
+        "filters": filters,
+        "page": Paginator(lists.person_rows(request.user, params), PAGE_SIZE).get_page(request.GET.get("page")),
+        "query": params["q"],
+        "year": params["year"],
+        "sees_contribution": access.has_capability(request.user, access.CONTRIBUTION_VIEW),
+        "pinyin": selectors.pinyin_available(),
+    }
+    return render(request, "insured/person_search.html", context)
+
+
+@access.capability_required(access.PERSON_VIEW)
+@require_GET
+def person_export(request: HttpRequest) -> HttpResponse:
+    """The list as it stands (search and filters), as an XLSX file; IDs masked."""
+    return exports.export(request, lists.PERSONS, _list_params(request), _list_url(request))
 
 
 @access.capability_required(access.PERSON_VIEW)
@@ -67,12 +112,22 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     today = timezone.localdate()
     show_account = access.has_capability(request.user, access.ACCOUNT_VIEW)
     access_log.record(request.user, [person.pk], access_log.What.ACCOUNT if show_account else access_log.What.PAGE)
+    years = selectors.account_by_year(person) if show_account else []
+    entries = [e for y in years for e in y.entries]
+    sources = _entry_sources(entries, request.user)
+    for entry in entries:
+        entry.sources = sources[entry.pk]
     context = {
         "person": person,
         "full_id": access.has_capability(request.user, access.PERSON_FULL_ID),
         "groups": person.memberships.all(),
+        "contribution": (
+            selectors.year_contribution(person, today.year)
+            if access.has_capability(request.user, access.CONTRIBUTION_VIEW)
+            else None
+        ),
         "standing": selectors.year_standing(person, today) if show_account else None,
-        "years": selectors.account_by_year(person) if show_account else [],
+        "years": years,
         "balance": selectors.account_balance(person) if show_account else None,
         "history": person_history(person),
         "panels": [
@@ -82,6 +137,37 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ],
     }
     return render(request, "insured/person_detail.html", context)
+
+
+def _entry_sources(entries: list[AccountEntry], user: Any) -> dict[int, list[SourceLink]]:
+    """What a clerk recognises behind each entry (the apps say: the tax voucher and line, the
+    receivable, the application or roster), linked where the user may open it. An entry no app
+    describes shows its voucher read from its key, else its source key."""
+    described = person_entry_sources(entries)
+    out: dict[int, list[SourceLink]] = {}
+    for entry in entries:
+        links = described.get(entry.pk)
+        if not links:
+            links = [SourceLink(_source_label(entry.source_key))]
+        out[entry.pk] = [
+            link if not link.url or access.has_capability(user, link.capability) else SourceLink(link.label)
+            for link in links
+        ]
+    return out
+
+
+def _source_label(key: str) -> str:
+    """What a key names, read from the key itself (insured.ledger's builders)."""
+    voucher = ledger.voucher_of(key)
+    if voucher is not None:
+        return _("e-tax voucher %(voucher)s line %(line)s") % {"voucher": voucher[0], "line": voucher[1]}
+    refund = ledger.refund_of(key)
+    if refund is not None:
+        number, to_fund = refund
+        label = _("refund application %(number)s") % {"number": number}
+        fund = _("returned to the fund")
+        return f"{label}（{fund}）" if to_fund else label
+    return key
 
 
 @access.capability_required(access.PERSON_EDIT)
@@ -132,11 +218,7 @@ def access_log_page(request: HttpRequest) -> HttpResponse:
         return redirect("insured:access-log")
     query = request.session.get(ACCESS_LOG_KEY, "")
     filters = AccessLogFilterForm(request.GET or None)
-    records = access_log.records_for(request.user)
-    if query:
-        records = records.filter(person__in=selectors.person_search(_persons(request), query))
-    if filters.is_valid():
-        records = filters.apply(records)
+    records = lists.access_rows(request.user, {**request.GET.dict(), "q": query})
     context = {
         "person_form": PersonSearchForm(initial={"q": query}),
         "filters": filters,
@@ -144,3 +226,11 @@ def access_log_page(request: HttpRequest) -> HttpResponse:
         "query": query,
     }
     return render(request, "insured/access_log.html", context)
+
+
+@access.capability_required(access.AUDIT_VIEW)
+@require_GET
+def access_log_export(request: HttpRequest) -> HttpResponse:
+    params = {**request.GET.dict(), "q": request.session.get(ACCESS_LOG_KEY, "")}
+    back = f"{reverse('insured:access-log')}?{request.GET.urlencode()}"
+    return exports.export(request, lists.ACCESS_LOG, params, back)

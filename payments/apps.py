@@ -7,10 +7,12 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Receivables, arrival notices and reconciliation")
 
     def ready(self) -> None:
-        from insured import jobs, plugins
+        from insured import exports, jobs, plugins
         from payments import jobs as payments_jobs
-        from payments import plugin
+        from payments import lists, plugin
 
         plugins.register(plugin.PLUGIN)
         for kind in payments_jobs.KINDS:
             jobs.register(kind)
+        for spec in lists.LISTS:
+            exports.register(spec)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
 from insured import formats
-from payments.models import ReconciliationRun
+from payments.models import PaymentKind, Receivable, ReconciliationRun
 
 # The resident scheme's first contributions (新农保 pilots, 2009): nothing to reconcile before.
 EARLIEST_DAY = dt.date(2009, 1, 1)
@@ -74,3 +75,29 @@ class BankStatementForm(forms.Form):
                     gettext("A statement covers days from %(first)s to today.") % {"first": formats.day(EARLIEST_DAY)}
                 )
         return data
+
+
+class ReceivableFilterForm(forms.Form):
+    """The receivables list's filters (in the query string: they name no person)."""
+
+    status = forms.ChoiceField(
+        label=gettext_lazy("Status"), required=False, choices=[("", gettext_lazy("All")), *Receivable.Status.choices]
+    )
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Kind"), required=False, choices=[("", gettext_lazy("All")), *PaymentKind.choices]
+    )
+    year = forms.IntegerField(label=gettext_lazy("Year"), required=False, min_value=2009, max_value=2100)
+
+    def apply(self, receivables: QuerySet[Receivable]) -> QuerySet[Receivable]:
+        """The filters that parse; one that does not is left out (the form says why)."""
+        if not self.is_valid():
+            data = {k: v for k, v in self.cleaned_data.items() if k not in self.errors}
+        else:
+            data = self.cleaned_data
+        if data.get("status"):
+            receivables = receivables.filter(status=data["status"])
+        if data.get("kind"):
+            receivables = receivables.filter(kind=data["kind"])
+        if data.get("year"):
+            receivables = receivables.filter(year=data["year"])
+        return receivables

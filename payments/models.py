@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from insured import secrets_box
@@ -203,7 +204,8 @@ class NoticeBatch(models.Model):
     received_at = models.DateTimeField(_("received at"), default=timezone.now)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.RECEIVED)
     processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
-    credited_count = models.PositiveIntegerField(_("credited"), default=0)
+    # "credited" alone is a notice's state (已划账); as a batch's figure it is a count (已划账笔数).
+    credited_count = models.PositiveIntegerField(pgettext_lazy("number of notices", "credited"), default=0)
     duplicate_count = models.PositiveIntegerField(_("duplicates"), default=0)
     unmatched_count = models.PositiveIntegerField(_("unmatched"), default=0)
     reversed_count = models.PositiveIntegerField(_("reversals applied"), default=0)

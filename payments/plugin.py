@@ -27,6 +27,12 @@ def _payments_panel(request: HttpRequest, person: InsuredPerson) -> dict[str, An
     return {"payments": selectors.person_payments(person.pk)[:100]}
 
 
+def _entry_sources(entries: Any) -> Any:
+    from payments import selectors
+
+    return selectors.entry_sources(entries)
+
+
 def _demo(context: Any) -> dict[str, int]:
     from payments import demo
 
@@ -53,5 +59,6 @@ PLUGIN = Plugin(
             template="payments/person_payments_panel.html", capability=ACCOUNT_VIEW, context=_payments_panel, order=10
         ),
     ),
+    entry_sources=_entry_sources,
     demo=DemoStep(_demo, order=10),
 )

@@ -10,9 +10,14 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Min, Prefetch, Q, QuerySet, Sum
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from insured import access, rules
+from insured import access, ledger, plugins, rules
+from insured.models import AccountEntry
+from insured.plugins import SourceLink
 from insured.workdays import WorkCalendar
 from payments import handlers
 from payments.models import ArrivalNotice, ManualAssignment, NoticeBatch, Receivable, ReceivableExport
@@ -184,7 +189,150 @@ def receivables_for(user: Any) -> QuerySet[Receivable]:
 
 
 def exports_for(user: Any) -> QuerySet[ReceivableExport]:
-    return access.scoped(ReceivableExport.objects.all(), user, "region")
+    return access.scoped(ReceivableExport.objects.select_related("created_by"), user, "region")
+
+
+Reason = ArrivalNotice.Reason
+
+
+@dataclass(frozen=True)
+class Remedy:
+    """What resolves a payment waiting for one reason, or who must act on it.
+
+    `assign`: assigning it here (to the right person, receivable or back-payment receivable)
+    resolves it; `refund`: the payer must be paid back (a refund, taken by the township office);
+    `register`: the person must be registered first; `who`: whoever else must act first.
+    """
+
+    advice: Any  # a lazy translation
+    assign: bool = False
+    refund: bool = False
+    register: bool = False
+    who: Any = ""
+
+
+REMEDIES: dict[str, Remedy] = {
+    Reason.NO_RECEIVABLE: Remedy(
+        gettext_lazy("Check the receivable number tax reported and assign the payment to the right receivable."),
+        assign=True,
+    ),
+    Reason.RECEIVABLE_REQUIRED: Remedy(
+        gettext_lazy(
+            "Find the person's receivable and assign the payment to it; a payment for a past year goes to "
+            "its approved back-payment receivable."
+        ),
+        assign=True,
+    ),
+    Reason.RECEIVABLE_PAID: Remedy(
+        gettext_lazy("The receivable was already paid: this is a second payment, to be refunded to the payer."),
+        refund=True,
+    ),
+    Reason.RECEIVABLE_CLOSED: Remedy(
+        gettext_lazy(
+            "The receivable was cancelled or voided: assign the payment to the receivable it belongs to, or "
+            "refund it to the payer."
+        ),
+        assign=True,
+        refund=True,
+    ),
+    Reason.RECEIVABLE_MISMATCH: Remedy(
+        gettext_lazy(
+            "Person, kind or year differ from the receivable: assign the payment to the right person and "
+            "receivable, or ask tax to correct it."
+        ),
+        assign=True,
+        who=gettext_lazy("tax bureau"),
+    ),
+    Reason.AMOUNT_MISMATCH: Remedy(
+        gettext_lazy(
+            "A receivable is credited only in full: tax reverses the payment and the payer pays the receivable's "
+            "amount, or the payment is refunded to the payer."
+        ),
+        refund=True,
+        who=gettext_lazy("tax bureau"),
+    ),
+    Reason.PERSON_UNKNOWN: Remedy(
+        gettext_lazy(
+            "Check the ID number tax reported and assign the payment to the right person; a person not yet "
+            "registered is registered first."
+        ),
+        assign=True,
+        register=True,
+    ),
+    Reason.PERSON_CLOSED: Remedy(
+        gettext_lazy("The person's record is closed, so nothing can be credited: refund the payment to the payer."),
+        refund=True,
+    ),
+    Reason.NOT_A_TIER: Remedy(
+        gettext_lazy(
+            "Not a tier of the year: a payment for a past year is assigned to its approved back-payment "
+            "receivable; otherwise it is refunded and the person pays a tier."
+        ),
+        assign=True,
+        refund=True,
+    ),
+    Reason.OWN_ALREADY_PAID: Remedy(
+        gettext_lazy(
+            "The year's own contribution has already arrived: this second payment is refunded to the payer, "
+            "unless it was meant for someone else."
+        ),
+        assign=True,
+        refund=True,
+    ),
+    Reason.POLICY_INCOMPLETE: Remedy(
+        gettext_lazy("The administrator enters the year's policy and subsidies; then assign the payment."),
+        assign=True,
+        who=gettext_lazy("administrator"),
+    ),
+    Reason.GOV_PAID_MISMATCH: Remedy(
+        gettext_lazy("Not the government-paid amount of the year: tax reverses it and the right amount is paid."),
+        who=gettext_lazy("tax bureau"),
+    ),
+    Reason.CAP_EXCEEDED: Remedy(
+        gettext_lazy("It would pass the year's cap (rule 1), so it cannot be credited: refund it to the payer."),
+        refund=True,
+    ),
+    Reason.REVERSAL_UNKNOWN: Remedy(
+        gettext_lazy(
+            "The payment it reverses has not been credited: once that payment is credited, assign this reversal; "
+            "if it never arrives, ask tax."
+        ),
+        assign=True,
+        who=gettext_lazy("tax bureau"),
+    ),
+    Reason.REVERSAL_MISMATCH: Remedy(
+        gettext_lazy("The reversal does not match the payment it names: tax corrects it."),
+        who=gettext_lazy("tax bureau"),
+    ),
+    Reason.OUTSIDE_CLIENT_REGION: Remedy(
+        gettext_lazy(
+            "The person lives outside the region this tax office serves: the payment goes back to tax, to be "
+            "collected where the person is registered."
+        ),
+        who=gettext_lazy("tax bureau"),
+    ),
+    Reason.REFUNDED: Remedy(
+        gettext_lazy(
+            "The payment this reverses was already refunded to the payer, so there is nothing to take back: "
+            "tax is told, and withdraws the reversal."
+        ),
+        who=gettext_lazy("tax bureau"),
+    ),
+    Reason.REFUND_PENDING: Remedy(
+        gettext_lazy(
+            "The payment this reverses is on a refund application in progress: once that refund is paid or "
+            "withdrawn, assign this reversal."
+        ),
+        assign=True,
+        who=gettext_lazy("township office"),
+    ),
+}
+# A reason this table does not know yet (an app adds reasons): the clerk assigns it by hand.
+DEFAULT_REMEDY = Remedy(gettext_lazy("Check the payment and assign it by hand."), assign=True)
+
+
+def remedy_for(reason: str) -> Remedy:
+    return REMEDIES.get(reason, DEFAULT_REMEDY)
 
 
 @dataclass(frozen=True)
@@ -195,6 +343,10 @@ class QueueItem:
     is_overdue: bool
     pending: ManualAssignment | None
     held_by: str = ""  # a live refund application paying it back (payments.handlers)
+
+    @property
+    def remedy(self) -> Remedy:
+        return remedy_for(self.notice.reason)
 
 
 def unmatched_queue(user: Any, today: dt.date | None = None) -> list[QueueItem]:
@@ -252,3 +404,49 @@ def person_payments(person_id: int) -> QuerySet[ArrivalNotice]:
         .exclude(state=ArrivalNotice.State.DUPLICATE)
         .order_by("-paid_at", "-id")
     )
+
+
+def entry_sources(entries: list[AccountEntry]) -> dict[int, list[SourceLink]]:
+    """What a clerk recognises behind credits from tax: the e-tax voucher and line (its batch
+    linked), the receivable it paid and the record that receivable was for (an application, a
+    roster), as the apps name them (insured.plugins.record_links)."""
+    from payments.plugin import PAYMENTS_VIEW
+
+    vouchers = {e.pk: ledger.voucher_of(e.source_key) for e in entries}
+    wanted = {v for v in vouchers.values() if v is not None}
+    if not wanted:
+        return {}
+    match = Q()
+    for voucher_no, line_no in wanted:
+        match |= Q(voucher_no=voucher_no, line_no=line_no)
+    notices = {
+        (n.voucher_no, n.line_no): n
+        for n in ArrivalNotice.objects.filter(match)
+        .exclude(state=ArrivalNotice.State.DUPLICATE)
+        .select_related("receivable")
+    }
+    refs: dict[str, set[str]] = {}
+    for notice in notices.values():
+        if notice.receivable is not None:
+            refs.setdefault(notice.receivable.source_type, set()).add(notice.receivable.source_ref)
+    records = {kind: plugins.record_links(kind, sorted(found)) for kind, found in refs.items()}
+    out: dict[int, list[SourceLink]] = {}
+    for entry_id, voucher in vouchers.items():
+        notice = notices.get(voucher) if voucher else None
+        if notice is None:
+            continue
+        links = [
+            SourceLink(
+                _("e-tax voucher %(voucher)s line %(line)s") % {"voucher": notice.voucher_no, "line": notice.line_no},
+                reverse("payments:batch-detail", args=[notice.batch_id]),
+                PAYMENTS_VIEW,
+            )
+        ]
+        receivable = notice.receivable
+        if receivable is not None:
+            links.append(SourceLink(_("receivable %(number)s") % {"number": receivable.number}))
+            record = records.get(receivable.source_type, {}).get(receivable.source_ref)
+            if record is not None:
+                links.append(record)
+        out[entry_id] = links
+    return out

@@ -42,9 +42,18 @@ ALL_TAB = "all"
 # --- The list ------------------------------------------------------------------------------------
 
 
+def _steps(user: Any) -> selectors.Steps:
+    return selectors.Steps(
+        enter=access.has_capability(user, REFUND_ENTER),
+        first_review=access.has_capability(user, REFUND_FIRST_REVIEW),
+        review=access.has_capability(user, REFUND_REVIEW),
+        finance=access.has_capability(user, REFUND_FINANCE),
+    )
+
+
 def _tabs(request: HttpRequest) -> list[tuple[str, str, int]]:
     counts = selectors.status_counts(request.user)
-    tabs = [(WORK_TAB, gettext_lazy("Waiting for me"), selectors.work_for(request.user).count())]
+    tabs = [(WORK_TAB, gettext_lazy("Waiting for me"), selectors.work_for(request.user, _steps(request.user)).count())]
     tabs += [(value, label, counts.get(value, 0)) for value, label in Status.choices]
     tabs.append((ALL_TAB, gettext_lazy("All"), sum(counts.values())))
     return tabs
@@ -55,7 +64,7 @@ def _tabs(request: HttpRequest) -> list[tuple[str, str, int]]:
 def application_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status") or WORK_TAB
     if status == WORK_TAB:
-        applications = selectors.work_for(request.user)
+        applications = selectors.work_for(request.user, _steps(request.user))
     elif status in Status.values:
         applications = selectors.applications_for(request.user).filter(status=status)
     else:

@@ -12,6 +12,11 @@ class SubsidyConfig(AppConfig):
         from subsidy import plugin, services
 
         plugins.register(plugin.PLUGIN)
+
+        from insured import exports
+        from subsidy import lists
+
+        exports.register(lists.APPLICATIONS)
         handlers.register(
             services.SOURCE_TYPE, on_paid=services.on_receivables_paid, on_reopened=services.on_receivables_reopened
         )

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.utils import timezone
 
+from insured import formats
 from insured.history import staff_name
 from insured.identity import parse_resident_id
 from insured.models import InsuredPerson, Region
@@ -64,7 +65,7 @@ def _context(application: SponsorshipApplication, printed_by: AbstractUser) -> d
         "beneficiary_sex": SEX.get(beneficiary.sex, ""),
         "residence": _residence(beneficiary.village),
         "enrolment": ENROLMENT.get(beneficiary.status, beneficiary.get_status_display()),
-        "amount_figures": f"¥{application.amount:,.2f}",
+        "amount_figures": f"¥{formats.money(application.amount)}",
         "amount_words": amount_in_words(application.amount),
         "warning": NOT_FOR_SIGNATURE.get(application.status, ""),
         "reviewer": staff_name(application.reviewed_by) if reviewed else "",

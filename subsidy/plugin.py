@@ -6,17 +6,35 @@ village accountant holds any of these.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from decimal import Decimal
 
+from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from insured.models import Role
-from insured.plugins import MenuEntry, Plugin
+from insured.plugins import MenuEntry, Plugin, SourceLink
 
 SPONSORSHIP_VIEW = "sponsorship.view"
 SPONSORSHIP_ENTER = "sponsorship.enter"  # take the application at the window, print, record signatures
 SPONSORSHIP_REVIEW = "sponsorship.review"  # approve or reject (never one's own)
+SOURCE_TYPE = "subsidy.sponsorship"  # the source type of its receivables; their source ref is the application number
+
+
+def _application_links(numbers: Sequence[str]) -> dict[str, SourceLink]:
+    """The applications behind sponsorship receivables, for the person page's account."""
+    from subsidy.models import SponsorshipApplication
+
+    found = SponsorshipApplication.objects.filter(number__in=numbers).values_list("number", "pk")
+    return {
+        number: SourceLink(
+            gettext("sponsorship application %(number)s") % {"number": number},
+            reverse("subsidy:detail", args=[pk]),
+            SPONSORSHIP_VIEW,
+        )
+        for number, pk in found
+    }
 
 
 def _pending_support(person_ids: Collection[int], year: int) -> dict[int, Decimal]:
@@ -35,5 +53,6 @@ PLUGIN = Plugin(
         Role.ADMINISTRATOR: {SPONSORSHIP_VIEW},
     },
     menu=(MenuEntry(_("Personal sponsorship"), "subsidy:list", SPONSORSHIP_VIEW, order=40),),
+    record_links={SOURCE_TYPE: _application_links},
     pending_support=_pending_support,
 )

@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from insured.fields import AmountSerializerField
 from insured.models import InsuredPerson
-from insured.serializers import CapabilityFields, StandingOutput
+from insured.serializers import CapabilityFields, StaffNameField, StandingOutput
 from payments.models import ArrivalNotice
 from subsidy import selectors
 from subsidy.models import SponsorshipApplication
@@ -73,10 +73,16 @@ class ReceivableOutput(serializers.Serializer):
 
 class SponsorshipOutput(CapabilityFields, serializers.ModelSerializer):
     beneficiary = BeneficiaryOutput()
+    # The login names stay for the systems that read them; the *_name fields name the staff as
+    # the pages and printed forms do (insured.history.staff_name).
     submitted_by = serializers.CharField(source="submitted_by.username")
+    submitted_by_name = StaffNameField(source="submitted_by")
     reviewed_by = serializers.CharField(source="reviewed_by.username", allow_null=True, default=None)
+    reviewed_by_name = StaffNameField(source="reviewed_by")
     signed_by = serializers.CharField(source="signed_by.username", allow_null=True, default=None)
+    signed_by_name = StaffNameField(source="signed_by")
     closed_by = serializers.CharField(source="closed_by.username", allow_null=True, default=None)
+    closed_by_name = StaffNameField(source="closed_by")
     receivable = ReceivableOutput(allow_null=True)
 
     class Meta:
@@ -94,15 +100,19 @@ class SponsorshipOutput(CapabilityFields, serializers.ModelSerializer):
             "amount",
             "submitted_at",
             "submitted_by",
+            "submitted_by_name",
             "reviewed_at",
             "reviewed_by",
+            "reviewed_by_name",
             "rejection_reason",
             "signed_at",
             "signed_by",
+            "signed_by_name",
             "receivable",
             "credited_at",
             "closed_at",
             "closed_by",
+            "closed_by_name",
         ]
         id_fields = ["sponsor_id_no"]
 

@@ -22,9 +22,9 @@ from insured.selectors import YearStanding, policy_for, year_standing
 from payments import services as payment_services
 from payments.models import PaymentKind, Receivable
 from subsidy.models import SponsorshipApplication
+from subsidy.plugin import SOURCE_TYPE
 
 Status = SponsorshipApplication.Status
-SOURCE_TYPE = "subsidy.sponsorship"
 NUMBER_PREFIX = "ZZ"  # 资助
 # Read back from paper and typed by hand: no 0/O, 1/I/L, U/V look-alikes.
 CHECK_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTWXYZ23456789"

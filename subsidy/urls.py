@@ -6,6 +6,7 @@ app_name = "subsidy"
 
 urlpatterns = [
     path("sponsorship/", views.application_list, name="list"),
+    path("sponsorship/export.xlsx", views.application_export, name="export"),
     path("sponsorship/new/", views.counter, name="counter"),
     path("sponsorship/verify/", views.application_verify, name="verify"),
     path("sponsorship/<int:pk>/", views.application_detail, name="detail"),

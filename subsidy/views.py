@@ -11,20 +11,21 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from insured import access, access_log
-from insured.forms import add_rule_error
+from insured import access, access_log, exports
+from insured.forms import add_rule_error, focus, unfocus
 from insured.history import staff_name
 from insured.identity import parse_resident_id
 from insured.models import InsuredPerson
 from insured.rules import RuleViolation
-from insured.selectors import YearStanding, year_standing
+from insured.selectors import YearStanding, cap_preview, standing_in, year_standing
 from payments.models import ArrivalNotice
-from subsidy import selectors, services
+from subsidy import lists, selectors, services
 from subsidy.forms import BeneficiaryLookupForm, RejectForm, SponsorshipForm, VerifyForm
 from subsidy.models import SponsorshipApplication
 from subsidy.plugin import SPONSORSHIP_ENTER, SPONSORSHIP_REVIEW, SPONSORSHIP_VIEW
@@ -34,8 +35,8 @@ Status = SponsorshipApplication.Status
 WITHDRAWABLE = (Status.SUBMITTED, Status.APPROVED, Status.SIGNED)
 # 000 三(二): the form is printed once the application has passed review.
 PRINTABLE = (Status.APPROVED, Status.SIGNED, Status.CREDITED)
-REVIEW_TAB = "review"
-ALL_TAB = "all"
+REVIEW_TAB = lists.REVIEW_TAB
+ALL_TAB = lists.ALL_TAB
 
 
 # --- The counter -------------------------------------------------------------------------------
@@ -90,13 +91,18 @@ def counter(request: HttpRequest) -> HttpResponse:
         )
         return redirect("subsidy:detail", pk=result.pk)
     checked = result if isinstance(result, YearStanding) else None
+    if person is not None:
+        # Keyboard work: after the look-up the cursor moves to the sponsor; after a passed check,
+        # to the button that enters the application (the template); on an error, to its field.
+        unfocus(lookup)
+        focus(form, None if checked else "sponsor_name")
     context = {
         "lookup": lookup,
         "person": person,
         "standing": year_standing(person, today) if person is not None else None,
         "form": form,
         "checked": checked,
-        "room_after": checked.room - form.cleaned_data["amount"] if checked and checked.room is not None else None,
+        "preview": cap_preview(checked, form.cleaned_data["amount"]) if checked else None,
     }
     return render(request, "subsidy/counter.html", context)
 
@@ -117,20 +123,20 @@ def _tabs(request: HttpRequest, can_review: bool) -> list[tuple[str, str, int]]:
 @access.capability_required(SPONSORSHIP_VIEW)
 @require_GET
 def application_list(request: HttpRequest) -> HttpResponse:
-    can_review = access.has_capability(request.user, SPONSORSHIP_REVIEW)
-    status = request.GET.get("status") or (REVIEW_TAB if can_review else ALL_TAB)  # reviewers land on their queue
-    if status == REVIEW_TAB and can_review:
-        applications = selectors.review_queue(request.user)
-    elif status in Status.values:
-        applications = selectors.applications_for(request.user).filter(status=status)
-    else:
-        status, applications = ALL_TAB, selectors.applications_for(request.user)
+    applications = lists.application_rows(request.user, request.GET)
     context = {
         "page": Paginator(applications, 50).get_page(request.GET.get("page")),
-        "status": status,
-        "tabs": _tabs(request, can_review),
+        "status": lists.tab_of(request.user, request.GET),
+        "tabs": _tabs(request, access.has_capability(request.user, SPONSORSHIP_REVIEW)),
     }
     return render(request, "subsidy/application_list.html", context)
+
+
+@access.capability_required(SPONSORSHIP_VIEW)
+@require_GET
+def application_export(request: HttpRequest) -> HttpResponse:
+    back = f"{reverse('subsidy:list')}?{request.GET.urlencode()}"
+    return exports.export(request, lists.APPLICATIONS, request.GET.dict(), back)
 
 
 # --- One application ---------------------------------------------------------------------------
@@ -175,8 +181,14 @@ def _steps(application: SponsorshipApplication, credit: ArrivalNotice | None) ->
 def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     application = selectors.application_get(request.user, pk)
     credit = selectors.credit_notice(application)
+    standing = standing_in(application.beneficiary, application.year)
     context = {
         "application": application,
+        "standing": standing,
+        # Before approval the reviewer sees what approving does to the cap; afterwards the amount
+        # is already counted in what is used.
+        "preview": cap_preview(standing, application.amount) if application.status == Status.SUBMITTED else None,
+        "counted": application.status in (*SponsorshipApplication.RESERVING, Status.CREDITED),
         "sponsor_age": parse_resident_id(application.sponsor_id_no).age_on(timezone.localdate()),
         "credit": credit,
         "steps": _steps(application, credit),

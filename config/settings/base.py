@@ -263,11 +263,13 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # Security events (logins, failures, lockouts, refusals) go to the "security" logger as one JSON
-# object a line, which an operator can ship as it is; library chatter stays below INFO.
+# object a line, which an operator can ship as it is; library chatter stays below INFO; a refused
+# or missing page is one line, without the traceback Django attaches (config.logformat).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"json": {"()": "config.logformat.JsonFormatter"}},
+    "filters": {"one_line_refusal": {"()": "config.logformat.OneLineRefusal"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler"},
         "security": {"class": "logging.StreamHandler", "formatter": "json"},
@@ -275,6 +277,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "security": {"handlers": ["security"], "level": "INFO", "propagate": False},
+        "django.request": {"filters": ["one_line_refusal"]},
         # Retries, failed and re-dispatched batches: one JSON line each, like the security events.
         "operations": {"handlers": ["security"], "level": "INFO", "propagate": False},
         "axes": {"level": "WARNING"},

@@ -1,4 +1,5 @@
-"""The filters of insured.formats: {{ amount|money }}, {{ date|day }}, {{ datetime|moment }};
+"""The filters of insured.formats: {{ amount|money }}, {{ date|day }}, {{ datetime|moment }},
+{{ number|count }};
 {{ id_no|masked }} for a resident ID in a list (insured.identity.mask_id_no); {{ user|staff }}
 for a member of staff, by name (insured.history.staff_name)."""
 
@@ -13,5 +14,6 @@ register = template.Library()
 register.filter("money", formats.money)
 register.filter("day", formats.day)
 register.filter("moment", formats.moment)
+register.filter("count", formats.count)
 register.filter("masked", mask_id_no)
 register.filter("staff", staff_name)

@@ -7,17 +7,19 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from insured import access
+from insured import exports as xlsx
 from insured.forms import add_rule_error
 from insured.identity import normalize_id_no
 from insured.models import InsuredPerson
 from insured.rules import RuleViolation
-from payments import exports, selectors, services
-from payments.forms import AssignForm
-from payments.models import ArrivalNotice, ManualAssignment, Receivable
+from payments import exports, lists, selectors, services
+from payments.forms import AssignForm, ReceivableFilterForm
+from payments.models import ArrivalNotice, ManualAssignment
 from payments.plugin import PAYMENTS_ASSIGN, PAYMENTS_CONFIRM, PAYMENTS_VIEW, RECEIVABLES_EXPORT
 
 
@@ -33,6 +35,12 @@ def batch_list(request: HttpRequest) -> HttpResponse:
 
 @access.capability_required(PAYMENTS_VIEW)
 @require_GET
+def batch_list_export(request: HttpRequest) -> HttpResponse:
+    return xlsx.export(request, lists.BATCHES, {}, reverse("payments:batch-list"))
+
+
+@access.capability_required(PAYMENTS_VIEW)
+@require_GET
 def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(selectors.batches_for(request.user), pk=pk)
     notices = selectors.notices_for(request.user).filter(batch=batch).select_related("person").order_by("id")
@@ -43,18 +51,29 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @access.capability_required(PAYMENTS_VIEW)
 @require_GET
+def batch_detail_export(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = get_object_or_404(selectors.batches_for(request.user), pk=pk)
+    return xlsx.export(request, lists.NOTICES, {"batch": batch.pk}, reverse("payments:batch-detail", args=[batch.pk]))
+
+
+@access.capability_required(PAYMENTS_VIEW)
+@require_GET
 def receivable_list(request: HttpRequest) -> HttpResponse:
-    status = request.GET.get("status", "")
-    receivables = selectors.receivables_for(request.user)
-    if status in Receivable.Status.values:
-        receivables = receivables.filter(status=status)
+    filters = ReceivableFilterForm(request.GET)
+    receivables = lists.receivable_rows(request.user, request.GET)
     context = {
+        "filters": filters,
         "page": Paginator(receivables, 50).get_page(request.GET.get("page")),
-        "status": status,
-        "statuses": Receivable.Status.choices,
         "exports": selectors.exports_for(request.user)[:20],
     }
     return render(request, "payments/receivable_list.html", context)
+
+
+@access.capability_required(PAYMENTS_VIEW)
+@require_GET
+def receivable_export_xlsx(request: HttpRequest) -> HttpResponse:
+    back = f"{reverse('payments:receivable-list')}?{request.GET.urlencode()}"
+    return xlsx.export(request, lists.RECEIVABLES, request.GET.dict(), back)
 
 
 @access.capability_required(RECEIVABLES_EXPORT)
@@ -87,7 +106,27 @@ def export_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
     items = selectors.unmatched_queue(request.user)
-    return render(request, "payments/queue.html", {"items": items, "overdue": sum(1 for i in items if i.is_overdue)})
+    context = {
+        "items": items,
+        "page": Paginator(items, 50).get_page(request.GET.get("page")),
+        "overdue": sum(1 for i in items if i.is_overdue),
+        # Where a refund starts, once the refunds app serves it (the township office takes refunds).
+        "refund_start": _url_or_empty("refunds:intake-lookup"),
+    }
+    return render(request, "payments/queue.html", context)
+
+
+def _url_or_empty(name: str) -> str:
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return ""
+
+
+@access.capability_required(PAYMENTS_VIEW)
+@require_GET
+def queue_export(request: HttpRequest) -> HttpResponse:
+    return xlsx.export(request, lists.QUEUE, {}, reverse("payments:queue"))
 
 
 @access.capability_required(PAYMENTS_ASSIGN)

@@ -13,6 +13,7 @@ from stdnum.iso7064 import mod_11_2
 
 from insured import ledger
 from insured.models import InsuredPerson, Region, Role
+from payments.models import ArrivalNotice
 from tests.accounts import credit
 from tests.factories import InsuredPersonFactory, PolicyYearFactory, make_id_no, make_user, region_tree
 
@@ -326,8 +327,15 @@ def test_person_page_shows_the_account_by_year(client, clerk, funded_person):
     assert [(y.year, y.total) for y in years] == [(year, Decimal("560.00")), (year - 1, Decimal("340.00"))]
     assert [e.amount for e in years[0].entries] == [Decimal("500.00"), Decimal("60.00")]
     content = response.content.decode()
-    for text in ("560.00", "340.00", "notice:THIS:1", "notice:LAST:1"):
+    for text in ("560.00", "340.00"):
         assert text in content
+    # Each entry names what a clerk recognises (issue 13, item 5): the tax voucher and line, linked
+    # to its batch for those who may open it; never the internal source key.
+    for voucher in ("THIS", "LAST"):
+        assert f"电子税票号码 {voucher} 第1行" in content
+        assert f"notice:{voucher}:1" not in content
+    batch_id = ArrivalNotice.objects.get(voucher_no="THIS").batch_id
+    assert f'href="{reverse("payments:batch-detail", args=[batch_id])}"' in content
 
 
 def test_person_page_shows_the_balance(client, clerk, funded_person):
@@ -381,3 +389,14 @@ def test_registering_a_person_of_another_county_does_not_say_where_they_are(clie
     assert response.status_code == 200
     for leak in ("远方人", other_county["county"].name, other_county["village11"].name, "已登记参保"):
         assert leak not in page
+
+
+def test_an_entry_no_app_describes_names_what_its_key_names():
+    """Issue 13, item 5: never the internal key where the key says what it is."""
+    from insured.views import _source_label
+
+    assert _source_label(ledger.notice_key("V1", 2)) == "电子税票号码 V1 第2行"
+    assert _source_label(ledger.subsidy_key(ledger.notice_key("V1", 2))) == "电子税票号码 V1 第2行"
+    assert _source_label(ledger.refund_key("TF202611250001", 5)) == "退费申请 TF202611250001"
+    assert _source_label(ledger.refund_key("TF202611250001", 6, to_fund=True)) == "退费申请 TF202611250001（退回基金）"
+    assert _source_label("something:else") == "something:else"

@@ -153,7 +153,7 @@ def test_check_button_runs_the_rules_and_saves_nothing(client, clerk, beneficiar
     response = _counter_post(client, beneficiary, amount="1200.50", action="check")
     assert response.status_code == 200
     assert response.context["checked"] is not None
-    assert response.context["room_after"] == Decimal("3799.50")
+    assert response.context["preview"].room_after == Decimal("3799.50")
     assert 'id="check-result"' in response.content.decode()
     assert not SponsorshipApplication.objects.exists()
 
@@ -481,3 +481,130 @@ def test_the_form_prints_as_a_pdf(client, clerk, approved):
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == f'inline; filename="{approved.number}.pdf"'
     assert response.content.startswith(b"%PDF")
+
+
+# --- Issue 13: the reviewer sees the cap, the counter is a keyboard job, lists export ----------
+
+
+def test_the_reviewer_sees_the_cap_and_what_approving_leaves(client, reviewer, submitted):
+    client.force_login(reviewer)
+    response = client.get(reverse("subsidy:detail", args=[submitted.pk]))
+    preview = response.context["preview"]
+    assert (preview.standing.cap, preview.standing.used) == (Decimal("5000.00"), Decimal("0.00"))
+    assert (preview.used_after, preview.room_after, preview.fits) == (Decimal("1000.00"), Decimal("4000.00"), True)
+    page = response.content.decode()
+    assert 'id="standing-after"' in page and "审核通过后" in page and "4,000.00" in page
+
+
+def test_the_reviewer_is_warned_when_approving_would_pass_the_cap(client, reviewer, clerk, county, submitted):
+    bigger = services.application_submit(
+        sponsorship_input_amount(submitted, Decimal("4500.00")), user=clerk, agency_region=county
+    )
+    services.application_approve(submitted, user=reviewer, agency_region=county)
+    client.force_login(reviewer)
+    response = client.get(reverse("subsidy:detail", args=[bigger.pk]))
+    assert response.context["preview"].room_after == Decimal("-500.00")
+    assert "将超过上限（规则1），审核通过将被拒绝" in response.content.decode()
+
+
+def sponsorship_input_amount(application: SponsorshipApplication, amount: Decimal) -> services.SponsorshipInput:
+    return services.SponsorshipInput(
+        application.sponsor_name,
+        application.sponsor_id_no,
+        application.sponsor_phone,
+        application.relation,
+        application.beneficiary,
+        application.year,
+        amount,
+    )
+
+
+def test_an_approved_application_is_already_counted_under_the_cap(client, clerk, approved):
+    client.force_login(clerk)
+    response = client.get(reverse("subsidy:detail", args=[approved.pk]))
+    assert response.context["preview"] is None
+    assert response.context["standing"].used == Decimal("1000.00")
+    assert 'id="counted"' in response.content.decode()
+
+
+def _autofocused(page: str) -> list[str]:
+    import re
+
+    return re.findall(r'<(?:input|select|button)[^>]*\bautofocus\b[^>]*\b(?:id|name)="([^"]+)"', page) + re.findall(
+        r'<(?:input|select|button)[^>]*\b(?:id)="([^"]+)"[^>]*\bautofocus\b', page
+    )
+
+
+def test_the_counter_starts_in_the_id_field_and_moves_to_the_sponsor(client, clerk, beneficiary):
+    client.force_login(clerk)
+    assert set(_autofocused(client.get(reverse("subsidy:counter")).content.decode())) == {"id_id_no"}
+    looked_up = client.post(reverse("subsidy:counter"), {"id_no": beneficiary.id_no}).content.decode()
+    assert set(_autofocused(looked_up)) == {"id_sponsor_name"}
+
+
+def test_after_a_refusal_the_cursor_is_on_the_field_in_error(client, clerk, beneficiary):
+    client.force_login(clerk)
+    response = _counter_post(client, beneficiary, action="check", amount="6000.00")
+    assert set(_autofocused(response.content.decode())) == {"id_amount"}
+
+
+def test_after_a_passed_check_the_cursor_is_on_the_button_that_enters_it(client, clerk, beneficiary):
+    client.force_login(clerk)
+    response = _counter_post(client, beneficiary, action="check")
+    assert set(_autofocused(response.content.decode())) == {"enter-application"}
+
+
+def test_the_list_exports_with_names_of_staff_and_masked_ids(client, clerk, reviewer, approved, beneficiary):
+    import io
+
+    from openpyxl import load_workbook
+
+    clerk.last_name, clerk.first_name = "李", "春梅"
+    clerk.save()
+    client.force_login(clerk)
+    response = client.get(reverse("subsidy:export"), {"status": "all"})
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    header, line = rows[0], rows[1]
+    assert line[header.index("申请编号")] == approved.number
+    assert line[header.index("受理人")] == "李春梅"
+    assert line[header.index("公民身份号码")] == beneficiary.masked_id_no
+    assert line[header.index("资助金额（元）")] == Decimal("1000.00")
+
+
+def test_the_list_export_is_refused_outside_the_county_staff(client, submitted, county, other_county):
+    township = county.children.first()
+    client.force_login(make_user("township_office", township))
+    assert client.get(reverse("subsidy:export")).status_code == 403
+    client.force_login(make_user("clerk", other_county["county"]))
+    import io
+
+    from openpyxl import load_workbook
+
+    response = client.get(reverse("subsidy:export"), {"status": "all"})
+    assert list(load_workbook(io.BytesIO(response.content)).active.iter_rows(min_row=2, values_only=True)) == []
+
+
+def test_the_api_names_the_staff_beside_their_logins(client, reviewer, approved):
+    approved.submitted_by.last_name, approved.submitted_by.first_name = "李", "春梅"
+    approved.submitted_by.save()
+    client.force_login(reviewer)
+    data = client.get(f"/api/v1/sponsorships/{approved.pk}/").json()
+    assert (data["submitted_by"], data["submitted_by_name"]) == ("clerk1", "李春梅")
+    assert data["reviewed_by"] == "reviewer1" and data["reviewed_by_name"]
+    assert data["signed_by"] is None and data["signed_by_name"] is None
+
+
+def test_the_beneficiarys_account_names_the_voucher_receivable_and_application(client, clerk, credited, beneficiary):
+    client.force_login(clerk)
+    page = client.get(reverse("insured:person-detail", args=[beneficiary.pk])).content.decode()
+    assert "电子税票号码 ZZV1 第1行" in page
+    assert f"应收核定单号{credited.receivable.number}" in page
+    assert f'href="{reverse("subsidy:detail", args=[credited.pk])}">个人资助申请 {credited.number}</a>' in page
+    assert "notice:ZZV1:1" not in page
+
+
+def test_the_application_is_named_but_not_linked_for_a_role_that_may_not_open_it(client, credited, beneficiary, county):
+    client.force_login(make_user("township_office", county.children.first()))
+    page = client.get(reverse("insured:person-detail", args=[beneficiary.pk])).content.decode()
+    assert f"个人资助申请 {credited.number}" in page
+    assert reverse("subsidy:detail", args=[credited.pk]) not in page

@@ -118,3 +118,32 @@ def test_the_print_time_is_beijing_time_whatever_zone_is_active(sponsorship_inpu
 
     _pages, text = _text(pdf)
     assert before in text or after in text
+
+
+@pytest.mark.django_db
+def test_the_form_fits_one_page_at_its_longest_realistic_content(
+    sponsorship_input, clerk, reviewer, county, beneficiary
+):
+    """Issue 13: long names of sponsor, beneficiary, township, village and staff; the residence
+    takes the form's whole width, the header keeps each item whole."""
+    village = beneficiary.village
+    village.name = "鄂温克族自治旗经济开发区管理委员会巴彦托海嘎查"
+    village.save()
+    township = village.parent
+    township.name = "巴彦托海镇（鄂温克族自治旗人民政府驻地）"
+    township.save()
+    beneficiary.name = "欧阳娜仁高娃·阿木古楞"
+    beneficiary.save()
+    reviewer.last_name, reviewer.first_name = "欧阳", "娜仁高娃"
+    reviewer.save()
+    application = _approved(
+        sponsorship_input, clerk, reviewer, county, sponsor_name="呼和巴特尔·额尔德木图", amount=Decimal("4999.99")
+    )
+    pages, text = _text(application_pdf(application, printed_by=clerk))
+    assert pages == 1
+    assert "巴彦托海镇（鄂温克族自治旗人民政府驻地）鄂温克族自治旗经济开发区管理委员会巴彦托海嘎查" in text
+    assert "¥4,999.99" in text and "人民币肆仟玖佰玖拾玖元玖角玖分" in text
+    assert (
+        f"参保日期{beneficiary.enrolled_on.year}年{beneficiary.enrolled_on.month}月{beneficiary.enrolled_on.day}日"
+        in text
+    )
