@@ -7,9 +7,9 @@ class OversightConfig(AppConfig):
     verbose_name = _("Oversight")
 
     def ready(self) -> None:
-        from insured import jobs, plugins
+        from insured import exports, jobs, plugins
         from oversight import jobs as oversight_jobs
-        from oversight import plugin, tasks
+        from oversight import lists, plugin, tasks
         from payments import handlers
 
         plugins.register(plugin.PLUGIN)
@@ -17,3 +17,5 @@ class OversightConfig(AppConfig):
         handlers.register_after_batch("oversight", tasks.after_batch)
         for kind in oversight_jobs.KINDS:
             jobs.register(kind)
+        for spec in lists.LISTS:
+            exports.register(spec)

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
@@ -58,25 +59,25 @@ def _line_cells(w: WeekLine, name: str) -> list[Any]:
 
 
 HEADERS = (
-    "Region",
-    "Liable",
-    "Paid",
-    "Paid rate (%)",
-    "Paid this week",
-    "Last year, same date: paid",
-    "Last year, same date: rate (%)",
-    "Change (points)",
-    "Government-paid: covered",
-    "Government-paid: members",
-    "Government-paid rate (%)",
-    "Own contributions (yuan)",
-    "Government-paid (yuan)",
-    "Back payments",
-    "Back payments (yuan)",
-    "Sponsorship (yuan)",
-    "Collective subsidy (yuan)",
-    "Amount (yuan)",
-    "Amount this week (yuan)",
+    gettext_lazy("Region"),
+    gettext_lazy("Liable"),
+    gettext_lazy("Persons paid"),
+    gettext_lazy("Paid rate (%)"),
+    gettext_lazy("Paid this week"),
+    gettext_lazy("Last year, same date: paid"),
+    gettext_lazy("Last year, same date: rate (%)"),
+    gettext_lazy("Change (points)"),
+    gettext_lazy("Government-paid: covered"),
+    gettext_lazy("Government-paid: members"),
+    gettext_lazy("Government-paid rate (%)"),
+    gettext_lazy("Own contributions (yuan)"),
+    gettext_lazy("Government-paid (yuan)"),
+    gettext_lazy("Back payments"),
+    gettext_lazy("Back payments (yuan)"),
+    gettext_lazy("Sponsorship (yuan)"),
+    gettext_lazy("Collective subsidy (yuan)"),
+    gettext_lazy("Amount arrived (yuan)"),
+    gettext_lazy("Amount this week (yuan)"),
 )
 
 
@@ -112,7 +113,7 @@ def weekly_xlsx(figures: WeeklyFigures, *, made_by: Any, made_at: dt.datetime) -
 def _weekly_xlsx(figures: WeeklyFigures, *, made_by: Any, made_at: dt.datetime) -> bytes:
     book = Workbook()
     book.remove(book.active)
-    headers = [_(h) for h in HEADERS]
+    headers = [str(h) for h in HEADERS]
     money = {11, 12, 14, 15, 16, 17, 18}
     rows = [_line_cells(w, w.line.name) for w in figures.lines] + [_line_cells(figures.total, _("Total"))]
     _sheet(book, _("Townships"), _title(figures), headers, rows, money)

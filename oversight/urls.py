@@ -6,7 +6,9 @@ app_name = "oversight"
 
 urlpatterns = [
     path("oversight/progress/", progress.progress_page, name="progress"),
+    path("oversight/progress/export.xlsx", progress.progress_export, name="progress-export"),
     path("oversight/coverage/", coverage.coverage_page, name="coverage"),
+    path("oversight/coverage/export.xlsx", coverage.coverage_export, name="coverage-export"),
     path("oversight/coverage/gap/", coverage.gap_list, name="gap-list"),
     path("oversight/coverage/reverse/", coverage.reverse_list, name="reverse-list"),
     path("oversight/coverage/<str:kind>/export.xlsx", coverage.list_export, name="list-export"),

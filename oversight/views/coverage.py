@@ -17,11 +17,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from insured import access, jobs
+from insured import access, exports, jobs
 from insured.models import Region
 from insured.spreadsheets import XLSX_CONTENT_TYPE, template
 from oversight import jobs as oversight_jobs
-from oversight import layouts
+from oversight import layouts, lists
 from oversight.forms import DepartmentListUploadForm, ExtractUploadForm
 from oversight.plugin import COVERAGE_FULL_ID, COVERAGE_IMPORT, COVERAGE_VIEW
 from oversight.selectors import coverage as selectors
@@ -217,3 +217,12 @@ def upload_template(request: HttpRequest, which: str) -> HttpResponse:
     response = HttpResponse(template(layout, example_rows=example), content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{which}-template.xlsx"'
     return response
+
+
+@access.capability_required(COVERAGE_VIEW)
+@require_GET
+def coverage_export(request: HttpRequest) -> HttpResponse:
+    """The counts table as a file (insured.exports); it names no one."""
+    region = shown_region(request)
+    back = f"{reverse('oversight:coverage')}?region={region.code}"
+    return exports.export(request, lists.COVERAGE, {"region": region.code}, back)

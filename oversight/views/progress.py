@@ -12,10 +12,12 @@ from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from insured import access
+from insured import access, exports
+from oversight import lists
 from oversight.forms import ProgressForm
 from oversight.plugin import COVERAGE_VIEW, PROGRESS_VIEW
 from oversight.selectors.progress import progress_figures
@@ -46,3 +48,15 @@ def progress_page(request: HttpRequest) -> HttpResponse:
         "years": range(today.year, today.year - 6, -1),
     }
     return render(request, "oversight/progress.html", context)
+
+
+@access.capability_required(PROGRESS_VIEW)
+@require_GET
+def progress_export(request: HttpRequest) -> HttpResponse:
+    """The table of the page as a file (insured.exports), rebuilt from the page's parameters."""
+    region = shown_region(request)
+    params = {k: v for k, v in request.GET.items() if k in ("region", "year", "date")}
+    params.setdefault("region", region.code)
+    params.setdefault("year", str(timezone.localdate().year))
+    back = f"{reverse('oversight:progress')}?{urlencode(params)}"
+    return exports.export(request, lists.PROGRESS, params, back)

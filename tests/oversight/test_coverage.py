@@ -424,3 +424,10 @@ def test_a_long_list_is_exported_by_a_job_and_recorded(client, cov, monkeypatch,
     sheet = openpyxl.load_workbook(io.BytesIO(b"".join(download.streaming_content))).active
     assert sheet.cell(row=2, column=8).value == cov.residents["B"]
     assert CoverageExport.objects.get().row_count == 4
+
+
+def test_the_counts_export_to_excel(client, cov):
+    client.force_login(cov.clerk)
+    response = client.get(reverse("oversight:coverage-export"))
+    rows = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert rows[1][:5] == (cov.tree["township1"].name, 12, 5, 2, 3) and rows[-1][0] == "合计"

@@ -124,3 +124,20 @@ def test_api_refuses_and_cuts_like_the_page(world):
     assert api.get(API, {"year": "2026", "date": "2027-01-01"}).status_code == 400
     api.force_authenticate(make_user(Role.TAX_CLIENT, world.county))  # a machine client has no capability here
     assert api.get(API, QUERY).status_code == 403
+
+
+def test_the_table_exports_to_excel(client, clerk, world):
+    import io
+
+    import openpyxl
+
+    client.force_login(clerk)
+    response = client.get(reverse("oversight:progress-export"), QUERY)
+    assert response.status_code == 200
+    rows = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert rows[0][:4] == ("地区", "应缴费人数", "已缴费人数", "缴费率（%）")
+    assert rows[1][:4] == (world.tree["township1"].name, 5, 3, 60)
+    assert rows[-1][:4] == ("合计", 8, 5, 62.5)
+    office = make_user(Role.TOWNSHIP_OFFICE, world.tree["township2"])
+    client.force_login(office)
+    assert client.get(reverse("oversight:progress-export"), {**QUERY, "region": world.county.code}).status_code == 404
