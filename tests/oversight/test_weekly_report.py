@@ -54,6 +54,7 @@ def test_a_report_is_kept_with_both_files(world, settings):
     book = openpyxl.load_workbook(io.BytesIO(report.xlsx.read()))
     assert book.sheetnames == ["乡镇", "进度滞后的村", "逐周"]
     rows = list(book["乡镇"].iter_rows(values_only=True))
+    assert rows[1][:5] == ("地区", "应缴费人数", "已缴费人数", "缴费率（%）", "本周新增")
     assert rows[2][0] == world.tree["township1"].name and rows[2][2] == 3
     total = next(r for r in rows if r[0] == "合计")
     assert total[1:4] == (8, 5, 62.5)
