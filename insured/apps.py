@@ -7,6 +7,8 @@ class InsuredConfig(AppConfig):
     verbose_name = _("Insured persons and accounts")
 
     def ready(self) -> None:
-        from insured import plugin, plugins, security  # noqa: F401 — security connects its log receivers
+        from insured import jobs, plugin, plugins, security  # noqa: F401 — security connects its log receivers
+        from insured.printing import batches
 
         plugins.register(plugin.PLUGIN)
+        jobs.register(batches.JOB)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from insured import jobs_views, views
+from insured.printing import views as printing_views
 
 app_name = "insured"
 
@@ -15,4 +16,7 @@ urlpatterns = [
     path("jobs/<int:pk>/status.json", jobs_views.job_status, name="job-status"),
     path("jobs/<int:pk>/download", jobs_views.job_download, name="job-download"),
     path("access-log/", views.access_log_page, name="access-log"),
+    path("printing/batch/", printing_views.batch_page, name="print-batch"),
+    path("printing/log/", printing_views.print_log, name="print-log"),
+    path("printing/verify/", printing_views.verify, name="print-verify"),
 ]

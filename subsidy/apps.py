@@ -8,10 +8,23 @@ class SubsidyConfig(AppConfig):
 
     def ready(self) -> None:
         from insured import plugins
+        from insured.printing import batches
         from payments import handlers
-        from subsidy import plugin, services
+        from subsidy import forms, pdf, plugin, selectors, services
 
         plugins.register(plugin.PLUGIN)
+        batches.register(
+            batches.BatchKind(
+                key="subsidy.applications",
+                label=_("Sponsorship application forms"),
+                capability=plugin.SPONSORSHIP_VIEW,
+                filters=forms.ApplicationBatchForm,
+                select=selectors.applications_to_print,
+                sheet=pdf.batch_sheet,
+                title=pdf.batch_title,
+                order=10,
+            )
+        )
         handlers.register(
             services.SOURCE_TYPE, on_paid=services.on_receivables_paid, on_reopened=services.on_receivables_reopened
         )

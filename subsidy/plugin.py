@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.utils.translation import gettext_lazy as _
 
 from insured.models import Role
-from insured.plugins import MenuEntry, Plugin
+from insured.plugins import DemoContext, DemoStep, MenuEntry, Plugin
 
 SPONSORSHIP_VIEW = "sponsorship.view"
 SPONSORSHIP_ENTER = "sponsorship.enter"  # take the application at the window, print, record signatures
@@ -23,6 +23,12 @@ def _pending_support(person_ids: Collection[int], year: int) -> dict[int, Decima
     from subsidy import selectors
 
     return selectors.pending_support(person_ids, year)
+
+
+def _demo(context: DemoContext) -> dict[str, int]:
+    from subsidy import demo
+
+    return demo.build(context)
 
 
 PLUGIN = Plugin(
@@ -36,4 +42,6 @@ PLUGIN = Plugin(
     },
     menu=(MenuEntry(_("Personal sponsorship"), "subsidy:list", SPONSORSHIP_VIEW, order=40),),
     pending_support=_pending_support,
+    # After the refunds' step: its persons are taken first, and a month of applications follows.
+    demo=DemoStep(_demo, order=60),
 )

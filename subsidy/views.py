@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from insured import access, access_log
+from insured import access
 from insured.forms import add_rule_error
 from insured.history import staff_name
 from insured.identity import parse_resident_id
@@ -257,11 +257,11 @@ def application_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 @access.capability_required(SPONSORSHIP_VIEW)
 @require_GET
 def application_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    from subsidy import pdf  # loads WeasyPrint and Pango; only the printed form needs them
+    from subsidy import pdf
 
     application = selectors.application_get(request.user, pk)
+    # Printing records the form in the print log and the beneficiary in the access log.
     body = pdf.application_pdf(application, printed_by=request.user)
-    access_log.record(request.user, [application.beneficiary_id], access_log.What.FORM, application.number)
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{application.number}.pdf"'
     return response

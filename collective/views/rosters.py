@@ -163,11 +163,8 @@ def roster_form(request: HttpRequest, pk: int, form: str) -> HttpResponse:
             total=1,
         )
         return redirect("insured:job-detail", pk=job.pk)
+    # The form names every person of the roster with the whole ID: printing records them all.
     content = printed.render(roster, printed_by=request.user)
-    # The form names every person of the roster with the whole ID: who printed it is recorded.
-    access_log.record(
-        request.user, selectors.roster_person_ids(roster), access_log.What.FORM, f"{roster.number} {form}"
-    )
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{roster.number}-{form}.pdf"'
     return response
