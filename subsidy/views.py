@@ -21,6 +21,7 @@ from insured.forms import add_rule_error
 from insured.history import staff_name
 from insured.identity import parse_resident_id
 from insured.models import InsuredPerson
+from insured.printing import selectors as printing_selectors
 from insured.rules import RuleViolation
 from insured.selectors import YearStanding, year_standing
 from payments.models import ArrivalNotice
@@ -271,11 +272,18 @@ def application_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def application_verify(request: HttpRequest) -> HttpResponse:
     form = VerifyForm(request.GET or None)
-    application = None
+    application, printings = None, []
     if form.is_valid():
         application = selectors.application_by_check_code(request.user, form.cleaned_data["code"])
+        # What the forms carrying this code said when printed (insured.printing), beside what it is now.
+        printings = printing_selectors.printings_of_code(request.user, form.cleaned_data["code"])
     return render(
         request,
         "subsidy/verify.html",
-        {"form": form, "application": application, "searched": form.is_bound and form.is_valid()},
+        {
+            "form": form,
+            "application": application,
+            "printings": printings,
+            "searched": form.is_bound and form.is_valid(),
+        },
     )

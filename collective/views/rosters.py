@@ -21,6 +21,7 @@ from collective.plugin import COLLECTIVE_APPROVE, COLLECTIVE_REVIEW, COLLECTIVE_
 from collective.views.common import may_file, roster_step
 from insured import access, access_log, formats, jobs
 from insured.history import staff_name
+from insured.printing import selectors as printing_selectors
 
 Status = Roster.Status
 # A longer roster is printed by a worker (insured.jobs) while the page shows the progress.
@@ -185,4 +186,7 @@ def roster_source(request: HttpRequest, pk: int) -> FileResponse:
 def roster_verify(request: HttpRequest) -> HttpResponse:
     code = (request.GET.get("code") or "").strip()[:10]
     roster = selectors.roster_by_check_code(request.user, code) if code else None
-    return render(request, "collective/verify.html", {"code": code, "roster": roster, "searched": bool(code)})
+    # What the forms carrying this code said when printed (insured.printing), beside what it is now.
+    printings = printing_selectors.printings_of_code(request.user, code.upper()) if code else []
+    context = {"code": code, "roster": roster, "printings": printings, "searched": bool(code)}
+    return render(request, "collective/verify.html", context)
