@@ -191,23 +191,25 @@ def pages_of(content: bytes) -> int:
 def time_form(label: str, sheet, user, runs: int) -> dict:  # type: ignore[no-untyped-def]
     from insured.printing.sheets import print_sheets
 
-    def timed(make) -> tuple[list[float], bytes]:  # type: ignore[no-untyped-def]
+    def timed(make) -> tuple[list[float], list[float], bytes]:  # type: ignore[no-untyped-def]
         make()  # warm: the first print of a form in a process loads what it needs once
-        times, content = [], b""
+        times, cpu, content = [], [], b""
         for _run in range(runs):
-            started = time.perf_counter()
+            started, used = time.perf_counter(), time.process_time()
             content = make()
             times.append(time.perf_counter() - started)
-        return times, content
+            cpu.append(time.process_time() - used)
+        return times, cpu, content
 
-    after_times, after = timed(lambda: print_sheets([sheet], user=user).content)
-    before_times, old = timed(lambda: before(sheet, user))
+    after_times, after_cpu, after = timed(lambda: print_sheets([sheet], user=user).content)
+    before_times, _cpu, old = timed(lambda: before(sheet, user))
     return {
         "label": label,
         "pages": pages_of(after),
         "after_median": statistics.median(after_times),
         "after_min": min(after_times),
         "after_kb": len(after) / 1024,
+        "after_cpu": statistics.median(after_cpu),
         "before_median": statistics.median(before_times),
         "before_kb": len(old) / 1024,
         "fonts": _fonts(after),
@@ -283,9 +285,9 @@ def print_batch(size: int) -> dict:
     form = ApplicationBatchForm({"month": f"{timezone.localdate():%Y-%m}", "status": ""})
     assert form.is_valid(), form.errors
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     job = batches.batch_create(user=auditor, kind=kind, form=form)  # Celery in process: runs on commit
-    seconds = time.perf_counter() - started
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
     job = Job.objects.get(pk=job.pk)
     assert job.state == Job.State.DONE, (job.state, job.message)
     with job.result_file.open("rb") as handle:
@@ -295,6 +297,7 @@ def print_batch(size: int) -> dict:
     assert len(sheets) == size, (len(sheets), size)
     return {
         "seconds": seconds,
+        "cpu": cpu_seconds,
         "kb": len(content) / 1024,
         "pages": pages_of(content),
         "forms": len(sheets),
@@ -424,16 +427,16 @@ def report(args: argparse.Namespace, info: dict, forms: list[dict], batch: dict,
         "PensionSans with its metadata, the print record and the access records). **Before**: the same HTML "
         "written as before issue 15 (WeasyPrint's defaults with the system's Noto Sans/Serif CJK SC, not PDF/A).",
         "",
-        "| Form | Pages | Before: s (median) | Before: KB | After: s (median) | After: s (fastest) | After: KB "
-        "| One page ≤ 0.2 s, ≤ 60 KB | Faces embedded |",
-        "|---|---:|---:|---:|---:|---:|---:|---|---|",
+        "| Form | Pages | Before: s (median) | Before: KB | After: s (median) | After: s (fastest) "
+        "| After: CPU s | After: KB | One page ≤ 0.2 s, ≤ 60 KB | Faces embedded |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for f in forms:
         one_page = f["pages"] == 1
         ok = f["after_median"] <= TARGET_SECONDS and f["after_kb"] <= TARGET_KB
         rows.append(
             f"| {f['label']} | {f['pages']} | {f['before_median']:.2f} | {f['before_kb']:,.0f} | "
-            f"{f['after_median']:.3f} | {f['after_min']:.3f} | {f['after_kb']:,.1f} | "
+            f"{f['after_median']:.3f} | {f['after_min']:.3f} | {f['after_cpu']:.3f} | {f['after_kb']:,.1f} | "
             f"{met(ok) if one_page else '(not one page)'} | {f['fonts']} |"
         )
     b = batch
@@ -441,13 +444,15 @@ def report(args: argparse.Namespace, info: dict, forms: list[dict], batch: dict,
         "",
         f"**Batch**: {b['forms']} sponsorship application forms of one month ({b['states']}), printed as one file "
         "by the batch job (`insured.printing.batches`: selection, layout form by form with the progress written, one "
-        "PDF/A-2u with a bookmark a form, 500 print records and 500 access records).",
+        f"PDF/A-2u with a bookmark a form, {b['forms']} print records and access records).",
         "",
         "| Batch of the month | Seconds | KB | Pages | Target | |",
         "|---|---:|---:|---:|---:|---|",
         f"| **Laid out form by form, written as one file** (what the job does) | {b['seconds']:.1f} | "
         f"{b['kb']:,.0f} | {b['pages']} | ≤ {TARGET_BATCH_SECONDS:.0f} s | "
         f"{met(b['seconds'] <= TARGET_BATCH_SECONDS)} |",
+        f"| the same, CPU time of the process (what it takes a core of its own) | {b['cpu']:.1f} | | | "
+        f"≤ {TARGET_BATCH_SECONDS:.0f} s | {met(b['cpu'] <= TARGET_BATCH_SECONDS)} |",
         f"| Each form written on its own, joined with pypdf (no records) | {b['joined']['seconds']:.1f} | "
         f"{b['joined']['kb']:,.0f} | | | |",
         f"| One HTML document with a page break before each form (no records) | {b['one_document']['seconds']:.1f} "

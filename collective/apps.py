@@ -23,6 +23,7 @@ class CollectiveConfig(AppConfig):
                 select=selectors.rosters_to_print,
                 sheet=pdf.batch_sheet,
                 title=pdf.batch_title,
+                describe=lambda r: f"{r.number}　{r.filing.payer_name}　{r.row_count}人　{r.get_status_display()}",
                 order=20,
             )
         )

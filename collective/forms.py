@@ -193,7 +193,7 @@ class RosterBatchForm(forms.Form):
     year = forms.IntegerField(label=_("Year"), min_value=2009, max_value=2100)
     form = forms.ChoiceField(
         label=_("Form"),
-        choices=[("roster", _("Roster (申报表)")), ("notice", _("Payment notice")), ("statement", _("Receivables"))],
+        choices=[("roster", _("Roster")), ("notice", _("Payment notice")), ("statement", _("Receivables statement"))],
     )
     filing = forms.CharField(label=_("Filing number"), required=False, max_length=20)
     status = forms.ChoiceField(

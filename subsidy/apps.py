@@ -22,6 +22,7 @@ class SubsidyConfig(AppConfig):
                 select=selectors.applications_to_print,
                 sheet=pdf.batch_sheet,
                 title=pdf.batch_title,
+                describe=lambda a: f"{a.number}　{a.beneficiary.name}　{a.get_status_display()}",
                 order=10,
             )
         )

@@ -12,7 +12,8 @@ An app registers each kind of batch it offers from its AppConfig.ready():
 
 `filters` is a Django form (its fields are the page's filters); `select(user, cleaned_data)` gives
 the documents in the user's scope, in the order they print; `sheet(document, cleaned_data)`
-describes one document's form; `title(cleaned_data)` names the file.
+describes one document's form; `title(cleaned_data)` names the file; `describe(document)` lists it
+in the page's preview.
 """
 
 from __future__ import annotations
@@ -33,8 +34,9 @@ from insured.models import Job
 from insured.printing.sheets import Sheet, print_sheets
 
 JOB_KIND = "insured.print_batch"
-# 500 forms print in well under 30 s; beyond this a batch is better cut by a narrower filter.
-MAX_FORMS = 2000
+# A laid-out page holds about 1.2 MB until the file is written (bench/pdf.py): 1,000 forms need a
+# worker with ~1.3 GB to spare and take about a minute; beyond that, a narrower filter.
+MAX_FORMS = 1000
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class BatchKind:
     sheet: Callable[[Any, dict[str, Any]], Sheet]
     title: Callable[[dict[str, Any]], str]
     order: int = 100
+    describe: Callable[[Any], str] = str  # a document as the page's preview lists it
 
 
 _kinds: dict[str, BatchKind] = {}

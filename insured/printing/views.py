@@ -38,7 +38,7 @@ def batch_page(request: HttpRequest) -> HttpResponse:
         "kind": kind,
         "form": form,
         "count": selected.count() if selected is not None else None,
-        "preview": list(selected[:PREVIEW_ROWS]) if selected is not None else [],
+        "preview": [kind.describe(d) for d in selected[:PREVIEW_ROWS]] if selected is not None else [],
         "max_forms": batches.MAX_FORMS,
     }
     return render(request, "insured/print_batch.html", context, status=400 if request.method == "POST" else 200)
