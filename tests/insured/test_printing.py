@@ -251,3 +251,18 @@ def test_nothing_to_print_is_refused(world):
 def test_a_sheet_names_its_bookmark_by_number_and_title(world):
     sheet = Sheet("subsidy/application_pdf.html", {}, form="f", title="表", region=world["tree"]["county"], number="N1")
     assert sheet.label == "N1　表" and sheet.access_detail == "N1"
+
+
+@pytest.mark.parametrize(
+    "template",
+    sorted(str(p.relative_to(ROOT / "templates")) for p in (ROOT / "templates").rglob("*_pdf.html")),
+)
+def test_every_printed_template_is_set_in_the_project_faces(template):
+    """Whatever family a form's own style names (Noto Sans, Noto Serif), the shared stylesheet sets
+    it in PensionSans: a form added later is small without anyone remembering to."""
+    html = render.render_html(
+        template, {"printed_by": "李经办", "printed_at": "2026年12月5日 09:30", "agency": "经办机构"}
+    )
+    content = render.write([render.layout(html)], render.Metadata(title="t", printed_at=timezone.now()))
+    assert _fonts(content) <= {"PensionSans", "PensionSans-Bold"}
+    assert "打印" in PdfReader(io.BytesIO(content)).pages[0].extract_text()  # who printed and when
