@@ -107,7 +107,9 @@ STYLE_BLOCK = re.compile(r"<style>(.*?)</style>", re.DOTALL)
 def _form_stylesheet(text: str) -> Any:
     from weasyprint import CSS
 
-    return CSS(string=text, base_url=str(static_path("")) + "/", url_fetcher=static_only_fetcher())
+    return CSS(
+        string=text, base_url=str(static_path("")) + "/", url_fetcher=static_only_fetcher(), font_config=_font_config()
+    )
 
 
 def layout(html: str) -> Any:
