@@ -184,3 +184,27 @@ class SummaryForm(forms.Form):
 
 class RosterFilterForm(forms.Form):
     status = forms.ChoiceField(required=False, choices=[("", _("All")), *Roster.Status.choices])
+
+
+class RosterBatchForm(forms.Form):
+    """Which roster forms the auditor prints at once: a year's (or one filing's), as 申报表, 缴费通知单
+    or 应收核定单; the last two exist for approved rosters only."""
+
+    year = forms.IntegerField(label=_("Year"), min_value=2009, max_value=2100)
+    form = forms.ChoiceField(
+        label=_("Form"),
+        choices=[("roster", _("Roster")), ("notice", _("Payment notice")), ("statement", _("Receivables statement"))],
+    )
+    filing = forms.CharField(label=_("Filing number"), required=False, max_length=20)
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("All but drafts and replaced")), *Roster.Status.choices],
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"year": timezone.localdate().year, "form": "roster"})
+        super().__init__(*args, **kwargs)
+
+    def clean_filing(self) -> str:
+        return self.cleaned_data["filing"].strip().upper()

@@ -9,8 +9,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from collective import selectors, services, summary
-from insured import access_log, jobs
+from insured import jobs
 from insured.models import Job
+from insured.printing.sheets import print_sheets
 from insured.spreadsheets import XLSX_CONTENT_TYPE
 
 ROSTER_UPLOAD = "collective.roster_upload"
@@ -78,7 +79,8 @@ def run_summary(job: Job, progress: jobs.Progress) -> jobs.JobResult:
             XLSX_CONTENT_TYPE,
         )
     else:
-        content, filename, content_type = pdf.summary_pdf(result, printed_by=job.requested_by), "pdf", "application/pdf"
+        printed = print_sheets([pdf.summary_sheet(result)], user=job.requested_by, job=job)
+        content, filename, content_type = printed.content, "pdf", "application/pdf"
     progress(2, 2)
     return jobs.JobResult(
         message=_("The summary covers %(lines)s villages, %(count)s persons and %(total)s yuan.")
@@ -96,10 +98,8 @@ def run_roster_pdf(job: Job, progress: jobs.Progress) -> jobs.JobResult:
     roster = selectors.roster_get(job.requested_by, job.params["roster_id"])
     form = job.params["form"]
     progress(0, 1)
-    content = pdf.FORMS[form].render(roster, printed_by=job.requested_by)
-    access_log.record(
-        job.requested_by, selectors.roster_person_ids(roster), access_log.What.FORM, f"{roster.number} {form}"
-    )
+    # Recorded in the print log (and the persons it names in the access log) as this job's.
+    content = print_sheets([pdf.FORMS[form].sheet(roster)], user=job.requested_by, job=job).content
     progress(1, 1)
     return jobs.JobResult(
         message=_("The form is ready."),

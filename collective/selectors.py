@@ -179,3 +179,18 @@ def pending_support(person_ids: Collection[int], year: int) -> dict[int, Decimal
         .annotate(total=Sum("amount"))
     )
     return {row["person_id"]: row["total"] for row in rows}
+
+
+def rosters_to_print(user: Any, filters: dict[str, Any]) -> QuerySet[Roster]:
+    """The rosters of a year (or of one filing) whose forms the auditor prints as one batch, by
+    filing and roster number; a payment notice or a receivables statement only of approved ones."""
+    rosters = rosters_for(user).filter(filing__year=filters["year"])
+    if filters.get("filing"):
+        rosters = rosters.filter(filing__number=filters["filing"])
+    if filters.get("status"):
+        rosters = rosters.filter(status=filters["status"])
+    else:
+        rosters = rosters.exclude(status__in=(Roster.Status.DRAFT, Roster.Status.DISCARDED))
+    if filters["form"] != "roster":
+        rosters = rosters.filter(status__in=Roster.APPROVED_STATES)
+    return rosters.order_by("filing__number", "number")

@@ -38,6 +38,8 @@ PERSON_FULL_ID = "person.full_id"  # the whole resident ID on a person's own pag
 API_USE = "api.use"  # API tokens, the schema and its docs: the roles whose systems call the API
 AUDIT_VIEW = "audit.view"  # who looked at whom (the access log)
 JOB_VIEW = "job.view"  # the background jobs one asked for (insured.jobs)
+PRINT_BATCH = "print.batch"  # many forms printed as one file (insured.printing.batches)
+PRINT_VERIFY = "print.verify"  # look up a check code: what the form said when it was printed
 
 
 def profile_of(user: Any) -> StaffProfile | None:

@@ -7,10 +7,12 @@ they name, set-based.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from insured import access
 from insured.models import AccessRecord
@@ -24,6 +26,18 @@ def record(user: Any, person_ids: Iterable[int], what: str, detail: str = "") ->
     rows = [AccessRecord(user=user, person_id=pk, what=what, detail=detail[:120]) for pk in set(person_ids) if pk]
     AccessRecord.objects.bulk_create(rows, batch_size=1000)
     return len(rows)
+
+
+def record_many(user: Any, rows: Iterable[tuple[int, str]], what: str, *, at: dt.datetime | None = None) -> int:
+    """Many (person, detail) pairs at once (a batch of printed forms): one insert of them all."""
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    at = at or timezone.now()
+    records = [
+        AccessRecord(at=at, user=user, person_id=pk, what=what, detail=detail[:120]) for pk, detail in rows if pk
+    ]
+    AccessRecord.objects.bulk_create(records, batch_size=1000)
+    return len(records)
 
 
 def records_for(user: Any) -> QuerySet[AccessRecord]:

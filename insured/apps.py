@@ -7,11 +7,10 @@ class InsuredConfig(AppConfig):
     verbose_name = _("Insured persons and accounts")
 
     def ready(self) -> None:
-        from insured import plugin, plugins, security  # noqa: F401 — security connects its log receivers
+        from insured import exports, jobs, lists, plugin, plugins, security  # noqa: F401 — security connects its log receivers
+        from insured.printing import batches
 
         plugins.register(plugin.PLUGIN)
-
-        from insured import exports, lists
-
+        jobs.register(batches.JOB)
         for spec in (lists.PERSONS, lists.ACCESS_LOG):
             exports.register(spec)

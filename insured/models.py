@@ -662,3 +662,59 @@ class AccessRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.user_id} {self.person_id} {self.what}"
+
+
+class PrintRecord(models.Model):
+    """Who printed what (issue 15): every printed form, one row per form (a batch of 500 forms is
+    500 rows), with what the form said when it was printed, so that its check code still verifies
+    as printed after the document changes. Append-only, like the access log.
+
+    The persons a form names are recorded in the access log as well (insured.access_log)."""
+
+    at = models.DateTimeField(_("printed at"), default=timezone.now)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("printed by"), on_delete=models.PROTECT, related_name="+"
+    )
+    form = models.CharField(
+        _("form"), max_length=50, help_text=_("Which form of the system, e.g. subsidy.application.")
+    )
+    title = models.CharField(_("title"), max_length=100)
+    number = models.CharField(_("document number"), max_length=60, blank=True)
+    check_code = models.CharField(_("check code"), max_length=20, blank=True)
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("region"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Whose document it is: the auditor of this region reads the record."),
+    )
+    facts = models.JSONField(_("printed facts"), default=list, blank=True)
+    pages = models.PositiveIntegerField(_("pages"), default=1)
+    link = models.CharField(_("link"), max_length=200, blank=True)
+    job = models.ForeignKey(
+        Job,
+        verbose_name=_("batch job"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+
+    class Meta:
+        verbose_name = _("print record")
+        verbose_name_plural = _("print records")
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["check_code"], name="print_check_code_idx", condition=~Q(check_code="")),
+            models.Index(fields=["form", "number", "at"], name="print_form_number_idx"),
+            models.Index(fields=["user", "at"], name="print_user_at_idx"),
+            models.Index(fields=["at"], name="print_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.form} {self.number}"
+
+    @property
+    def fact_rows(self) -> list[tuple[str, str]]:
+        return [(str(label), str(value)) for label, value in self.facts]

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from insured import jobs_views, views
+from insured.printing import views as printing_views
 
 app_name = "insured"
 
@@ -17,4 +18,7 @@ urlpatterns = [
     path("jobs/<int:pk>/download", jobs_views.job_download, name="job-download"),
     path("access-log/", views.access_log_page, name="access-log"),
     path("access-log/export.xlsx", views.access_log_export, name="access-log-export"),
+    path("printing/batch/", printing_views.batch_page, name="print-batch"),
+    path("printing/log/", printing_views.print_log, name="print-log"),
+    path("printing/verify/", printing_views.verify, name="print-verify"),
 ]

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from insured.identity import parse_resident_id
 from insured.models import InsuredPerson
+from insured.printing.forms import MonthField, this_month
 from refunds.copies import LABELS, validate_copy
 from refunds.models import RefundApplication, RefundCase
 from refunds.selectors import WaitingChoice, YearChoices
@@ -179,3 +180,16 @@ class RequestForm(forms.Form):
 
     def clean_month(self) -> dt.date:
         return self.cleaned_data["month"].replace(day=1)
+
+
+class ApplicationBatchForm(forms.Form):
+    """Which refund application forms the auditor prints at once: a month's (received then)."""
+
+    month = MonthField(label=_("Month received"))
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("All")), *RefundApplication.Status.choices]
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"month": this_month()})
+        super().__init__(*args, **kwargs)

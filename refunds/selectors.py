@@ -16,6 +16,7 @@ from insured import access, ledger, rules
 from insured.history import staff_name
 from insured.identity import normalize_id_no
 from insured.models import AccountEntry, InsuredPerson, Region
+from insured.printing.forms import month_bounds
 from insured.workdays import WorkCalendar
 from payments.models import ArrivalNotice
 from payments.selectors import person_waiting_notices
@@ -291,3 +292,13 @@ def application_steps(application: RefundApplication) -> list[Step]:
             steps.append(Step(str(label), staff_name(r.history_user), r.history_date, note))
         previous = r
     return steps
+
+
+def applications_to_print(user: Any, filters: dict[str, Any]) -> QuerySet[RefundApplication]:
+    """A month's refund applications (received then), in one state or all, in the order they were
+    received: what the auditor prints as one batch."""
+    start, end = month_bounds(filters["month"])
+    applications = applications_for(user).filter(received_at__gte=start, received_at__lt=end)
+    if filters.get("status"):
+        applications = applications.filter(status=filters["status"])
+    return applications.order_by("received_at", "id")

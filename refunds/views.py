@@ -339,11 +339,11 @@ def copy_file(request: HttpRequest, pk: int, field: str) -> FileResponse:
 @access.capability_required(REFUND_VIEW)
 @require_GET
 def application_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    from refunds import pdf  # loads WeasyPrint and Pango; only the printed forms need them
+    from refunds import pdf
 
     application = selectors.application_get(request.user, pk)
+    # Printing records the form in the print log and the person in the access log.
     body = pdf.application_pdf(application, printed_by=request.user)
-    access_log.record(request.user, [application.person_id], access_log.What.FORM, application.number)
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{application.number}.pdf"'
     return response
@@ -404,8 +404,8 @@ def request_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     from refunds import pdf
 
     made = selectors.request_get(request.user, pk)
+    # Printing records the form in the print log and each person it names in the access log.
     body = pdf.request_pdf(made, printed_by=request.user)
-    _record_named(request, made.applications.values_list("person_id", flat=True), access_log.What.FORM, made.number)
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{made.number}.pdf"'
     return response

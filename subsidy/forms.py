@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from insured.fields import AmountFormField
 from insured.identity import parse_resident_id
 from insured.models import InsuredPerson
+from insured.printing.forms import MonthField, this_month
 from subsidy.models import SponsorshipApplication
 from subsidy.services import SponsorshipInput
 
@@ -90,3 +91,16 @@ class VerifyForm(forms.Form):
 
     def clean_code(self) -> str:
         return self.cleaned_data["code"].strip().upper()
+
+
+class ApplicationBatchForm(forms.Form):
+    """Which application forms the auditor prints at once: a month's, in one state or all."""
+
+    month = MonthField(label=_("Month entered"))
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("All")), *SponsorshipApplication.Status.choices]
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"month": this_month()})
+        super().__init__(*args, **kwargs)

@@ -1,20 +1,23 @@
 """The application form 城乡居民养老保险社会资助申请表 (notice 000 三(二), 附件1): printed after
-approval for sponsor and beneficiary to check the year and amount and sign at the window."""
+approval for sponsor and beneficiary to check the year and amount and sign at the window, and by
+the auditor a month at a time (insured.printing.batches). Every print is recorded with what the
+form said (insured.printing.sheets)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.urls import reverse
 from django.utils import timezone
 
 from insured import formats
 from insured.history import staff_name
-from insured.identity import parse_resident_id
+from insured.identity import mask_id_no, parse_resident_id
 from insured.models import InsuredPerson, Region
 from insured.money import amount_in_words
-from insured.printing import BEIJING, printed_at, render_pdf
+from insured.printing import BEIJING
+from insured.printing.sheets import Sheet, print_sheets
 from subsidy.models import SponsorshipApplication
 
 Status = SponsorshipApplication.Status
@@ -43,20 +46,74 @@ NOT_FOR_SIGNATURE = {
     Status.VOIDED: "本申请逾期未缴费，已自动作废，本表无效。",
 }
 REVIEWED = (Status.APPROVED, Status.SIGNED, Status.CREDITED)
+STATUS = {
+    Status.SUBMITTED: "待审核",
+    Status.APPROVED: "已审核通过，待签字确认",
+    Status.SIGNED: "已签字确认，待缴费",
+    Status.CREDITED: "已缴费到账",
+    Status.REJECTED: "已驳回",
+    Status.WITHDRAWN: "已撤回",
+    Status.VOIDED: "逾期作废",
+}
+FORM = "subsidy.application"
+TITLE = "城乡居民养老保险社会资助申请表"
 
 
 def application_pdf(application: SponsorshipApplication, *, printed_by: AbstractUser) -> bytes:
-    return render_pdf("subsidy/application_pdf.html", _context(application, printed_by))
+    return print_sheets([application_sheet(application)], user=printed_by).content
 
 
-def _context(application: SponsorshipApplication, printed_by: AbstractUser) -> dict[str, Any]:
+def application_sheet(application: SponsorshipApplication) -> Sheet:
+    context = _context(application)
+    return Sheet(
+        "subsidy/application_pdf.html",
+        context,
+        form=FORM,
+        title=TITLE,
+        region=application.beneficiary.village,
+        number=application.number,
+        check_code=application.check_code,
+        facts=_facts(application, context),
+        person_ids=[application.beneficiary_id],
+        link=reverse("subsidy:detail", args=[application.pk]),
+    )
+
+
+def batch_sheet(application: SponsorshipApplication, filters: dict[str, Any]) -> Sheet:
+    return application_sheet(application)
+
+
+def batch_title(filters: dict[str, Any]) -> str:
+    """The batch file's title: 2026年12月个人资助申请表（已审核通过，待签字确认）."""
+    month = filters["month"]
+    status = STATUS.get(filters.get("status") or "", "")
+    return f"{month.year}年{month.month}月{TITLE}" + (f"（{status}）" if status else "")
+
+
+def _facts(application: SponsorshipApplication, context: dict[str, Any]) -> list[tuple[str, str]]:
+    """What the form says that a check of its code must show as printed: IDs masked."""
+    beneficiary = application.beneficiary
+    facts = [
+        ("申请编号", application.number),
+        ("状态", STATUS.get(application.status, application.status)),
+        ("资助人", f"{application.sponsor_name}（{mask_id_no(application.sponsor_id_no)}）"),
+        ("受资助人", f"{beneficiary.name}（{mask_id_no(beneficiary.id_no)}）"),
+        ("资助年度", f"{application.year}年度"),
+        ("资助金额", f"{context['amount_figures']}（人民币{context['amount_words']}）"),
+        ("复核人", context["reviewer"] or "—"),
+    ]
+    if context["warning"]:
+        facts.append(("提示", context["warning"]))
+    return facts
+
+
+def _context(application: SponsorshipApplication) -> dict[str, Any]:
     submitted_on = timezone.localtime(application.submitted_at, BEIJING).date()
     sponsor = parse_resident_id(application.sponsor_id_no, today=submitted_on)
     beneficiary = application.beneficiary
     reviewed = application.status in REVIEWED and application.reviewed_by is not None
     return {
         "application": application,
-        "agency": settings.AGENCY_NAME,
         "submitted_on": submitted_on,
         "sponsor_sex": SEX[sponsor.sex],
         "sponsor_age": sponsor.age_on(submitted_on),
@@ -70,8 +127,6 @@ def _context(application: SponsorshipApplication, printed_by: AbstractUser) -> d
         "warning": NOT_FOR_SIGNATURE.get(application.status, ""),
         "reviewer": staff_name(application.reviewed_by) if reviewed else "",
         "reviewed_on": timezone.localtime(application.reviewed_at, BEIJING).date() if reviewed else None,
-        "printed_by": staff_name(printed_by),
-        "printed_at": printed_at(),
     }
 
 

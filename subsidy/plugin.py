@@ -14,7 +14,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from insured.models import Role
-from insured.plugins import MenuEntry, Plugin, SourceLink
+from insured.plugins import DemoContext, DemoStep, MenuEntry, Plugin, SourceLink
 
 SPONSORSHIP_VIEW = "sponsorship.view"
 SPONSORSHIP_ENTER = "sponsorship.enter"  # take the application at the window, print, record signatures
@@ -43,6 +43,12 @@ def _pending_support(person_ids: Collection[int], year: int) -> dict[int, Decima
     return selectors.pending_support(person_ids, year)
 
 
+def _demo(context: DemoContext) -> dict[str, int]:
+    from subsidy import demo
+
+    return demo.build(context)
+
+
 PLUGIN = Plugin(
     app="subsidy",
     grants={
@@ -55,4 +61,6 @@ PLUGIN = Plugin(
     menu=(MenuEntry(_("Personal sponsorship"), "subsidy:list", SPONSORSHIP_VIEW, order=40),),
     record_links={SOURCE_TYPE: _application_links},
     pending_support=_pending_support,
+    # After the refunds' step: its persons are taken first, and a month of applications follows.
+    demo=DemoStep(_demo, order=60),
 )

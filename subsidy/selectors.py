@@ -14,6 +14,7 @@ from insured import access, bulk
 from insured.history import Change, changes_of
 from insured.identity import normalize_id_no
 from insured.models import InsuredPerson
+from insured.printing.forms import month_bounds
 from payments.models import ArrivalNotice
 from subsidy.models import SponsorshipApplication
 
@@ -86,3 +87,16 @@ def pending_support(person_ids: Collection[int], year: int) -> dict[int, Decimal
         .annotate(total=Sum("amount"))
     )
     return {row["beneficiary_id"]: row["total"] for row in rows}
+
+
+def applications_to_print(user: Any, filters: dict[str, Any]) -> QuerySet[SponsorshipApplication]:
+    """The application forms of a month (entered then), in one state or all, in the order they
+    were entered: what the auditor prints as one batch."""
+    start, end = month_bounds(filters["month"])
+    applications = applications_for(user).filter(submitted_at__gte=start, submitted_at__lt=end)
+    if filters.get("status"):
+        applications = applications.filter(status=filters["status"])
+    # The form prints the residence from the county down: its regions come in the same query.
+    return applications.select_related("beneficiary__village__parent__parent__parent__parent").order_by(
+        "submitted_at", "id"
+    )

@@ -17,11 +17,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from insured import access, access_log, exports
+from insured import access, exports
 from insured.forms import add_rule_error, focus, unfocus
 from insured.history import staff_name
 from insured.identity import parse_resident_id
 from insured.models import InsuredPerson
+from insured.printing import selectors as printing_selectors
 from insured.rules import RuleViolation
 from insured.selectors import YearStanding, cap_preview, standing_in, year_standing
 from payments.models import ArrivalNotice
@@ -269,11 +270,11 @@ def application_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 @access.capability_required(SPONSORSHIP_VIEW)
 @require_GET
 def application_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    from subsidy import pdf  # loads WeasyPrint and Pango; only the printed form needs them
+    from subsidy import pdf
 
     application = selectors.application_get(request.user, pk)
+    # Printing records the form in the print log and the beneficiary in the access log.
     body = pdf.application_pdf(application, printed_by=request.user)
-    access_log.record(request.user, [application.beneficiary_id], access_log.What.FORM, application.number)
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{application.number}.pdf"'
     return response
@@ -283,11 +284,18 @@ def application_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def application_verify(request: HttpRequest) -> HttpResponse:
     form = VerifyForm(request.GET or None)
-    application = None
+    application, printings = None, []
     if form.is_valid():
         application = selectors.application_by_check_code(request.user, form.cleaned_data["code"])
+        # What the forms carrying this code said when printed (insured.printing), beside what it is now.
+        printings = printing_selectors.printings_of_code(request.user, form.cleaned_data["code"])
     return render(
         request,
         "subsidy/verify.html",
-        {"form": form, "application": application, "searched": form.is_bound and form.is_valid()},
+        {
+            "form": form,
+            "application": application,
+            "printings": printings,
+            "searched": form.is_bound and form.is_valid(),
+        },
     )

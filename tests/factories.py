@@ -20,6 +20,7 @@ from insured.models import (
     Job,
     PolicyTier,
     PolicyYear,
+    PrintRecord,
     Region,
     Role,
     SpecialGroup,
@@ -486,6 +487,21 @@ class AccessRecordFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     person = factory.SubFactory(InsuredPersonFactory)
     what = AccessRecord.What.PAGE
+
+
+class PrintRecordFactory(factory.django.DjangoModelFactory):
+    """A form as printed (insured.printing.sheets records them)."""
+
+    class Meta:
+        model = PrintRecord
+
+    user = factory.SubFactory(UserFactory)
+    form = "subsidy.application"
+    title = "城乡居民养老保险社会资助申请表"
+    number = factory.Sequence(lambda n: f"ZZ20261201{n:04d}")
+    check_code = factory.Sequence(lambda n: f"TESTCD{n:02d}")
+    region = factory.LazyFunction(lambda: test_county())
+    facts = factory.LazyAttribute(lambda o: [["申请编号", o.number], ["资助金额", "¥1,000.00（人民币壹仟元整）"]])
 
 
 def test_county() -> Region:

@@ -75,6 +75,25 @@ found = [(d.cause, d.amount, d.detail) for d in march.differences]
 print("BANK", found)
 assert found == [("bank_amount", march.differences[0].amount, "200.00")], found
 """
+SHOWN = """
+from subsidy.models import SponsorshipApplication as A
+print(A.objects.get(sponsor_id_no="211370198506013215").status)
+"""
+BATCH = """
+from django.contrib.auth.models import User
+from django.utils import timezone
+from pypdf import PdfReader
+from insured.models import Job, PrintRecord
+from insured.printing import batches
+auditor = User.objects.get(username="auditor")
+kind = batches.kind_for(auditor, "subsidy.applications")
+form = kind.filters({"month": f"{timezone.localdate():%Y-%m}", "status": ""})
+assert form.is_valid(), form.errors
+job = Job.objects.get(pk=batches.batch_create(user=auditor, kind=kind, form=form).pk)
+assert job.state == "done", job.message
+pages = len(PdfReader(job.result_file.open("rb")).pages)
+print(job.result["count"], pages, PrintRecord.objects.filter(job=job).count())
+"""
 
 
 def _manage(env: dict, *args: str) -> subprocess.CompletedProcess:
@@ -98,12 +117,14 @@ def test_demo_flow_on_sqlite(tmp_path):
     ingested = _manage(env, "ingest_notices", str(batch), "--client", "demo-tax")
     assert "status processed" in ingested.stdout
     assert "unmatched 1" in ingested.stdout  # the demo batch's deliberate not-a-tier payment
-    shown = _manage(
-        env, "shell", "-c", "from subsidy.models import SponsorshipApplication as A; print(A.objects.get().status)"
-    )
+    shown = _manage(env, "shell", "-c", SHOWN)
     assert shown.stdout.strip().splitlines()[-1] == "credited"
     # Oversight: the progress of the demo county and its weekly report; the shipped extract, students and
     # bank statement are the demo's; importing them gives the gap and reverse lists and one bank difference.
     oversight = _manage(env, "shell", "-c", OVERSIGHT)
     assert "GAP 28 24 REVERSE 2" in oversight.stdout, oversight.stdout[-2000:]
+    # The auditor prints the month's demo applications, every state, as one file (issue 15).
+    printed = _manage(env, "shell", "-c", BATCH)
+    count, pages, records = printed.stdout.strip().splitlines()[-1].split()
+    assert int(count) > 30 and pages == count == records
     _manage(env, "check_ledger")

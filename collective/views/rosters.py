@@ -21,6 +21,7 @@ from collective.plugin import COLLECTIVE_APPROVE, COLLECTIVE_REVIEW, COLLECTIVE_
 from collective.views.common import may_file, roster_step
 from insured import access, access_log, formats, jobs
 from insured.history import staff_name
+from insured.printing import selectors as printing_selectors
 
 Status = Roster.Status
 # A longer roster is printed by a worker (insured.jobs) while the page shows the progress.
@@ -163,11 +164,8 @@ def roster_form(request: HttpRequest, pk: int, form: str) -> HttpResponse:
             total=1,
         )
         return redirect("insured:job-detail", pk=job.pk)
+    # The form names every person of the roster with the whole ID: printing records them all.
     content = printed.render(roster, printed_by=request.user)
-    # The form names every person of the roster with the whole ID: who printed it is recorded.
-    access_log.record(
-        request.user, selectors.roster_person_ids(roster), access_log.What.FORM, f"{roster.number} {form}"
-    )
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{roster.number}-{form}.pdf"'
     return response
@@ -188,4 +186,7 @@ def roster_source(request: HttpRequest, pk: int) -> FileResponse:
 def roster_verify(request: HttpRequest) -> HttpResponse:
     code = (request.GET.get("code") or "").strip()[:10]
     roster = selectors.roster_by_check_code(request.user, code) if code else None
-    return render(request, "collective/verify.html", {"code": code, "roster": roster, "searched": bool(code)})
+    # What the forms carrying this code said when printed (insured.printing), beside what it is now.
+    printings = printing_selectors.printings_of_code(request.user, code.upper()) if code else []
+    context = {"code": code, "roster": roster, "printings": printings, "searched": bool(code)}
+    return render(request, "collective/verify.html", context)

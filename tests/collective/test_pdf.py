@@ -160,3 +160,31 @@ def auditor(county):
     from tests.factories import make_user
 
     return make_user("auditor", county, username="auditor1", last_name="周", first_name="文斌")
+
+
+def test_a_filings_approved_rosters_print_as_one_file_of_payment_notices(
+    approved, filing, county, django_capture_on_commit_callbacks
+):
+    """Batch printing (issue 15): the auditor prints a filing's 缴费通知单 at once, recorded as printed."""
+    from insured.models import Job, PrintRecord
+    from insured.printing import batches
+    from tests.factories import make_user
+
+    auditor = make_user("auditor", county, username="auditor-c")
+    kind = batches.kind_for(auditor, "collective.rosters")
+    form = kind.filters({"year": filing.year, "form": "notice", "filing": filing.number.lower(), "status": ""})
+    assert form.is_valid(), form.errors
+    with django_capture_on_commit_callbacks(execute=True):
+        job = batches.batch_create(user=auditor, kind=kind, form=form)
+    job = Job.objects.get(pk=job.pk)
+    with job.result_file.open("rb") as handle:
+        pages, text = _text(handle.read())
+    assert job.state == Job.State.DONE and pages == 1
+    assert "缴费通知单" in text and approved.number in text
+    record = PrintRecord.objects.get(job=job)
+    assert (record.form, record.number, record.check_code) == (
+        "collective.notice",
+        approved.number,
+        approved.check_code,
+    )
+    assert dict(record.fact_rows)["人数"] == "4人"

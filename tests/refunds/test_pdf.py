@@ -177,3 +177,31 @@ def test_forms_copies_and_files_naming_a_person_go_into_the_access_log(client, p
         ("export", paid.request.number),
         ("export", f"{report.number}.csv"),
     } <= records
+
+
+def test_a_month_of_refund_forms_prints_as_one_file(person, staff, django_capture_on_commit_callbacks):
+    """Batch printing (issue 15): the auditor prints the month's refund application forms at once; a
+    returned one says it is not valid."""
+    from django.utils import timezone
+
+    from insured.models import Job, PrintRecord
+    from insured.printing import batches
+
+    returned = advance(take(person, staff), staff, "handed_over")
+    services.application_return(returned, user=staff["reviewer"], reason="材料不清")
+    kind = batches.kind_for(staff["auditor"], "refunds.applications")
+    form = kind.filters({"month": f"{timezone.localtime(returned.received_at):%Y-%m}", "status": ""})
+    assert form.is_valid(), form.errors
+    with django_capture_on_commit_callbacks(execute=True):
+        job = batches.batch_create(user=staff["auditor"], kind=kind, form=form)
+    job = Job.objects.get(pk=job.pk)
+    with job.result_file.open("rb") as handle:
+        text = _text(handle.read())
+    assert job.state == Job.State.DONE and job.result["pages"] == 1
+    assert returned.number in text and "本表不得作为退费依据" in text
+    record = PrintRecord.objects.get(job=job)
+    assert (record.form, record.number) == ("refunds.application", returned.number)
+    assert dict(record.fact_rows)["收款账户"].endswith(returned.account_no[-4:])
+    assert returned.account_no not in str(record.facts)  # the whole account number stays on the paper
+    # The township office reads refunds but does not print in batches.
+    assert batches.kind_for(staff["town"], "refunds.applications") is not None
