@@ -11,10 +11,14 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from pypdf import PdfReader
 
+from insured import formats
+from insured.history import staff_name
 from insured.models import Region
-from payments.pdf import reconciliation_pdf
+from insured.printing import render
+from payments.pdf import reconciliation_sheet
 from payments.reconciliation import Reconciliation
 from payments.reconciliation.figures import Cause, Difference, Figure, Row
 
@@ -62,12 +66,23 @@ def _long_reconciliation(differences: int = 60) -> Reconciliation:
     return Reconciliation(county, dt.date(2026, 11, 1), dt.date(2026, 11, 30), rows, [], total, found)
 
 
+def _laid_out_alone(result: Reconciliation, printer) -> bytes:
+    """The form as the shared renderer lays it out, without the print log (nothing is saved)."""
+    sheet = reconciliation_sheet(result, printed_by=printer)
+    stamp = {
+        "printed_by": staff_name(printer),
+        "printed_at": formats.moment(timezone.now()),
+        "agency": "演示县社保中心",
+    }
+    return render.render_pdf(sheet.template, {**sheet.context, **stamp})
+
+
 @pytest.fixture(scope="module")
 def printed(django_db_blocker) -> PdfReader:
     """Printed once for the module: the printer is not saved, so nothing is written."""
     printer = get_user_model()(username="someone", last_name=PRINTER[0], first_name=PRINTER[1])
     with django_db_blocker.unblock():
-        return PdfReader(io.BytesIO(reconciliation_pdf(_long_reconciliation(), printed_by=printer)))
+        return PdfReader(io.BytesIO(_laid_out_alone(_long_reconciliation(), printer)))
 
 
 def _lines(reader: PdfReader) -> list[str]:
