@@ -19,6 +19,7 @@ COPY payments ./payments
 COPY subsidy ./subsidy
 COPY collective ./collective
 COPY refunds ./refunds
+COPY oversight ./oversight
 RUN pip install --no-cache-dir --no-deps --no-build-isolation .
 COPY . .
 RUN SECRET_KEY=build FIELD_ENCRYPTION_KEY=q2uKC_Dk2mR9mO6fXhqSk8l7rbJY3wCSEzMbnt9hRAQ= \

@@ -7,13 +7,12 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Receivables, arrival notices and reconciliation")
 
     def ready(self) -> None:
-        from insured import plugins
-        from payments import plugin
+        from insured import exports, jobs, plugins
+        from payments import jobs as payments_jobs
+        from payments import lists, plugin
 
         plugins.register(plugin.PLUGIN)
-
-        from insured import exports
-        from payments import lists
-
+        for kind in payments_jobs.KINDS:
+            jobs.register(kind)
         for spec in lists.LISTS:
             exports.register(spec)

@@ -34,7 +34,7 @@ class ReconciliationForm(forms.Form):
     date = forms.DateField(
         label=gettext_lazy("Date"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text=gettext_lazy("For a month, any day of that month."),
+        help_text=gettext_lazy("For a month or a year, any day of it."),
     )
 
     def clean_date(self) -> dt.date:
@@ -47,6 +47,34 @@ class ReconciliationForm(forms.Form):
                 code="date_out_of_range",
             )
         return day
+
+
+class BankStatementForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("Bank statement (.xlsx or .csv)"))
+    account = forms.CharField(label=gettext_lazy("Income account number"), max_length=40, required=False)
+    start = forms.DateField(
+        label=gettext_lazy("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=gettext_lazy("The days the statement covers; empty: from its first line to its last."),
+    )
+    end = forms.DateField(
+        label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if (start is None) != (end is None):
+            raise forms.ValidationError(gettext("Give both days of the statement's period, or neither."))
+        if start and end:
+            if end < start:
+                raise forms.ValidationError(gettext("The period ends before it starts."))
+            if start < EARLIEST_DAY or end > timezone.localdate():
+                raise forms.ValidationError(
+                    gettext("A statement covers days from %(first)s to today.") % {"first": formats.day(EARLIEST_DAY)}
+                )
+        return data
 
 
 class ReceivableFilterForm(forms.Form):

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 
+from django.db import transaction
+
 from payments.models import Receivable
 
 Handler = Callable[[list[Receivable]], None]
@@ -71,3 +73,22 @@ def entries_held(entry_ids: Collection[int]) -> dict[int, str]:
 def notices_held(notice_ids: Collection[int]) -> dict[int, str]:
     """The waiting notices among these that an app is about to pay back."""
     return _held(_notice_holds, notice_ids)
+
+
+AfterBatch = Callable[[int], None]
+_after_batch: dict[str, AfterBatch] = {}
+
+
+def register_after_batch(app: str, callback: AfterBatch) -> None:
+    _after_batch[app] = callback
+
+
+def batch_processed(batch_pk: int) -> None:
+    """Called inside the batch's transaction: each app's callback runs once it has committed
+    (never if it rolls back). `robust`: a callback that fails is logged, the batch stays processed."""
+    for callback in _after_batch.values():
+        # A named function, not a partial: Django names the callback when it logs its failure.
+        def after_commit(callback: AfterBatch = callback) -> None:
+            callback(batch_pk)
+
+        transaction.on_commit(after_commit, robust=True)

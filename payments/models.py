@@ -3,6 +3,8 @@ assignment of notices that matched nothing."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
@@ -398,6 +400,7 @@ class ReconciliationRun(models.Model):
     class Period(models.TextChoices):
         DAY = "day", _("day")
         MONTH = "month", _("month")
+        YEAR = "year", _("year")
 
     region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
     period = models.CharField(_("period"), max_length=5, choices=Period.choices)
@@ -423,3 +426,73 @@ class ReconciliationRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.region} {self.start}–{self.end}"
+
+
+class BankStatement(models.Model):
+    """The bank's statement of the pension fund's income account 收入户 for a run of days (003 五(三):
+    tax, bank and the pension system agree on counts and amounts), taken whole or not at all. Its
+    lines are compared day by day with the tax notices and the ledger (payments.reconciliation.bank).
+    Two statements of a region never cover the same day, so no line is counted twice."""
+
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("region"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The county whose fund account the statement is of."),
+    )
+    account = models.CharField(_("income account"), max_length=40, blank=True)
+    start = models.DateField(_("from"))
+    end = models.DateField(_("to"))
+    source_name = models.CharField(_("file name"), max_length=200)
+    sha256 = models.CharField(_("content fingerprint"), max_length=64)
+    line_count = models.PositiveIntegerField(_("lines"), default=0)
+    total = MoneyField(_("total"), default=Decimal("0.00"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("bank statement")
+        verbose_name_plural = _("bank statements")
+        ordering = ["-start", "-id"]
+        constraints = [
+            # The same file again changes nothing.
+            models.UniqueConstraint(fields=["region", "sha256"], name="bank_statement_file_once"),
+            models.CheckConstraint(condition=Q(end__gte=models.F("start")), name="bank_statement_period_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region} {self.start}–{self.end}"
+
+
+class BankStatementLine(models.Model):
+    """One line of the income account: money in (positive) or back out (negative, e.g. a reversal
+    冲正), on its value day, with the reference the bank carries (the e-tax voucher number)."""
+
+    statement = models.ForeignKey(
+        BankStatement, verbose_name=_("bank statement"), on_delete=models.PROTECT, related_name="lines"
+    )
+    line = models.PositiveIntegerField(_("row"))
+    day = models.DateField(_("value date"))
+    amount = MoneyField(_("amount"))
+    reference = models.CharField(_("reference"), max_length=60, blank=True)
+    counterparty = models.CharField(_("counterparty"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("bank statement line")
+        verbose_name_plural = _("bank statement lines")
+        ordering = ["statement", "line"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="bank_line_amount_not_zero"),
+            models.UniqueConstraint(fields=["statement", "line"], name="bank_line_once"),
+        ]
+        indexes = [
+            models.Index(fields=["day"], name="bank_line_day_idx"),
+            models.Index(fields=["reference"], name="bank_line_reference_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.statement_id}:{self.line}"

@@ -9,7 +9,7 @@ from typing import Any
 from insured import access
 from insured.formats import money
 from insured.printing.sheets import Sheet, print_sheets
-from payments.reconciliation import Reconciliation
+from payments.reconciliation import Cause, Reconciliation
 
 TITLE = "城乡居民基本养老保险缴费对账表"
 
@@ -24,7 +24,7 @@ def reconciliation_sheet(result: Reconciliation, *, printed_by: Any) -> Sheet:
     period = f"{result.start:%Y-%m-%d}" + (f" 至 {result.end:%Y-%m-%d}" if result.end != result.start else "")
     return Sheet(
         "payments/reconciliation_pdf.html",
-        {"result": result, "printed_role": profile.get_role_display() if profile else ""},
+        {"result": result, "printed_role": profile.get_role_display() if profile else "", "bank_causes": Cause.BANK},
         form="payments.reconciliation",
         title=TITLE,
         region=result.region,

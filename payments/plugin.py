@@ -16,6 +16,7 @@ PAYMENTS_ASSIGN = "payments.assign"  # propose a manual assignment of a waiting 
 PAYMENTS_CONFIRM = "payments.confirm"  # confirm or reject someone else's assignment
 RECEIVABLES_EXPORT = "receivables.export"  # make the file of receivables for tax
 RECONCILIATION_VIEW = "reconciliation.view"
+BANK_STATEMENT_IMPORT = "reconciliation.bank_import"  # import the bank statement of the fund's income account
 
 _READERS = {PAYMENTS_VIEW, RECONCILIATION_VIEW}
 
@@ -41,9 +42,9 @@ def _demo(context: Any) -> dict[str, int]:
 PLUGIN = Plugin(
     app="payments",
     grants={
-        Role.CLERK: _READERS | {PAYMENTS_ASSIGN, RECEIVABLES_EXPORT},
+        Role.CLERK: _READERS | {PAYMENTS_ASSIGN, RECEIVABLES_EXPORT, BANK_STATEMENT_IMPORT},
         Role.REVIEWER: _READERS | {PAYMENTS_CONFIRM},
-        Role.FINANCE: _READERS | {PAYMENTS_CONFIRM, RECEIVABLES_EXPORT},
+        Role.FINANCE: _READERS | {PAYMENTS_CONFIRM, RECEIVABLES_EXPORT, BANK_STATEMENT_IMPORT},
         Role.AUDITOR: _READERS,
         Role.ADMINISTRATOR: _READERS,
     },

@@ -174,6 +174,7 @@ def batch_process(batch_pk: int) -> bool:
         )
         if updated != 1:
             raise RuntimeError(f"batch {batch.pk} changed state while it was processed")
+        handlers.batch_processed(batch.pk)
     logger.info(
         "batch %s processed: %s credited, %s duplicate, %s unmatched, %s reversed",
         batch.batch_id,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from payments.views import queue, reconciliation
+from payments.views import bank, queue, reconciliation
 
 app_name = "payments"
 
@@ -21,4 +21,7 @@ urlpatterns = [
     path("reconciliation/export.csv", reconciliation.reconciliation_csv, name="reconciliation-csv"),
     path("reconciliation/export.xlsx", reconciliation.reconciliation_xlsx, name="reconciliation-xlsx"),
     path("reconciliation/print.pdf", reconciliation.reconciliation_pdf, name="reconciliation-pdf"),
+    path("reconciliation/bank/", bank.statement_list, name="bank-statements"),
+    path("reconciliation/bank/upload/", bank.statement_upload, name="bank-statement-upload"),
+    path("reconciliation/bank/template.xlsx", bank.statement_template, name="bank-statement-template"),
 ]

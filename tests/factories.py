@@ -27,8 +27,22 @@ from insured.models import (
     SpecialGroupMembership,
     StaffProfile,
 )
+from oversight.models import (
+    CoverageCount,
+    CoverageExport,
+    CoverageExportRow,
+    DepartmentList,
+    DepartmentListEntry,
+    HouseholdExtract,
+    ProgressDay,
+    ProgressYear,
+    ResidentRecord,
+    WeeklyReport,
+)
 from payments.models import (
     ArrivalNotice,
+    BankStatement,
+    BankStatementLine,
     ManualAssignment,
     NoticeBatch,
     PaymentKind,
@@ -493,3 +507,149 @@ class PrintRecordFactory(factory.django.DjangoModelFactory):
 def test_county() -> Region:
     """The test county 211370, built on first use."""
     return Region.objects.filter(code="211370000000").first() or region_tree()["county"]
+
+
+class BankStatementFactory(factory.django.DjangoModelFactory):
+    """A statement as imported (payments.bank.statement_import writes it with its lines)."""
+
+    class Meta:
+        model = BankStatement
+
+    region = factory.LazyFunction(lambda: test_county())
+    start = dt.date(2026, 3, 1)
+    end = dt.date(2026, 3, 31)
+    source_name = "statement.csv"
+    sha256 = factory.Sequence(lambda n: f"{n:064d}")
+    uploaded_by = factory.SubFactory(UserFactory)
+
+
+class BankStatementLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BankStatementLine
+
+    statement = factory.SubFactory(BankStatementFactory)
+    line = factory.Sequence(lambda n: n + 1)
+    day = dt.date(2026, 3, 2)
+    amount = Decimal("500.00")
+    reference = factory.Sequence(lambda n: f"V{n:08d}")
+    counterparty = "国家金库测试县支库"
+
+
+# --- Oversight: its summary rows are counted by oversight.services; these make single rows for tests.
+
+
+class ProgressDayFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProgressDay
+
+    village = factory.LazyFunction(lambda: first_village(test_county()))
+    year = 2026
+    day = factory.Sequence(lambda n: dt.date(2026, 1, 1) + dt.timedelta(days=n % 365))
+    paid_new = 1
+    paid_persons = 1
+    own_count = 1
+    own_amount = Decimal("500.00")
+
+
+class ProgressYearFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProgressYear
+        django_get_or_create = ("village", "year")
+
+    village = factory.LazyFunction(lambda: first_village(test_county()))
+    year = 2026
+    liable = 10
+
+
+class HouseholdExtractFactory(factory.django.DjangoModelFactory):
+    """An extract as imported (oversight.services.coverage.extract_import writes it with its rows)."""
+
+    class Meta:
+        model = HouseholdExtract
+
+    township = factory.LazyFunction(lambda: test_county().children.order_by("code").first())
+    data_date = dt.date(2026, 9, 30)
+    source_name = "extract.xlsx"
+    sha256 = factory.Sequence(lambda n: f"{n:064d}")
+    is_current = False
+    uploaded_by = factory.SubFactory(UserFactory)
+
+
+class ResidentRecordFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ResidentRecord
+
+    extract = factory.SubFactory(HouseholdExtractFactory)
+    line = factory.Sequence(lambda n: n + 1)
+    birth_date = dt.date(1980, 6, 1)
+    id_no = factory.LazyAttributeSequence(lambda o, n: make_id_no(o.birth_date, n + 501))
+    name = "户籍人员"
+    sex = factory.LazyAttribute(lambda o: "M" if int(o.id_no[16]) % 2 else "F")
+    village = factory.LazyFunction(lambda: first_village(test_county()))
+    household_no = "H0001"
+    status = ResidentRecord.Status.NORMAL
+
+
+class DepartmentListFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DepartmentList
+
+    region = factory.LazyFunction(lambda: test_county())
+    kind = DepartmentList.Kind.STUDENT
+    department = "县教育局"
+    data_date = dt.date(2026, 9, 1)
+    source_name = "students.csv"
+    sha256 = factory.Sequence(lambda n: f"{n:064d}")
+    is_current = False
+    uploaded_by = factory.SubFactory(UserFactory)
+
+
+class DepartmentListEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DepartmentListEntry
+
+    department_list = factory.SubFactory(DepartmentListFactory)
+    line = factory.Sequence(lambda n: n + 1)
+    id_no = factory.Sequence(lambda n: make_id_no(dt.date(2008, 3, 1), n + 1))
+    name = "学生"
+
+
+class CoverageCountFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CoverageCount
+        django_get_or_create = ("village",)
+
+    village = factory.LazyFunction(lambda: first_village(test_county()))
+    residents = 10
+    eligible = 8
+    enrolled = 6
+
+
+class CoverageExportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CoverageExport
+
+    user = factory.SubFactory(UserFactory)
+    kind = CoverageExport.Kind.GAP
+    region = factory.LazyFunction(lambda: test_county())
+
+
+class CoverageExportRowFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CoverageExportRow
+
+    export = factory.SubFactory(CoverageExportFactory)
+    record = factory.SubFactory(ResidentRecordFactory)
+
+
+class WeeklyReportFactory(factory.django.DjangoModelFactory):
+    """A report as the Monday job keeps it (oversight.services.reports makes the real files)."""
+
+    class Meta:
+        model = WeeklyReport
+
+    county = factory.LazyFunction(lambda: test_county())
+    week_start = factory.Sequence(lambda n: dt.date(2026, 3, 2) + dt.timedelta(weeks=n))
+    year = 2026
+    xlsx = factory.django.FileField(filename="weekly.xlsx", data=b"PK")
+    pdf = factory.django.FileField(filename="weekly.pdf", data=b"%PDF-1.7")

@@ -31,6 +31,50 @@ services.application_record_signatures(application, user=clerk, agency_region=re
 """
 
 
+OVERSIGHT = """
+import datetime as dt, io, openpyxl
+from django.contrib.auth.models import User
+from insured.models import Region
+from oversight import demo
+from oversight.models import WeeklyReport
+from oversight.selectors import coverage as cover
+from oversight.selectors.progress import progress_figures
+from oversight.services import coverage
+from payments import bank, reconciliation
+
+def cells(content):
+    sheet = openpyxl.load_workbook(io.BytesIO(content)).worksheets[0]
+    return [tuple(r) for r in sheet.iter_rows(values_only=True)]
+
+made = demo.demo_files()
+shipped = {name: open(f"fixtures/demo/{name}", "rb").read() for name in made}
+assert cells(shipped[demo.EXTRACT_FILE]) == cells(made[demo.EXTRACT_FILE]), "the shipped extract is not the demo's"
+for name in (demo.STUDENTS_FILE, demo.BANK_FILE):
+    assert shipped[name] == made[name], f"{name} is not the demo's"
+
+users = {u.username: u for u in User.objects.all()}
+county, chengguan = Region.objects.get(code="211370000000"), Region.objects.get(code=demo.CHENGGUAN)
+progress = progress_figures(county, 2026, dt.date(2026, 11, 22))
+assert [line.name for line in progress.lines] == ["城关镇", "东岭镇", "西河乡"], progress.lines
+assert progress.total.now.paid > 0 and progress.total.last_year.paid > 0
+report = WeeklyReport.objects.get(county=county)
+assert report.xlsx.read().startswith(b"PK") and report.pdf.read().startswith(b"%PDF")
+
+today = dt.date(2026, 11, 22)
+coverage.extract_import(township=chengguan, content=shipped[demo.EXTRACT_FILE], filename=demo.EXTRACT_FILE,
+                        user=users["township"], data_date=demo.EXTRACT_DATE)
+gap_before = cover.gap_records(county, today).count()
+coverage.department_list_import(county=county, kind="student", department="演示县教育局",
+                                content=shipped[demo.STUDENTS_FILE], filename=demo.STUDENTS_FILE,
+                                user=users["clerk"], data_date=dt.date(2026, 9, 1))
+print("GAP", gap_before, cover.gap_records(county, today).count(), "REVERSE", cover.reverse_records(county).count())
+
+bank.statement_import(region=county, content=shipped[demo.BANK_FILE], filename=demo.BANK_FILE, user=users["finance"])
+march = reconciliation.reconcile(county, dt.date(2026, 3, 1), dt.date(2026, 3, 31))
+found = [(d.cause, d.amount, d.detail) for d in march.differences]
+print("BANK", found)
+assert found == [("bank_amount", march.differences[0].amount, "200.00")], found
+"""
 SHOWN = """
 from subsidy.models import SponsorshipApplication as A
 print(A.objects.get(sponsor_id_no="211370198506013215").status)
@@ -75,6 +119,10 @@ def test_demo_flow_on_sqlite(tmp_path):
     assert "unmatched 1" in ingested.stdout  # the demo batch's deliberate not-a-tier payment
     shown = _manage(env, "shell", "-c", SHOWN)
     assert shown.stdout.strip().splitlines()[-1] == "credited"
+    # Oversight: the progress of the demo county and its weekly report; the shipped extract, students and
+    # bank statement are the demo's; importing them gives the gap and reverse lists and one bank difference.
+    oversight = _manage(env, "shell", "-c", OVERSIGHT)
+    assert "GAP 28 24 REVERSE 2" in oversight.stdout, oversight.stdout[-2000:]
     # The auditor prints the month's demo applications, every state, as one file (issue 15).
     printed = _manage(env, "shell", "-c", BATCH)
     count, pages, records = printed.stdout.strip().splitlines()[-1].split()

@@ -229,8 +229,14 @@ PAGES = [
     "subsidy:list",
     "subsidy:verify",
     "subsidy:counter",
+    "payments:bank-statements",
+    "oversight:progress",
+    "oversight:coverage",
+    "oversight:gap-list",
+    "oversight:reverse-list",
+    "oversight:report-list",
 ]
-PARAMS = ["q", "page", "status", "date", "period", "code", "id_no", "tab"]
+PARAMS = ["q", "page", "status", "date", "period", "code", "id_no", "tab", "year", "region", "ids"]
 
 
 @pytest.fixture

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "subsidy",
     "collective",
     "refunds",
+    "oversight",
 ]
 
 MIDDLEWARE = [
@@ -220,6 +221,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("BATCH_SWEEP_SECONDS", default=10.0),
     },
     "reconcile-yesterday": {"task": "payments.tasks.reconcile_yesterday", "schedule": crontab(hour=2, minute=30)},
+    # The progress summary counted again (this year and last, every county); batches refresh it at once.
+    "refresh-progress": {"task": "oversight.tasks.refresh_progress", "schedule": crontab(minute="*/30")},
+    "refresh-coverage": {"task": "oversight.tasks.refresh_coverage", "schedule": crontab(hour=1, minute=15)},
+    # 003 六(二): the weekly progress report of every county, for the week that ended on Sunday.
+    "weekly-reports": {"task": "oversight.tasks.weekly_reports", "schedule": crontab(hour=6, minute=0, day_of_week=1)},
     # Daily, so a missed night is caught up; it acts only once a year has ended (000 四).
     "void-expired-sponsorships": {
         "task": "subsidy.tasks.void_expired_sponsorships",

@@ -25,6 +25,7 @@ class ColumnKind(StrEnum):
     INTEGER = "integer"
     CHOICE = "choice"  # one of the column's choices
     DATE = "date"
+    CODE = "code"  # a long number kept as text (an e-tax voucher number): refused once a spreadsheet rounded it
 
 
 class CellProblem(Exception):
@@ -130,6 +131,33 @@ def as_id_no(value: Any) -> str | None:
         return parse_resident_id(number).number
     except ValidationError as exc:
         raise CellProblem(exc.code or "id_invalid", exc.messages[0]) from None
+
+
+def as_code(value: Any) -> str | None:
+    """A voucher or reference number: text. A spreadsheet keeps 15 significant digits of a number, so
+    a longer one stored as a number (or shown in exponent form) has lost its last digits."""
+    lost = CellProblem(
+        "code_stored_as_number",
+        _(
+            "The number %(shown)s was stored as a number and a spreadsheet keeps only 15 digits of it. Format the "
+            "column as text (设置单元格格式 → 文本) and type or paste the numbers again."
+        )
+        % {"shown": value},
+    )
+    if isinstance(value, bool):
+        raise lost
+    if isinstance(value, int):
+        if len(str(abs(value))) > 15:
+            raise lost
+        return str(value)
+    if isinstance(value, float):
+        if not value.is_integer() or abs(value) >= 1e15:
+            raise lost
+        return str(int(value))
+    text = as_text(value)
+    if text is not None and _EXPONENT.match(text.replace(" ", "").upper()):
+        raise lost
+    return text
 
 
 def as_amount(value: Any) -> Decimal | None:

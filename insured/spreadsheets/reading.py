@@ -297,6 +297,7 @@ CONVERTERS: dict[ColumnKind, Callable[[Any], Any]] = {
     ColumnKind.AMOUNT: cells.as_amount,
     ColumnKind.INTEGER: cells.as_integer,
     ColumnKind.DATE: cells.as_date,
+    ColumnKind.CODE: cells.as_code,
 }
 
 

@@ -121,7 +121,7 @@ def template(layout: Layout, example_rows: Sequence[Sequence[Any]] = ()) -> byte
         dimension = sheet.column_dimensions[letter]
         dimension.width = column.width
         number_format = {ColumnKind.ID_NO: "@", ColumnKind.AMOUNT: "0.00"}.get(column.kind)
-        if column.kind in (ColumnKind.TEXT, ColumnKind.NAME, ColumnKind.CHOICE):
+        if column.kind in (ColumnKind.TEXT, ColumnKind.NAME, ColumnKind.CHOICE, ColumnKind.CODE):
             number_format = "@"
         if number_format:
             dimension.number_format = number_format

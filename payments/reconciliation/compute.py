@@ -24,6 +24,7 @@ from insured import ledger
 from insured.models import AccountEntry, Region
 from payments.kinds import PAYMENT_KIND_OF_ENTRY, SUBSIDY_KIND
 from payments.models import ArrivalNotice, Receivable
+from payments.reconciliation.bank import bank_reconcile
 from payments.reconciliation.figures import (
     KIND_ORDER,
     MONEY,
@@ -65,7 +66,13 @@ def reconcile(region: Region, start: dt.date, end: dt.date) -> Reconciliation:
     for d in orphans:
         row(d.township_id, d.kind).ledger += Figure(1 if d.amount > 0 else -1, d.amount)
 
-    differences = [*_notice_differences(notices), *_receivable_differences(region, start, end), *orphans]
+    bank, bank_differences = bank_reconcile(region, start, end, notices)
+    differences = [
+        *_notice_differences(notices),
+        *_receivable_differences(region, start, end),
+        *orphans,
+        *bank_differences,
+    ]
     townships = _townships({t for t, _kind in rows} | {d.township_id for d in differences})
     for (township_id, _kind), r in rows.items():
         r.township_code, r.township_name = townships.get(township_id, ("", ""))
@@ -73,14 +80,16 @@ def reconcile(region: Region, start: dt.date, end: dt.date) -> Reconciliation:
         d.township_code, d.township_name = townships.get(d.township_id, ("", ""))
     ordered = sorted(rows.values(), key=lambda r: (r.township_code or "~", KIND_ORDER.get(r.kind, 99)))
     differences.sort(key=lambda d: (d.township_code or "~", KIND_ORDER.get(d.kind, 99), d.voucher_no, d.line_no or 0))
-    differences += _unexplained(ordered, differences)
+    differences += _unexplained(ordered, [d for d in differences if d.cause not in Cause.BANK])
     totals: dict[str, Row] = {}
     total = Row("", "", "", is_total=True)
     for r in ordered:
         totals.setdefault(r.kind, Row("", "", r.kind, is_total=True)).add(r)
         total.add(r)
     by_kind = sorted(totals.values(), key=lambda r: KIND_ORDER.get(r.kind, 99))
-    return Reconciliation(region, start, end, ordered, by_kind, total, differences, _refunds(region, start, end))
+    return Reconciliation(
+        region, start, end, ordered, by_kind, total, differences, _refunds(region, start, end), bank=bank
+    )
 
 
 def _refunds(region: Region, start: dt.date, end: dt.date) -> list[RefundRow]:

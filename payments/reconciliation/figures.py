@@ -154,6 +154,12 @@ class Cause:
     RECEIVABLE_WITHOUT_NOTICE = "receivable_without_notice"
     RECEIVABLE_AMOUNT = "receivable_amount"
     UNEXPLAINED = "unexplained"
+    # The bank column (payments.reconciliation.bank).
+    BANK_WITHOUT_NOTICE = "bank_without_notice"
+    BANK_AMOUNT = "bank_amount"
+    NOTICE_WITHOUT_BANK = "notice_without_bank"
+    BANK_DAY = "bank_day"
+    BANK = frozenset({BANK_WITHOUT_NOTICE, BANK_AMOUNT, NOTICE_WITHOUT_BANK, BANK_DAY})
 
 
 def cause_label(cause: str, reason: str = "") -> str:
@@ -170,6 +176,10 @@ def cause_label(cause: str, reason: str = "") -> str:
         Cause.RECEIVABLE_WITHOUT_NOTICE: _("The receivable is marked paid, but no credited notice pays it"),
         Cause.RECEIVABLE_AMOUNT: _("The receivable's amount differs from the notice that paid it"),
         Cause.UNEXPLAINED: _("The figures differ and no single payment explains it"),
+        Cause.BANK_WITHOUT_NOTICE: _("A line on the bank statement that no tax notice explains"),
+        Cause.BANK_AMOUNT: _("The bank line's amount differs from the tax notices of its voucher (shown below)"),
+        Cause.NOTICE_WITHOUT_BANK: _("A tax notice that no line on the bank statement accounts for"),
+        Cause.BANK_DAY: _("The bank's total of the day differs from the tax notices' (theirs shown below)"),
     }
     return str(labels.get(cause, cause))
 
@@ -190,6 +200,7 @@ class Difference:
     amount: Decimal | None = None
     paid_at: dt.datetime | None = None
     detail: str = ""
+    day: dt.date | None = None  # a bank line's value date, or the day a bank total differs
 
     def __post_init__(self) -> None:
         if self.amount is not None:
@@ -205,7 +216,9 @@ class Difference:
 
     @property
     def voucher(self) -> str:
-        return f"{self.voucher_no}/{self.line_no}" if self.voucher_no else ""
+        if not self.voucher_no:
+            return ""
+        return self.voucher_no if self.line_no is None else f"{self.voucher_no}/{self.line_no}"
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -222,6 +235,7 @@ class Difference:
             "receivable_no": self.receivable_no,
             "amount": None if self.amount is None else f"{self.amount:.2f}",
             "paid_at": self.paid_at.isoformat() if self.paid_at else None,
+            "day": self.day.isoformat() if self.day else None,
             "detail": self.detail,
         }
 
@@ -236,6 +250,7 @@ class Reconciliation:
     total: Row
     differences: list[Difference]
     refunds: list[RefundRow] = field(default_factory=list)  # per township, then the total
+    bank: Any = None  # payments.reconciliation.bank.BankReconciliation, where a statement covers the period
 
     @property
     def refund_total(self) -> RefundRow | None:
@@ -251,6 +266,8 @@ class Reconciliation:
 
 
 def period_bounds(period: str, day: dt.date) -> tuple[dt.date, dt.date]:
+    if period == ReconciliationRun.Period.YEAR:
+        return day.replace(month=1, day=1), day.replace(month=12, day=31)
     if period == ReconciliationRun.Period.MONTH:
         return day.replace(day=1), day.replace(day=calendar.monthrange(day.year, day.month)[1])
     return day, day

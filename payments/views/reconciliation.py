@@ -59,7 +59,8 @@ def reconciliation_csv(request: HttpRequest) -> HttpResponse:
     out = io.StringIO()
     writer = csv.writer(out)
     refunds = [_refund_table(result)] if result.refunds else []
-    for table in (*_tables(result), *refunds):
+    bank = [_bank_table(result)] if result.bank else []
+    for table in (*_tables(result), *refunds, *bank):
         writer.writerow([safe_cell(c) for c in table[0]])
         writer.writerows([safe_cell(c) for c in line] for line in table[1:])
         writer.writerow([])
@@ -81,6 +82,8 @@ def reconciliation_xlsx(request: HttpRequest) -> HttpResponse:
     _sheet(book, _("Differences"), differences)
     if result.refunds:
         _sheet(book, _("Refunds"), _refund_table(result))
+    if result.bank:
+        _sheet(book, _("Bank"), _bank_table(result), flag_differing=True)
     out = io.BytesIO()
     book.save(out)
     return _attachment(request, HttpResponse(out.getvalue(), content_type=XLSX_TYPE), result, "xlsx")
@@ -173,7 +176,7 @@ def _tables(result: Reconciliation) -> tuple[list[list[Any]], list[list[Any]]]:
                 mask_id_no(d.id_no),
                 d.receivable_no,
                 d.amount,
-                formats.moment(d.paid_at),
+                formats.moment(d.paid_at) if d.paid_at else formats.day(d.day),
                 d.detail,
             ]
         )
@@ -207,6 +210,40 @@ def _refund_table(result: Reconciliation) -> list[list[Any]]:
                 r.from_queue.count,
                 r.from_queue.amount,
                 r.paid_out.amount,
+            ]
+        )
+    return table
+
+
+def _bank_table(result: Reconciliation) -> list[list[Any]]:
+    """Day by day, the bank statement of the fund's income account beside the tax notices and the
+    ledger (notice 003 section 5(3)), a header first; a day no statement covers shows no bank figure."""
+    table: list[list[Any]] = [
+        [
+            _("Day"),
+            _("Bank: count"),
+            _("Bank: amount"),
+            _("Tax notices: count"),
+            _("Tax notices: amount"),
+            _("Ledger: count"),
+            _("Ledger: amount"),
+            _("Bank minus tax"),
+            _("Differs"),
+        ]
+    ]
+    for d in [*result.bank.days, result.bank.total]:
+        covered = [d.bank.count, d.bank.amount, None] if d.covered else [_("not imported"), "", None]
+        table.append(
+            [
+                formats.day(d.day) if d.day else _("Days imported"),
+                covered[0],
+                covered[1],
+                d.tax.count,
+                d.tax.amount,
+                d.ledger.count,
+                d.ledger.amount,
+                d.difference if d.covered else "",
+                _("yes") if d.differs else "",
             ]
         )
     return table
