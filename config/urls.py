@@ -28,6 +28,7 @@ urlpatterns = [
     path("api/v1/", include("subsidy.api_urls")),
     path("api/v1/", include("collective.api_urls")),
     path("api/v1/", include("refunds.api_urls")),
+    path("api/v1/", include("collection.api_urls")),
     path("api/v1/", include("oversight.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=docs_permission), name="schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script under the CSP.
@@ -40,6 +41,7 @@ urlpatterns = [
     path("", include("subsidy.urls")),
     path("", include("collective.urls")),
     path("", include("refunds.urls")),
+    path("", include("collection.urls")),
     path("", include("oversight.urls")),
     path("", include("insured.urls")),
 ]

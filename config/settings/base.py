@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "subsidy",
     "collective",
     "refunds",
+    "collection",
     "oversight",
 ]
 

@@ -1,0 +1,3 @@
+app_name = "collection_api"
+
+urlpatterns: list = []

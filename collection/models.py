@@ -1,0 +1,1 @@
+"""Collection's records: special-group lists and memberships, back-payment applications."""
