@@ -190,7 +190,10 @@ def ids_for(count: int, area: str, first_birth: dt.date, span_days: int) -> list
 def gov_payer_uscc() -> str:
     from stdnum.cn import uscc
 
-    body = f"11{COUNTY}MB0123456"
+    from insured.identity import organisation_code_check
+
+    organisation = "MB012345"
+    body = f"11{COUNTY}{organisation}{organisation_code_check(organisation)}"
     return body + uscc.calc_check_digit(body)
 
 
