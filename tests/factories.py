@@ -35,6 +35,7 @@ from oversight.models import (
     DepartmentListEntry,
     HouseholdExtract,
     ProgressDay,
+    ProgressStale,
     ProgressYear,
     ResidentRecord,
     WeeklyReport,
@@ -559,6 +560,17 @@ class ProgressYearFactory(factory.django.DjangoModelFactory):
     village = factory.LazyFunction(lambda: first_village(test_county()))
     year = 2026
     liable = 10
+
+
+class ProgressStaleFactory(factory.django.DjangoModelFactory):
+    """A village year marked after a batch (oversight.services.progress.progress_mark_batch)."""
+
+    class Meta:
+        model = ProgressStale
+        django_get_or_create = ("village", "year")
+
+    village = factory.LazyFunction(lambda: first_village(test_county()))
+    year = 2026
 
 
 class HouseholdExtractFactory(factory.django.DjangoModelFactory):
