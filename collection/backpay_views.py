@@ -52,10 +52,13 @@ def intake_lookup(request: HttpRequest) -> HttpResponse:
     return render(request, "collection/backpay/intake_lookup.html", {"form": form})
 
 
-def _intake_form(request: HttpRequest, person: InsuredPerson, scheme: str) -> tuple[BackPaymentForm, Any]:
+def _intake_form(
+    request: HttpRequest, person: InsuredPerson, scheme: str, *, scheme_ok: bool
+) -> tuple[BackPaymentForm, Any]:
     today = timezone.localdate()
     choices = selectors.intake_choices(person, scheme, today)
-    acting = request.method == "POST" and request.POST.get("action") in ("check", "submit")
+    # A scheme that is not one of the two is never taken for the basic pension: nothing is done.
+    acting = scheme_ok and request.method == "POST" and request.POST.get("action") in ("check", "submit")
     form = BackPaymentForm(
         request.POST if acting else None,
         choices=choices,
@@ -87,8 +90,9 @@ def intake(request: HttpRequest, person_pk: int) -> HttpResponse:
     person = selectors.person_get(request.user, person_pk)
     access_log.record(request.user, [person.pk], access_log.What.ACCOUNT, "back payment intake")
     scheme_form = SchemeForm(request.POST or request.GET or None)
-    scheme = scheme_form.cleaned_data["scheme"] if scheme_form.is_valid() else BackPaymentScheme.BASIC
-    form, choices = _intake_form(request, person, scheme)
+    scheme_ok = scheme_form.is_valid()
+    scheme = scheme_form.cleaned_data["scheme"] if scheme_ok else BackPaymentScheme.BASIC
+    form, choices = _intake_form(request, person, scheme, scheme_ok=scheme_ok or not scheme_form.is_bound)
     result = _check_or_submit(request, form, person) if form.is_bound and form.is_valid() else None
     if isinstance(result, BackPaymentApplication):
         messages.success(
@@ -100,7 +104,9 @@ def intake(request: HttpRequest, person_pk: int) -> HttpResponse:
     context = {
         "person": person,
         "scheme": scheme,
-        "scheme_form": SchemeForm(initial={"scheme": scheme}),
+        "scheme_form": scheme_form
+        if scheme_form.is_bound and not scheme_ok
+        else SchemeForm(initial={"scheme": scheme}),
         "form": form,
         "choices": choices,
         "assessment": result,
