@@ -190,3 +190,6 @@ def test_the_person_page_shows_back_payments_and_the_supplementary_pension_apart
     assert 'id="person-supplementary"' in page and 'id="waiting-payments"' in page
     panel = next(p for t, p in response.context["panels"] if t == "collection/backpay/person_panel.html")
     assert panel["supplementary_total"] == D("620.00")  # 500 and its 120 subsidy (004 四(二))
+    year = next(y for y in response.context["years"] if y.year == 2026)
+    assert year.supplementary == D("620.00") and year.total == D("960.00")  # 300 own + 40 subsidy beside it
+    assert "其中补充养老保险 620.00 元" in page
