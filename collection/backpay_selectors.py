@@ -80,7 +80,7 @@ def credit_notices(application: BackPaymentApplication) -> dict[int, ArrivalNoti
 def application_history(application: BackPaymentApplication) -> list[Change]:
     """Every saved change of the application and of its years, newest first."""
     records = list(application.history.select_related("history_user"))
-    changes = changes_of(records, BackPaymentApplication, lambda r: _("application"))
+    changes = changes_of(records, BackPaymentApplication, lambda r: _("back-payment application"))
     for row in application.years.all():
         year_records = list(row.history.select_related("history_user"))
         changes += changes_of(year_records, BackPaymentYear, lambda r, y=row.year: _("year %(year)s") % {"year": y})
