@@ -7,8 +7,8 @@ Persons of 城关镇 (where the demo township office `township` works), each wit
   batch (`demo_notice_batch`) pays it; it is credited without subsidy;
 - one who paid a past year through tax without an application: the payment waits in the unmatched
   queue (`back_payment_required`); the township office has entered the application and it waits
-  for `reviewer`, whose approval credits the waiting payment without subsidy;
-- one more, with nothing entered yet, for the walk through the intake.
+  for `reviewer`, whose approval credits the waiting payment without subsidy.
+The README's walk then enters one more through the intake.
 The demo policy years get 004's supplementary pension tiers, and one person pays this year's
 supplementary contribution, credited with its own subsidy and shown apart from the basic pension.
 """
