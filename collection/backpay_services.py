@@ -312,13 +312,41 @@ def application_reject(
 
 @transaction.atomic
 def application_withdraw(application: BackPaymentApplication, *, user: AbstractBaseUser) -> BackPaymentApplication:
-    """The township office withdraws an application not yet reviewed (the person changed their mind)."""
-    locked = _locked(application, Status.SUBMITTED)
+    """The township office withdraws an application the person no longer wants: before review, or
+    after approval while no year is paid; the receivables are then cancelled towards tax."""
+    _lock_receivables_first(application)
+    locked = _locked(application, Status.SUBMITTED, Status.APPROVED)
+    rows = list(locked.years.select_for_update(of=("self",)).select_related("receivable").order_by("year"))
+    if any(row.status == YearStatus.PAID for row in rows):
+        raise rules.RuleViolation(
+            "back_payment_partly_paid",
+            _("A year of this back payment has been paid and credited; the application can no longer be withdrawn."),
+        )
+    for row in rows:
+        if row.receivable is not None and not payment_services.receivable_cancel(row.receivable):
+            # Paid between the page and the click: the credit is on its way.
+            raise rules.RuleViolation(
+                "back_payment_partly_paid",
+                _("The payment of %(year)s has just arrived; the application can no longer be withdrawn.")
+                % {"year": row.year},
+            )
     _close_years(locked, user)
     locked.status = Status.WITHDRAWN
     locked.closed_by, locked.closed_at = user, timezone.now()
     _save(locked, user)
     return locked
+
+
+def _lock_receivables_first(application: BackPaymentApplication) -> None:
+    """Crediting locks the receivable, then the application's rows (through its handler);
+    withdrawing takes the same order, so neither waits in a circle."""
+    ids = list(
+        BackPaymentYear.objects.filter(application_id=application.pk, receivable__isnull=False).values_list(
+            "receivable_id", flat=True
+        )
+    )
+    if ids:
+        list(Receivable.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
 
 
 def _close_years(application: BackPaymentApplication, user: AbstractBaseUser) -> None:

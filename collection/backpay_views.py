@@ -29,6 +29,8 @@ from insured.history import staff_name
 from insured.models import InsuredPerson
 
 Status = BackPaymentApplication.Status
+# Before review, or approved with no year paid yet (the service refuses once one is).
+WITHDRAWABLE = (Status.SUBMITTED, Status.APPROVED)
 
 
 # --- Intake (township office) ------------------------------------------------------------------
@@ -160,7 +162,7 @@ def _actions(user: Any, application: BackPaymentApplication) -> dict[str, bool]:
     return {
         "review": may_review and not is_maker,
         "own_entry": may_review and is_maker,
-        "withdraw": access.has_capability(user, BACKPAY_ENTER) and submitted,
+        "withdraw": access.has_capability(user, BACKPAY_ENTER) and application.status in WITHDRAWABLE,
     }
 
 
@@ -247,7 +249,7 @@ def application_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         lambda a: services.application_withdraw(a, user=request.user),
-        _("The application is withdrawn."),
+        _("The application is withdrawn; any receivable sent to tax is cancelled."),
     )
 
 

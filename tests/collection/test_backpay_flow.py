@@ -303,3 +303,28 @@ def test_004_7_3_6_aged_back_payment_through_the_service(tree, staff, today):
     assert caught.value.code == "aged_over_fifteen"
     application = enter(aged, staff, years=[2012, 2013, 2014], basis=basis)
     assert application.total == D("1500.00")
+
+
+# --- Withdrawn -------------------------------------------------------------------------------------
+
+
+def test_withdrawn_after_approval_cancels_the_receivables(person, staff, today):
+    application = approve(enter(person, staff, years=[2024, 2025]), staff)
+    services.application_withdraw(application, user=staff["town"])
+    application.refresh_from_db()
+    assert application.status == Status.WITHDRAWN and application.closed_by == staff["town"]
+    assert set(Receivable.objects.filter(source_type=services.SOURCE_TYPE).values_list("status", flat=True)) == {
+        "cancelled"
+    }
+    assert set(application.years.values_list("status", flat=True)) == {BackPaymentYear.Status.CLOSED}
+    assert enter(person, staff, years=[2025]).status == Status.SUBMITTED  # the year is free again
+
+
+def test_no_withdrawal_once_a_year_is_paid(person, staff, today):
+    application = approve(enter(person, staff, years=[2024, 2025]), staff)
+    r = application.years.get(year=2024).receivable
+    credit(person, kind="back_payment", year=2024, amount="500.00", paid_on=today, receivable_no=r.number)
+    with pytest.raises(RuleViolation) as caught:
+        services.application_withdraw(application, user=staff["town"])
+    assert caught.value.code == "back_payment_partly_paid"
+    assert Receivable.objects.get(source_ref=f"{application.number}-2025").status == "open"
