@@ -273,7 +273,8 @@ class Facts:
         paying_back = {n.insured_id_no for n in notices if rules.is_back_payment(n.kind, n.year, as_date(n.paid_at))}
         if paying_back and not forced:
             receivable_q |= Q(
-                person__id_no__in=sorted(paying_back),
+                # A subquery, not a join: FOR UPDATE then locks the receivables only.
+                person_id__in=InsuredPerson.objects.filter(id_no__in=sorted(paying_back)).values("pk"),
                 kind__in=set(rules.RECEIVABLE_KIND_OF_PAST_PAYMENT.values()),
                 status__in=[Receivable.Status.OPEN, Receivable.Status.SENT],
             )
