@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from collection.backpay_models import BackPaymentApplication, BackPaymentScheme, BackPaymentYear
 from collection.plugin import BACKPAY_SOURCE_TYPE
-from insured import numbering, rules
+from insured import ledger, numbering, rules
 from insured.models import AccountEntry, InsuredPerson, Region
 from insured.selectors import PolicyResolver, policy_for
 from payments import processing
@@ -233,8 +233,12 @@ def application_approve(
             )
             % {"year": locked.tier_year},
         )
-    application_check(_input_of(locked), today=today, agency_region=agency_region, besides=locked.pk)
     rows = list(locked.years.select_for_update().order_by("year"))
+    # The person-years first, in key order, as the crediting engine takes them: a batch crediting a
+    # payment of these years either finishes first (its payment then waits and is credited below)
+    # or waits, and reads the receivables made here when it is tried again (processing).
+    ledger.person_years_lock({(locked.person_id, row.year) for row in rows})
+    application_check(_input_of(locked), today=today, agency_region=agency_region, besides=locked.pk)
     kind = rules.BACK_PAYMENT_RECEIVABLE_KIND[locked.scheme]
     person = locked.person
     receivables = payment_services.receivables_create_many(

@@ -144,6 +144,12 @@ class EarlierBatchWaiting(Exception):
     (serial processing in the order of arrival would have credited the payment first)."""
 
 
+class BackPaymentApprovedMeanwhile(EarlierBatchWaiting):
+    """A back payment for a past-year payment of this batch was approved after the batch read its
+    receivables and before it locked the person-year (the approval held that lock): the batch is
+    tried again, reads the new receivable in key order, and credits the payment against it."""
+
+
 class Unmatched(Exception):
     def __init__(self, reason: str) -> None:
         self.reason = reason
@@ -330,6 +336,30 @@ class Facts:
         )
         self.held_entries = handlers.entries_held(entry_ids)
         self._wait_for_earlier_batches()
+        self._back_payments_unchanged(notices)
+
+    def _back_payments_unchanged(self, notices: list[Notice]) -> None:
+        """Under the person-year locks: no back payment for a past-year payment of the pass was
+        approved since the receivables were read (collection's approval locks the person-year
+        before it creates the receivables; rule 5, 003 六(三))."""
+        if self.batch_pk is None or self.forced:
+            return
+        missing = {
+            (person.id, n.year, rules.RECEIVABLE_KIND_OF_PAST_PAYMENT[n.kind])
+            for n in notices
+            if rules.is_back_payment(n.kind, n.year, as_date(n.paid_at))
+            and (person := self.persons.get(n.insured_id_no)) is not None
+            and (person.id, n.year, rules.RECEIVABLE_KIND_OF_PAST_PAYMENT[n.kind]) not in self.back_payments
+        }
+        if not missing:
+            return
+        live = Receivable.objects.filter(
+            person_id__in={p for p, _y, _k in missing},
+            status__in=[Receivable.Status.OPEN, Receivable.Status.SENT],
+            kind__in={k for _p, _y, k in missing},
+        ).exclude(pk__in=list(self.receivables_by_pk))
+        if any((r.person_id, r.year, r.kind) in missing for r in live):
+            raise BackPaymentApprovedMeanwhile("a back payment was approved meanwhile; the batch is tried again")
 
     def _wait_for_earlier_batches(self) -> None:
         if self.batch_pk is None:

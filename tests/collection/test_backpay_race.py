@@ -106,3 +106,68 @@ def test_approval_and_a_second_payment_of_the_year_credit_the_year_once(person, 
     assert own_2025.count() == 1 and own_2025.get().amount == D("500.00")
     assert ArrivalNotice.objects.filter(year=2025, state="credited", person=person).count() == 1
     assert ArrivalNotice.objects.filter(year=2025, state="unmatched", insured_id_no=person.id_no).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_read_before_an_approval_is_tried_again_and_credits_once(person, staff, monkeypatch):
+    """The approval commits after the batch read its receivables and before it locked the
+    person-year: the batch is tried again (as the worker's retry does) and credits the payment
+    against the new receivable, without subsidy."""
+    import json
+
+    from payments import intake, processing
+    from payments import services as payment_services
+    from tests.accounts import county_tax_client
+
+    application = enter(person, staff, years=[2025])
+    body = {
+        "batch_id": "RACE-1",
+        "sent_at": "2026-11-22T10:00:00+08:00",
+        "count": 1,
+        "total_amount": "500.00",
+        "notices": [
+            {
+                "voucher_no": "RACEV",
+                "line_no": 1,
+                "kind": "own",
+                "insured_id_number": person.id_no,
+                "insured_name": person.name,
+                "payer_name": person.name,
+                "payer_id": person.id_no,
+                "year": 2025,
+                "amount": "500.00",
+                "paid_at": "2026-11-22T09:00:00+08:00",
+                "channel": "wechat",
+                "receivable_no": None,
+                "reverses": None,
+                "tax_office_code": None,
+                "agency_code": None,
+            }
+        ],
+    }
+    raw = json.dumps(body).encode()
+    stored = payment_services.batch_store(
+        client=county_tax_client(person), parsed=intake.parse_batch_json(raw), fingerprint=intake.body_fingerprint(raw)
+    )
+    real_lock = processing.ledger.person_years_lock
+    approved = []
+
+    def approve_first(pairs):
+        if not approved:  # another connection approves and commits between the two reads
+            approved.append(True)
+            thread = threading.Thread(target=lambda: (approve(application, staff), connection.close()))
+            thread.start()
+            thread.join()
+        return real_lock(pairs)
+
+    monkeypatch.setattr(processing.ledger, "person_years_lock", approve_first)
+    with pytest.raises(processing.BackPaymentApprovedMeanwhile):
+        processing.batch_process(stored.batch.pk)
+    assert ArrivalNotice.objects.get(voucher_no="RACEV").state == "received"  # nothing of it stayed
+
+    assert processing.batch_process(stored.batch.pk)  # the worker's retry
+    notice = ArrivalNotice.objects.get(voucher_no="RACEV")
+    assert notice.state == "credited" and notice.receivable.source_ref == f"{application.number}-2025"
+    assert list(AccountEntry.objects.filter(person=person, year=2025).values_list("kind", "amount")) == [
+        ("own", D("500.00"))
+    ]
