@@ -15,6 +15,7 @@ from collection.backpay_services import BackPaymentInput
 from insured import formats
 from insured.identity import parse_resident_id
 from insured.models import InsuredPerson
+from insured.printing.forms import MonthField, this_month
 
 TEXTAREA_STYLE = "width:100%;max-width:640px;padding:7px 10px;border:1px solid #bcccdc;border-radius:4px;font-size:15px"
 
@@ -102,3 +103,16 @@ class RejectForm(forms.Form):
         max_length=200,
         widget=forms.Textarea(attrs={"rows": 2, "style": TEXTAREA_STYLE}),
     )
+
+
+class ApplicationBatchForm(forms.Form):
+    """Which application forms the auditor prints at once: a month's, in one state or all."""
+
+    month = MonthField(label=_("Month entered"))
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("All")), *BackPaymentApplication.Status.choices]
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"month": this_month()})
+        super().__init__(*args, **kwargs)

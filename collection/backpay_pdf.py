@@ -70,6 +70,17 @@ def application_sheet(application: BackPaymentApplication) -> Sheet:
     )
 
 
+def batch_sheet(application: BackPaymentApplication, filters: dict[str, Any]) -> Sheet:
+    return application_sheet(application)
+
+
+def batch_title(filters: dict[str, Any]) -> str:
+    """The batch file's title: 2026年11月城乡居民养老保险补缴申请表（已审核通过，待缴费）."""
+    month = filters["month"]
+    status = STATUS.get(filters.get("status") or "", "")
+    return f"{month.year}年{month.month}月{TITLE}" + (f"（{status}）" if status else "")
+
+
 def _facts(application: BackPaymentApplication, context: dict[str, Any]) -> list[tuple[str, str]]:
     """What the form says, for the print log: IDs masked."""
     person = application.person

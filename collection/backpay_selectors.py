@@ -19,6 +19,7 @@ from insured import access, rules
 from insured.history import Change, changes_of
 from insured.identity import normalize_id_no
 from insured.models import AccountEntry, InsuredPerson, PolicyTier
+from insured.printing.forms import month_bounds
 from insured.selectors import policy_for_or_none
 from payments.models import ArrivalNotice
 
@@ -161,3 +162,13 @@ def person_panel(user: Any, person: InsuredPerson) -> dict[str, Any]:
         "supplementary_total": sum((y.contribution + y.subsidy for y in supplementary), Decimal("0.00")),
         "can_enter": access.has_capability(user, BACKPAY_ENTER),
     }
+
+
+def applications_to_print(user: Any, filters: dict[str, Any]) -> QuerySet[BackPaymentApplication]:
+    """The application forms of a month (entered then), in one state or all, in the order they were
+    entered: what the auditor prints as one batch."""
+    start, end = month_bounds(filters["month"])
+    applications = applications_for(user).filter(submitted_at__gte=start, submitted_at__lt=end)
+    if filters.get("status"):
+        applications = applications.filter(status=filters["status"])
+    return applications.select_related("person__village__parent__parent__parent__parent").order_by("submitted_at", "id")

@@ -193,3 +193,22 @@ def test_the_person_page_shows_back_payments_and_the_supplementary_pension_apart
     year = next(y for y in response.context["years"] if y.year == 2026)
     assert year.supplementary == D("620.00") and year.total == D("960.00")  # 300 own + 40 subsidy beside it
     assert "其中补充养老保险 620.00 元" in page
+
+
+def test_the_auditor_prints_a_months_forms_as_one_batch(person, staff, today, django_capture_on_commit_callbacks):
+    from django.utils import timezone
+
+    from insured.models import Job
+    from insured.printing import batches
+
+    application = approve(enter(person, staff), staff)
+    kind = batches.kind_for(staff["auditor"], "collection.backpay")
+    form = kind.filters({"month": f"{timezone.localtime(application.submitted_at):%Y-%m}", "status": ""})
+    assert form.is_valid(), form.errors
+    with django_capture_on_commit_callbacks(execute=True):
+        job = batches.batch_create(user=staff["auditor"], kind=kind, form=form)
+    job = Job.objects.get(pk=job.pk)
+    assert job.state == Job.State.DONE and job.result["count"] == 1
+    record = PrintRecord.objects.get(job=job)
+    assert (record.form, record.number) == ("collection.backpay", application.number)
+    assert batches.kind_for(staff["village"], "collection.backpay") is None
