@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('collection', '0001_initial'),
-        ('insured', '0008_backpay_policy_limit'),
+        ('insured', '0009_backpay_policy_limit'),
         ('payments', '0009_backpay_reasons'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

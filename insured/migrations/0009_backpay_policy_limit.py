@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('insured', '0007_printrecord'),
+        ('insured', '0008_person_search_indexes'),
     ]
 
     operations = [
