@@ -7,7 +7,10 @@ class CollectionConfig(AppConfig):
     verbose_name = _("Collection")
 
     def ready(self) -> None:
+        from collection import jobs as collection_jobs
         from collection import plugin
-        from insured import plugins
+        from insured import jobs, plugins
 
         plugins.register(plugin.PLUGIN)
+        for kind in collection_jobs.KINDS:
+            jobs.register(kind)

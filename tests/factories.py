@@ -105,6 +105,9 @@ class PolicyYearFactory(factory.django.DjangoModelFactory):
     title = "测试缴费标准"
     gov_paid_amount = Decimal("100.00")
     hardship_groups = factory.LazyFunction(lambda: list(SpecialGroup.values))
+    gov_paid_groups = factory.LazyFunction(lambda: list(SpecialGroup.values))
+    gov_paid_payer_name = "测试县财政局"
+    gov_paid_payer_id = factory.LazyFunction(lambda: make_uscc("11"))
 
     @factory.post_generation
     def tiers(self, create, extracted, **kwargs):
