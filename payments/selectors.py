@@ -326,6 +326,30 @@ REMEDIES: dict[str, Remedy] = {
         assign=True,
         who=gettext_lazy("township office"),
     ),
+    Reason.GOV_PAID_NOT_MEMBER: Remedy(
+        gettext_lazy(
+            "The government pays only for members of a special group it pays for (rule 10): once the "
+            "department's list names the person, assign the payment; otherwise tax reverses it."
+        ),
+        assign=True,
+        who=gettext_lazy("tax bureau"),
+    ),
+    Reason.GOV_PAID_TWICE: Remedy(
+        gettext_lazy(
+            "The government has already paid for this person this year (rule 10): tax reverses the second "
+            "payment, or it is assigned to the person it was meant for."
+        ),
+        assign=True,
+        who=gettext_lazy("tax bureau"),
+    ),
+    Reason.OUTSIDE_WINDOW: Remedy(
+        gettext_lazy(
+            "Paid outside the year's collection window, which the policy year keeps waiting: check it and "
+            "assign it, or refund it to the payer."
+        ),
+        assign=True,
+        refund=True,
+    ),
 }
 # A reason this table does not know yet (an app adds reasons): the clerk assigns it by hand.
 DEFAULT_REMEDY = Remedy(gettext_lazy("Check the payment and assign it by hand."), assign=True)
