@@ -18,9 +18,9 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_create_with_history
 
-from collection import layouts
+from collection import layouts, storage
 from collection.models import GroupList, GroupListRow
 from insured import bulk, rules
 from insured.models import InsuredPerson, PersonYear, Region, SpecialGroupMembership
@@ -214,35 +214,42 @@ def _follow_up(person: _Person | None, county: Region) -> str | None:
     return None
 
 
+@dataclass(slots=True)
+class _Held:
+    """A membership as read: model instances are made only for the few that change."""
+
+    id: int
+    person_id: int
+    group: str
+    valid_from: dt.date
+    valid_to: dt.date | None
+    source_department: str
+    disability_grade: int | None
+    list_month: dt.date | None
+
+    def changed(self, **values: Any) -> SpecialGroupMembership:
+        fields = {f: getattr(self, f) for f in self.__slots__ if f != "id"} | values
+        return SpecialGroupMembership(id=self.id, **fields)
+
+
+HELD = ("id", "person_id", "group", "valid_from", "valid_to", "source_department", "disability_grade", "list_month")
+
+
 def _apply(group_list: GroupList, rows: list[ListedRow], user: AbstractBaseUser, progress: Progress) -> None:
     """The difference: new, unchanged and left memberships, and the persons to follow up."""
     county, month = group_list.county, group_list.list_month
     persons = _persons({r.id_no for r in rows})
-    person_ids = [p.id for p in persons.values()]
-    groups = set(group_list.groups)
-    # Every membership of the listed persons in these groups, and every one still running in the
-    # county: one query each, whatever the size of the list.
-    known = SpecialGroupMembership.objects.filter(person_id__in=bulk.any_of(person_ids, "bigint"), group__in=groups)
-    by_start = {(m.person_id, m.group, m.valid_from): m for m in known}
+    groups = sorted(set(group_list.groups))
+    # Every membership of these groups still running in the county: one query, whatever the list's size.
     running = SpecialGroupMembership.objects.filter(
         group__in=groups, person__village__code__startswith=county.prefix
     ).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=month))
-    active: dict[tuple[int, str], SpecialGroupMembership] = {}
-    for m in running.order_by("valid_from"):
-        active[(m.person_id, m.group)] = m
-    townships = (
-        dict(
-            InsuredPerson.objects.filter(pk__in=[m.person_id for m in active.values()]).values_list(
-                "pk", "village__parent_id"
-            )
-        )
-        if active
-        else {}
-    )
-    made: list[SpecialGroupMembership] = []
+    active = {(h.person_id, h.group): h for h in (_Held(*v) for v in running.order_by("valid_from").values_list(*HELD))}
+    made: list[tuple[GroupListRow, SpecialGroupMembership]] = []
     changed: dict[int, SpecialGroupMembership] = {}
     out: list[GroupListRow] = []
     listed: set[tuple[int, str]] = set()
+    starting: list[tuple[GroupListRow, ListedRow, int]] = []
     for row in rows:
         person = persons.get(row.id_no)
         result = GroupListRow(
@@ -261,65 +268,97 @@ def _apply(group_list: GroupList, rows: list[ListedRow], user: AbstractBaseUser,
         if follow_up is not None:
             result.outcome = follow_up
             continue
-        membership = active.get((person.id, row.group))
-        if membership is not None:
-            result.outcome = Outcome.UNCHANGED
-        else:
+        held = active.get((person.id, row.group))
+        if held is None:
             result.outcome = Outcome.NEW
-            # A membership ended earlier with the same start is the same membership, open again.
-            membership = by_start.get((person.id, row.group, row.valid_from))
-            if membership is None:
-                membership = SpecialGroupMembership(
-                    person_id=person.id, group=row.group, valid_from=row.valid_from, source_department=row.department
-                )
-                made.append(membership)
-        membership.valid_to = row.valid_to
-        membership.list_month = month
-        membership.source_department = row.department
-        membership.disability_grade = row.grade
-        result.membership = membership
-        if membership.pk:
-            changed[membership.pk] = membership
-    for key, membership in active.items():
+            starting.append((result, row, person.id))
+            continue
+        result.outcome = Outcome.UNCHANGED
+        result.membership_id = held.id
+        after = (row.valid_to, row.department, row.grade)
+        if (held.valid_to, held.source_department, held.disability_grade) != after:
+            # The department changed an end date, its name or a grade: the list that last changed it.
+            changed[held.id] = held.changed(
+                valid_to=row.valid_to, source_department=row.department, disability_grade=row.grade, list_month=month
+            )
+    _start(starting, month, made, changed)
+    left_townships = dict(
+        InsuredPerson.objects.filter(
+            pk__in=bulk.any_of([k[0] for k in active if k not in listed], "bigint")
+        ).values_list("pk", "village__parent_id")
+    )
+    for key, held in active.items():
         if key in listed:
             continue
         # 动态清零: the department no longer lists the person; the membership ends, it is never deleted.
-        membership.valid_to = rules.membership_end_when_left(membership.valid_from, month)
-        membership.list_month = month
-        changed[membership.pk] = membership
+        ended = held.changed(valid_to=rules.membership_end_when_left(held.valid_from, month), list_month=month)
+        changed[held.id] = ended
         out.append(
             GroupListRow(
                 group_list=group_list,
                 id_no="",
                 name="",
-                group=membership.group,
+                group=held.group,
                 outcome=Outcome.LEFT,
-                person_id=membership.person_id,
-                membership=membership,
-                township_id=townships.get(membership.person_id),
+                person_id=held.person_id,
+                membership_id=held.id,
+                township_id=left_townships.get(held.person_id),
             )
         )
     _write(group_list, made, list(changed.values()), out, user, progress)
 
 
+def _start(
+    starting: list[tuple[GroupListRow, ListedRow, int]],
+    month: dt.date,
+    made: list[tuple[GroupListRow, SpecialGroupMembership]],
+    changed: dict[int, SpecialGroupMembership],
+) -> None:
+    """New members: a membership made, or one ended earlier with the same start opened again (it is
+    the same membership)."""
+    if not starting:
+        return
+    earlier = SpecialGroupMembership.objects.filter(
+        person_id__in=bulk.any_of({pid for _r, _row, pid in starting}, "bigint"),
+        group__in={row.group for _r, row, _pid in starting},
+    ).values_list(*HELD)
+    by_start = {(h.person_id, h.group, h.valid_from): h for h in (_Held(*v) for v in earlier)}
+    for result, row, person_id in starting:
+        values = {
+            "valid_to": row.valid_to,
+            "source_department": row.department,
+            "disability_grade": row.grade,
+            "list_month": month,
+        }
+        held = by_start.get((person_id, row.group, row.valid_from))
+        if held is not None:
+            changed[held.id] = held.changed(**values)
+            result.membership_id = held.id
+            continue
+        made.append(
+            (result, SpecialGroupMembership(person_id=person_id, group=row.group, valid_from=row.valid_from, **values))
+        )
+
+
 def _write(
     group_list: GroupList,
-    made: list[SpecialGroupMembership],
+    made: list[tuple[GroupListRow, SpecialGroupMembership]],
     changed: list[SpecialGroupMembership],
     out: list[GroupListRow],
     user: AbstractBaseUser,
     progress: Progress,
 ) -> None:
     if made:
-        bulk_create_with_history(made, SpecialGroupMembership, batch_size=CHUNK, default_user=user)
+        memberships = [m for _row, m in made]
+        bulk_create_with_history(memberships, SpecialGroupMembership, batch_size=CHUNK, default_user=user)
     if changed:
-        fields = ["valid_to", "list_month", "source_department", "disability_grade"]
-        bulk_update_with_history(changed, SpecialGroupMembership, fields, batch_size=CHUNK, default_user=user)
+        storage.memberships_update(changed)
+        SpecialGroupMembership.history.bulk_history_create(changed, update=True, default_user=user, batch_size=CHUNK)
     progress(len(out) // 2, len(out))
     _fill_left_names(out)
-    for row in out:
-        row.membership_id = row.membership.pk if row.membership is not None else None
-    GroupListRow.objects.bulk_create(out, batch_size=CHUNK)
+    for row, membership in made:
+        row.membership_id = membership.pk  # made above: its id is known only now
+    storage.rows_insert(out)
     counts = {outcome: 0 for outcome in Outcome.values}
     for row in out:
         counts[row.outcome] += 1
