@@ -16,7 +16,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from insured.files import private_storage
-from insured.identity import mask_id_no, parse_resident_id
+from insured.identity import mask_id_no, parse_resident_id, validate_uscc
 from insured.money import MoneyField
 
 
@@ -257,6 +257,11 @@ class PolicyYear(models.Model):
                 raise ValidationError({name: _("Unknown special group: %(g)s") % {"g": ", ".join(sorted(unknown))}})
         if self.region_id and self.region.level not in ("province", "city", "county"):
             raise ValidationError({"region": _("A policy year belongs to a province, city or county.")})
+        if self.gov_paid_payer_id:
+            try:
+                self.gov_paid_payer_id = validate_uscc(self.gov_paid_payer_id, strict=True)
+            except ValidationError as exc:
+                raise ValidationError({"gov_paid_payer_id": exc.messages}) from None
 
 
 class PolicyTierManager(models.Manager["PolicyTier"]):
