@@ -1,6 +1,7 @@
 """Project-wide checks: migrations match the models, production settings pass --deploy,
 the reference fixtures load as the notices print them."""
 
+import datetime as dt
 import os
 import subprocess
 import sys
