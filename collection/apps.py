@@ -8,9 +8,11 @@ class CollectionConfig(AppConfig):
 
     def ready(self) -> None:
         from collection import jobs as collection_jobs
-        from collection import plugin
-        from insured import jobs, plugins
+        from collection import lists, plugin
+        from insured import exports, jobs, plugins
 
         plugins.register(plugin.PLUGIN)
         for kind in collection_jobs.KINDS:
             jobs.register(kind)
+        for spec in lists.EXPORTS:
+            exports.register(spec)

@@ -13,16 +13,17 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from collection import jobs as collection_jobs
-from collection import layouts, selectors, services
+from collection import layouts, lists, selectors, services
 from collection.forms import GroupListUploadForm, LedgerForm, OutcomeFilterForm
 from collection.models import GroupListRow
 from collection.plugin import GROUPS_IMPORT, GROUPS_VIEW
-from insured import access, jobs
+from insured import access, exports, jobs
 from insured.models import Region
 from insured.spreadsheets import XLSX_CONTENT_TYPE, template
 
@@ -206,3 +207,23 @@ def upload_template(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(template(layouts.GROUP_LIST, example_rows=example), content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = 'attachment; filename="special-group-list-template.xlsx"'
     return response
+
+
+@access.capability_required(GROUPS_VIEW)
+@require_GET
+def list_export(request: HttpRequest, pk: int) -> HttpResponse:
+    back = reverse("collection:list-detail", args=[pk])
+    return exports.export(request, lists.DIFFERENCE, {**request.GET.dict(), "list": pk}, back)
+
+
+@access.capability_required(GROUPS_VIEW)
+@require_GET
+def ledger_export(request: HttpRequest) -> HttpResponse:
+    back = f"{reverse('collection:ledger')}?{request.GET.urlencode()}"
+    return exports.export(request, lists.LEDGER, request.GET.dict(), back)
+
+
+@access.capability_required(GROUPS_VIEW)
+@require_GET
+def gov_paid_export(request: HttpRequest) -> HttpResponse:
+    return exports.export(request, lists.UNPAID, {}, reverse("collection:gov-paid"))

@@ -146,3 +146,59 @@ def test_the_template_downloads(client, clerk):
     client.force_login(clerk)
     response = client.get("/groups/template.xlsx")
     assert response.status_code == 200 and response.content[:2] == b"PK"
+
+
+def test_the_difference_the_ledger_and_the_unpaid_export_to_excel_masked(client, tree, listed):
+    import io
+
+    from openpyxl import load_workbook
+
+    group_list, a, _b, _gone = listed
+    client.force_login(make_user(Role.AUDITOR, tree["county"]))
+    for url in (
+        f"/groups/lists/{group_list.pk}/export.xlsx",
+        f"/groups/ledger/export.xlsx?township={tree['township1'].code}",
+        "/gov-paid/export.xlsx",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        cells = [
+            c for row in load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True) for c in row
+        ]
+        assert a.name in cells and a.masked_id_no in cells and a.id_no not in cells
+    assert client.get("/groups/ledger/export.xlsx?township=999999999999").status_code == 404
+    other = region_tree("622901", "别县")
+    client.force_login(make_user(Role.CLERK, other["county"]))
+    assert client.get(f"/groups/lists/{group_list.pk}/export.xlsx").status_code == 404
+
+
+def test_a_long_list_is_imported_by_a_background_job(client, clerk, policy, person_at, monkeypatch):
+    from collection import layouts
+    from insured import jobs
+    from insured.models import Job
+
+    monkeypatch.setattr(layouts, "SYNC_ROWS", 1)
+    a, b = person_at(), person_at()
+    client.force_login(clerk)
+    response = _upload(client, list_csv([(a.id_no, a.name, "低保对象"), (b.id_no, b.name, "低保对象")]))
+    job = Job.objects.get()
+    assert response.url == f"/jobs/{job.pk}/" and not GroupList.objects.exists()
+    jobs.job_run(job.pk)
+    job.refresh_from_db()
+    assert job.state == "done" and GroupList.objects.get().new_count == 2
+    assert f"/groups/lists/{GroupList.objects.get().pk}/" in job.result["url"]
+
+
+def test_an_import_locks_the_county_first(tree, clerk, policy, person_at):
+    """Two imports of one county at once queue on the county's row: each sees the other's memberships."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    a = person_at()
+    with CaptureQueriesContext(connection) as captured:
+        services.group_list_import(
+            county=tree["county"], list_month=dt.date(2026, 3, 1), department="县民政局",
+            content=list_csv([(a.id_no, a.name, "低保对象")]), filename="l.csv", user=clerk,
+        )  # fmt: skip
+    locks = [q["sql"] for q in captured if "FOR UPDATE" in q["sql"]]
+    assert locks and '"insured_region"' in locks[0]

@@ -55,12 +55,16 @@ def test_fei_county_window_is_the_first_quarter(policy):
     assert caught.value.code == "outside_window" and "002" in caught.value.message
 
 
-def test_outside_the_window_a_payment_is_credited_and_flagged_by_default(policy, person_at):
+def test_outside_the_window_a_payment_is_credited_and_flagged_by_default(client, tree, policy, person_at):
     _anze(policy)
     inside = credit(person_at(), amount="500.00", paid_on=dt.date(2026, 3, 10))
-    outside = credit(person_at(), amount="500.00", paid_on=dt.date(2026, 3, 27))
+    late = person_at()
+    outside = credit(late, amount="500.00", paid_on=dt.date(2026, 3, 27))
     assert (inside.state, inside.is_outside_window) == ("credited", False)
     assert (outside.state, outside.is_outside_window) == ("credited", True)
+    client.force_login(make_user(Role.CLERK, tree["county"]))
+    assert "outside-window" in client.get(f"/persons/{late.pk}/").content.decode()
+    assert "outside-window" in client.get(f"/payments/batches/{outside.batch_id}/").content.decode()
 
 
 def test_outside_the_window_a_payment_waits_when_the_policy_year_says_so(policy, person_at):
