@@ -26,6 +26,10 @@ GROUPS = (SpecialGroup.DIBAO_RECIPIENT, SpecialGroup.EXTREME_POVERTY)
 WORDS = {SpecialGroup.DIBAO_RECIPIENT: "低保对象", SpecialGroup.EXTREME_POVERTY: "特困人员"}
 HEADER = ("序号", "公民身份号码", "姓名", "人员类别", "残疾等级", "认定部门", "开始日期", "结束日期")
 NEW_MEMBERS = 4
+# The day the new members of the walk-through's list joined: fixed, so the shipped file is the demo's
+# on any day the demo is loaded.
+NEW_FROM = dt.date(2026, 11, 1)
+FILE = "minzheng-group-list.csv"
 # Not in the registry: a resident the bureau lists who never enrolled (a valid, invented ID).
 STRANGER = ("211370199001011235", "周建国")
 
@@ -68,14 +72,13 @@ def demo_list(county_prefix: str, today: dt.date) -> bytes:
     kept = [(m.person.id_no, m.person.name, m.group, m.valid_from) for m in members[1:]]
     member_ids = SpecialGroupMembership.objects.values("person_id")
     persons = InsuredPerson.objects.filter(village__code__startswith=county_prefix).exclude(pk__in=member_ids)
-    month = today.replace(day=1)
     new = [
-        (p.id_no, p.name, SpecialGroup.DIBAO_RECIPIENT, month)
+        (p.id_no, p.name, SpecialGroup.DIBAO_RECIPIENT, NEW_FROM)
         for p in persons.filter(status=InsuredPerson.Status.ENROLLED).order_by("person_no")[:NEW_MEMBERS]
     ]
     receiving = persons.filter(status=InsuredPerson.Status.RECEIVING).order_by("person_no").first()
-    others = [(receiving.id_no, receiving.name, SpecialGroup.EXTREME_POVERTY, month)] if receiving else []
-    others.append((*STRANGER, SpecialGroup.DIBAO_RECIPIENT, month))
+    others = [(receiving.id_no, receiving.name, SpecialGroup.EXTREME_POVERTY, NEW_FROM)] if receiving else []
+    others.append((*STRANGER, SpecialGroup.DIBAO_RECIPIENT, NEW_FROM))
     return _csv(kept + new + others)
 
 

@@ -9,11 +9,10 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from collection.demo import demo_list
+from collection.demo import FILE, demo_list
 from insured.models import Region
 
 DEMO_COUNTY = "211370000000"
-FILENAME = "minzheng-group-list.csv"
 
 
 class Command(BaseCommand):
@@ -26,6 +25,6 @@ class Command(BaseCommand):
         county = Region.objects.filter(code=DEMO_COUNTY).first()
         if county is None:
             raise CommandError("the demo county is not loaded; run `manage.py load_demo` first")
-        path = options["out_dir"] / FILENAME
+        path = options["out_dir"] / FILE
         path.write_bytes(demo_list(county.prefix, timezone.localdate()))
         self.stdout.write(f"wrote {path}")
