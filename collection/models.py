@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from collection.backpay_models import BackPaymentApplication, BackPaymentScheme, BackPaymentYear  # noqa: F401
 from insured.models import InsuredPerson, Region, SpecialGroup, SpecialGroupMembership
 
 

@@ -195,6 +195,15 @@ class PolicyYear(models.Model):
         blank=True,
         help_text=_("Notice 003 section 2(2): the year's government-paid contributions are done by this day."),
     )
+    back_payment_years = models.PositiveSmallIntegerField(
+        _("back payment reaches back (years)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "How many past years a back payment for interrupted contributions may reach (003 section 6(3)); "
+            "empty: back to the enrolment year."
+        ),
+    )
     is_demo = models.BooleanField(_("demo policy"), default=False)
     notes = models.TextField(_("notes"), blank=True)
     history = HistoricalRecords()

@@ -247,12 +247,29 @@ def year_contribution(person: InsuredPerson, year: int) -> YearContribution:
     return YearContribution(year, PaymentState.NONE, None, None)
 
 
+# The supplementary pension 补充养老保险 (004) is kept apart from the basic pension in the account.
+SUPPLEMENTARY_KINDS = frozenset({rules.SUPPLEMENTARY, rules.SUPPLEMENTARY_SUBSIDY})
+
+
 @dataclass(frozen=True)
 class YearAccount:
     year: int
     total: Decimal
     entries: list[AccountEntry]
     person_year: PersonYear | None
+
+    @property
+    def supplementary(self) -> Decimal:
+        """Of the year's total, the supplementary pension: its entries and what reversed them."""
+        kinds = {e.pk: e.kind for e in self.entries}
+        return sum(
+            (
+                e.amount
+                for e in self.entries
+                if e.kind in SUPPLEMENTARY_KINDS or kinds.get(e.reverses_id) in SUPPLEMENTARY_KINDS
+            ),
+            Decimal("0.00"),
+        )
 
 
 def account_by_year(person: InsuredPerson) -> list[YearAccount]:

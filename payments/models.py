@@ -269,6 +269,18 @@ class ArrivalNotice(models.Model):
         GOV_PAID_NOT_MEMBER = "gov_paid_not_member", _("not a member of a group the government pays for")
         GOV_PAID_TWICE = "gov_paid_twice", _("the government has already paid for this person this year")
         OUTSIDE_WINDOW = "outside_window", _("paid outside the year's collection window")
+        BACK_PAYMENT_REQUIRED = (
+            "back_payment_required",
+            _("a contribution for a past year waits for an approved back-payment application"),
+        )
+        NOT_IN_BASIC_SCHEME = (
+            "not_in_basic_scheme",
+            _("supplementary pension for a person not enrolled in the basic scheme"),
+        )
+        SUPPLEMENTARY_ALREADY_PAID = (
+            "supplementary_paid",
+            _("the supplementary pension contribution for this year has already arrived"),
+        )
 
     # The foreign keys below are indexed by the composite indexes that start with them.
     batch = models.ForeignKey(
