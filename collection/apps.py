@@ -7,10 +7,15 @@ class CollectionConfig(AppConfig):
     verbose_name = _("Collection")
 
     def ready(self) -> None:
-        from collection import plugin
-        from insured import plugins
+        from collection import jobs as collection_jobs
+        from collection import lists, plugin
+        from insured import exports, jobs, plugins
 
         plugins.register(plugin.PLUGIN)
+        for kind in collection_jobs.KINDS:
+            jobs.register(kind)
+        for spec in lists.EXPORTS:
+            exports.register(spec)
         self._ready_backpay()
 
     @staticmethod

@@ -69,10 +69,14 @@ class PolicyYearForm(forms.ModelForm):
             "gov_paid_groups",
             "gov_paid_amount",
             "gov_paid_counts_as_own",
+            "gov_paid_payer_name",
+            "gov_paid_payer_id",
+            "gov_paid_deadline",
             "collection_start",
             "collection_end",
             "collection_day_from",
             "collection_day_to",
+            "outside_window",
             "is_demo",
             "notes",
         ]
@@ -147,7 +151,7 @@ class StaffProfileAdmin(ScopedAdmin, SimpleHistoryAdmin):
 @admin.register(SpecialGroupMembership)
 class MembershipAdmin(ScopedAdmin, SimpleHistoryAdmin):
     region_path = "person__village"
-    list_display = ["person", "group", "source_department", "valid_from", "valid_to"]
+    list_display = ["person", "group", "source_department", "valid_from", "valid_to", "list_month"]
     list_filter = ["group"]
     search_fields = ["person__id_no", "person__name"]
     raw_id_fields = ["person"]

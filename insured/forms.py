@@ -107,8 +107,12 @@ class PersonForm(forms.ModelForm):
             "is_student",
             "has_employee_pension",
             "has_land_acquired_scheme",
+            "died_on",
         ]
-        widgets = {"enrolled_on": forms.DateInput(attrs={"type": "date"})}
+        widgets = {
+            "enrolled_on": forms.DateInput(attrs={"type": "date"}),
+            "died_on": forms.DateInput(attrs={"type": "date"}),
+        }
 
     def __init__(self, *args: Any, scope: Region, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -16,7 +16,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from insured.files import private_storage
-from insured.identity import mask_id_no, parse_resident_id
+from insured.identity import mask_id_no, parse_resident_id, validate_uscc
 from insured.money import MoneyField
 
 
@@ -140,6 +140,13 @@ class SpecialGroup(models.TextChoices):
     FAMILY_PLANNING = "family_planning_household", _("family-planning household")
 
 
+class OutsideWindow(models.TextChoices):
+    """What the crediting engine does with a person's payment made outside the collection window."""
+
+    CREDIT = "credit", _("credit it and flag it")
+    QUEUE = "queue", _("keep it waiting in the unmatched queue")
+
+
 class PolicyYear(models.Model):
     """The contribution standard of one region for one year (年度缴费标准)."""
 
@@ -168,6 +175,26 @@ class PolicyYear(models.Model):
     collection_end = models.DateField(_("collection window end"), null=True, blank=True)
     collection_day_from = models.PositiveSmallIntegerField(_("first collection day of a month"), null=True, blank=True)
     collection_day_to = models.PositiveSmallIntegerField(_("last collection day of a month"), null=True, blank=True)
+    outside_window = models.CharField(
+        _("a payment outside the collection window"),
+        max_length=6,
+        choices=OutsideWindow.choices,
+        default=OutsideWindow.CREDIT,
+        help_text=_("Credited and flagged for a look, or kept waiting in the unmatched queue."),
+    )
+    gov_paid_payer_name = models.CharField(
+        _("who pays the government-paid contributions"),
+        max_length=100,
+        blank=True,
+        help_text=_("As tax knows the payer, e.g. the county finance bureau."),
+    )
+    gov_paid_payer_id = models.CharField(_("its unified social credit code"), max_length=18, blank=True)
+    gov_paid_deadline = models.DateField(
+        _("government-paid contributions done by"),
+        null=True,
+        blank=True,
+        help_text=_("Notice 003 section 2(2): the year's government-paid contributions are done by this day."),
+    )
     back_payment_years = models.PositiveSmallIntegerField(
         _("back payment reaches back (years)"),
         null=True,
@@ -239,6 +266,11 @@ class PolicyYear(models.Model):
                 raise ValidationError({name: _("Unknown special group: %(g)s") % {"g": ", ".join(sorted(unknown))}})
         if self.region_id and self.region.level not in ("province", "city", "county"):
             raise ValidationError({"region": _("A policy year belongs to a province, city or county.")})
+        if self.gov_paid_payer_id:
+            try:
+                self.gov_paid_payer_id = validate_uscc(self.gov_paid_payer_id, strict=True)
+            except ValidationError as exc:
+                raise ValidationError({"gov_paid_payer_id": exc.messages}) from None
 
 
 class PolicyTierManager(models.Manager["PolicyTier"]):
@@ -324,6 +356,7 @@ class InsuredPerson(models.Model):
     is_student = models.BooleanField(_("full-time student"), default=False)
     has_employee_pension = models.BooleanField(_("covered by the employee pension"), default=False)
     has_land_acquired_scheme = models.BooleanField(_("covered by the land-acquired farmers' scheme"), default=False)
+    died_on = models.DateField(_("date of death"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     history = HistoricalRecords(excluded_fields=["updated_at"])
@@ -361,6 +394,11 @@ class SpecialGroupMembership(models.Model):
     source_department = models.CharField(_("certifying department"), max_length=50)
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    # The department's monthly list that last confirmed (or ended) the membership; empty when a
+    # clerk entered it by hand.
+    list_month = models.DateField(_("list month"), null=True, blank=True)
+    # 003 六(二): 重度残疾人 are the disability grades 一 and 二 only.
+    disability_grade = models.PositiveSmallIntegerField(_("disability grade"), null=True, blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -373,7 +411,12 @@ class SpecialGroupMembership(models.Model):
                 condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
                 name="membership_validity_ordered",
             ),
+            models.CheckConstraint(
+                condition=Q(disability_grade__isnull=True) | (Q(disability_grade__gte=1) & Q(disability_grade__lte=4)),
+                name="membership_disability_grade_range",
+            ),
         ]
+        indexes = [models.Index(fields=["group", "valid_to"], name="membership_group_to_idx")]
 
     def __str__(self) -> str:
         return f"{self.person.name} {self.get_group_display()}"

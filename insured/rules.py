@@ -1199,3 +1199,233 @@ def _check_back_payment_year(
             % {"year": year, "number": applied},
             "years",
         )
+
+
+# --- Special groups 五类人员 and government-paid contributions 政府代缴 ----------------------------------
+# 002 二 and 四(三); 003 二(一)(二), 四(二) and 六(二); 004 三 (the collection window).
+
+# 003 六(二) "残联部门负责提供全市重度残疾人（一、二级）数据": 重度残疾人 are grades 一 and 二.
+SEVERE_DISABILITY_GRADES = frozenset({1, 2})
+# 002 四(三): from 1 March a person the government pays for who also pays chooses another tier.
+HARDSHIP_TIER_CLOSES_ON = (3, 1)
+# How departments' lists name the groups (002 四(三) names 未参保的建档立卡贫困人员, today's 脱贫人口).
+SPECIAL_GROUP_WORDS = {
+    "脱贫人口": "poverty_alleviated",
+    "建档立卡贫困人员": "poverty_alleviated",
+    "建档立卡贫困人口": "poverty_alleviated",
+    "未参保的建档立卡贫困人员": "poverty_alleviated",
+    "三类户": "poverty_alleviated",
+    "低保对象": "dibao_recipient",
+    "低保": "dibao_recipient",
+    "特困人员": "extreme_poverty_person",
+    "特困供养人员": "extreme_poverty_person",
+    "重度残疾人": "severely_disabled",
+    "重度残疾": "severely_disabled",
+    "计生两户": "family_planning_household",
+}
+GRADE_WORDS = {
+    "一级": 1,
+    "二级": 2,
+    "三级": 3,
+    "四级": 4,
+    "1": 1,
+    "2": 2,
+    "3": 3,
+    "4": 4,
+    "一": 1,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+}
+
+
+def special_group_of(word: str | None) -> str:
+    """003 四(二): the five groups, as a department's list writes them."""
+    group = SPECIAL_GROUP_WORDS.get((word or "").replace(" ", ""))
+    if group is None:
+        raise RuleViolation(
+            "group_unknown",
+            _(
+                "Notice 003 section 4(2): %(word)s is not one of the five special groups; write 脱贫人口, 低保对象, "
+                "特困人员, 重度残疾人 or 计生两户."
+            )
+            % {"word": word or "—"},
+            "group",
+        )
+    return group
+
+
+def disability_grade_of(word: str | None) -> int | None:
+    if not word:
+        return None
+    grade = GRADE_WORDS.get(word.replace(" ", "").removeprefix("残疾").removesuffix("等"))
+    if grade is None:
+        raise RuleViolation(
+            "grade_unknown",
+            _("%(word)s is not a disability grade; write 一级, 二级, 三级 or 四级.") % {"word": word},
+            "grade",
+        )
+    return grade
+
+
+def check_disability_grade(group: str, grade: int | None) -> None:
+    """003 六(二): only grades 一 and 二 make a 重度残疾人; the disabled persons' federation says which."""
+    if group != "severely_disabled":
+        return
+    if grade not in SEVERE_DISABILITY_GRADES:
+        raise RuleViolation(
+            "grade_not_severe",
+            _(
+                "Notice 003 section 6(2): 重度残疾人 are persons of disability grade 一 or 二; give the grade "
+                "(this row: %(grade)s)."
+            )
+            % {"grade": grade or "—"},
+            "grade",
+        )
+
+
+def check_membership_dates(valid_from: dt.date | None, valid_to: dt.date | None) -> None:
+    if valid_from is None:
+        raise RuleViolation("start_missing", _("Give the date the person joined the group."), "valid_from")
+    if valid_to is not None and valid_to < valid_from:
+        raise RuleViolation(
+            "dates_order",
+            _("The end date %(end)s is before the start date %(start)s.") % {"end": valid_to, "start": valid_from},
+            "valid_to",
+        )
+
+
+def membership_end_when_left(valid_from: dt.date, list_month: dt.date) -> dt.date:
+    """003 六(三) 动态清零: a member whom this month's list no longer names was a member until the
+    end of the month before (never before the day they joined)."""
+    return max(valid_from, list_month - dt.timedelta(days=1))
+
+
+def paying_groups(policy: PolicyYear) -> frozenset[str]:
+    """Rule 10: the groups whose contribution the policy year pays (none without an amount)."""
+    if policy.gov_paid_amount is None:
+        return frozenset()
+    return frozenset(policy.gov_paid_groups or ())
+
+
+# Rule 10 — government-paid contributions only for members of a group the year pays for:
+# 002 四(三) "政府统一为其代缴"; 003 二(一) "应代尽代", 四(二).
+def check_government_paid_member(*, policy: PolicyYear, has_receivable: bool, groups: set[str], name: str) -> None:
+    """The agency generated its receivable (for a member), or the person is a member of a paying
+    group on the day the government paid."""
+    if has_receivable:
+        return
+    if not groups & paying_groups(policy):
+        raise RuleViolation(
+            "gov_paid_not_member",
+            _(
+                "Rule 10 (notice 002 section 4(3); notice 003 section 4(2)): the government pays the contribution "
+                "only for members of a special group the policy of %(year)s pays for; %(name)s was not one on the "
+                "day of payment and has no government-paid receivable."
+            )
+            % {"year": policy.year, "name": name},
+        )
+
+
+# Rule 10 — at most one government-paid contribution a person a year: 003 四(二) "100元的政府代缴".
+def check_one_government_paid(already_paid: bool, year: int) -> None:
+    if already_paid:
+        raise RuleViolation(
+            "gov_paid_twice",
+            _(
+                "Rule 10 (notice 003 section 4(2)): the government has already paid the contribution of %(year)s "
+                "for this person; it pays once a year."
+            )
+            % {"year": year},
+        )
+
+
+def hardship_tier_closes_on(year: int) -> dt.date:
+    return dt.date(year, *HARDSHIP_TIER_CLOSES_ON)
+
+
+# Rule 7 — 002 四(三): "如个人除政府代缴外又缴费的，于3月1日后，重新选择除100元外的缴费档次".
+def check_tier_beside_government_paid(
+    policy: PolicyYear, amount: Decimal, *, paid_on: dt.date, is_government_paid: bool, name: str
+) -> None:
+    if not is_government_paid or paid_on < hardship_tier_closes_on(policy.year):
+        return
+    tier = policy.tier_for(amount, "basic")
+    if tier is not None and tier.is_hardship_only:
+        raise RuleViolation(
+            "hardship_tier_beside_gov_paid",
+            _(
+                "Rule 7 (notice 002 section 4(3)): the government pays the minimum for %(name)s in %(year)s; "
+                "paying on their own as well from 1 March, they choose a tier other than the %(amount)s yuan tier."
+            )
+            % {"name": name, "year": policy.year, "amount": _money(amount)},
+            "amount",
+        )
+
+
+# The collection window 集中征缴期: 002 三 (the first quarter); 003 五(二) (1 February to 30 September);
+# 004 三 (January to June, days 1 to 25 of each month, "节假日不顺延": a holiday does not extend it).
+def collection_window_open(policy: PolicyYear, day: dt.date) -> bool:
+    if policy.collection_start is not None and day < policy.collection_start:
+        return False
+    if policy.collection_end is not None and day > policy.collection_end:
+        return False
+    if policy.collection_day_from is not None and day.day < policy.collection_day_from:
+        return False
+    return policy.collection_day_to is None or day.day <= policy.collection_day_to
+
+
+def check_collection_window(policy: PolicyYear, day: dt.date) -> None:
+    """A person's payment outside the window; what happens to it is the policy year's setting."""
+    if not collection_window_open(policy, day):
+        raise RuleViolation(
+            "outside_window",
+            _(
+                "Notice 002 section 3; notice 004 section 3: %(day)s is outside the collection window of %(year)s "
+                "(%(window)s)."
+            )
+            % {"day": day, "year": policy.year, "window": collection_window_text(policy)},
+        )
+
+
+def collection_window_text(policy: PolicyYear) -> str:
+    start = policy.collection_start.isoformat() if policy.collection_start else "—"
+    end = policy.collection_end.isoformat() if policy.collection_end else "—"
+    text = _("%(start)s to %(end)s") % {"start": start, "end": end}
+    if policy.collection_day_from or policy.collection_day_to:
+        text += _(", days %(first)s to %(last)s of each month (not extended over holidays)") % {
+            "first": policy.collection_day_from or 1,
+            "last": policy.collection_day_to or 31,
+        }
+    return text
+
+
+# 003 二(二): "5月31日前完成政府代缴工作任务"; the page warns this many days before.
+GOV_PAID_DEADLINE_WARNING_DAYS = 30
+
+
+def gov_paid_deadline_state(deadline: dt.date | None, today: dt.date) -> str:
+    """'none' (no deadline), 'open', 'near' (within the warning days) or 'passed'."""
+    if deadline is None:
+        return "none"
+    if today > deadline:
+        return "passed"
+    if (deadline - today).days <= GOV_PAID_DEADLINE_WARNING_DAYS:
+        return "near"
+    return "open"
+
+
+# The payments the window applies to: what a person pays of their own accord. The government's,
+# a sponsor's and a village's money arrive against receivables with their own dates.
+WINDOW_KINDS = frozenset({OWN, SUPPLEMENTARY})
+
+
+def check_listed_once(first_line: int | None) -> None:
+    """003 六(三) 建立健全各类人群数据台账: a person is listed once in each group of a list."""
+    if first_line is not None:
+        raise RuleViolation(
+            "duplicate_row",
+            _("Notice 003 section 6(3): this person is already listed in this group on line %(line)s.")
+            % {"line": first_line},
+            "id_no",
+        )

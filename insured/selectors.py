@@ -342,3 +342,27 @@ class CapPreview:
 def cap_preview(standing: YearStanding, amount: Decimal) -> CapPreview:
     room_after = standing.room - amount if standing.room is not None else None
     return CapPreview(standing, amount, standing.used + amount, room_after)
+
+
+@dataclass(frozen=True)
+class WindowStatus:
+    """Whether the collection window 集中征缴期 of the year is open on a day (002 三; 004 三)."""
+
+    year: int
+    is_open: bool
+    text: str
+    outside_action: str  # PolicyYear.outside_window's label
+
+
+def collection_window_status(region_code: str, day: dt.date) -> WindowStatus | None:
+    """For a region (its code begins with the county's), from the most specific policy year; None
+    when no policy of the year covers it."""
+    policy = PolicyResolver().get(region_code, day.year)
+    if policy is None:
+        return None
+    return WindowStatus(
+        year=day.year,
+        is_open=rules.collection_window_open(policy, day),
+        text=rules.collection_window_text(policy),
+        outside_action=policy.get_outside_window_display(),
+    )

@@ -39,8 +39,16 @@ def home(request: HttpRequest) -> HttpResponse:
         "search_form": PersonSearchForm(),
         "unpaid_url": f"{reverse('insured:person-search')}?status=enrolled&payment={PaymentState.NONE}",
         "paid_url": f"{reverse('insured:person-search')}?payment={PaymentState.OWN}",
+        "window": _window(access.scope_region(request.user), timezone.localdate()),
     }
     return render(request, "insured/home.html", context)
+
+
+def _window(region: Any, today: Any) -> selectors.WindowStatus | None:
+    """The counter and the person page say whether the year's collection window is open (004 三)."""
+    if region is None or region.level not in ("county", "township", "village"):
+        return None
+    return selectors.collection_window_status(region.code, today)
 
 
 # A search may be a resident ID: it travels by POST and is kept in the session, never in a URL
@@ -122,6 +130,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "years": years,
         "balance": selectors.account_balance(person) if show_account else None,
         "history": person_history(person),
+        "window": _window(person.village, today),
         "panels": [
             (panel.template, panel.context(request, person))
             for panel in person_panels()

@@ -266,6 +266,9 @@ class ArrivalNotice(models.Model):
         OUTSIDE_CLIENT_REGION = "outside_client_region", _("the person lives outside the region the tax client serves")
         REFUNDED = "refunded", _("the reversed payment has already been refunded to the payer")
         REFUND_PENDING = "refund_pending", _("the reversed payment is on a refund application in progress")
+        GOV_PAID_NOT_MEMBER = "gov_paid_not_member", _("not a member of a group the government pays for")
+        GOV_PAID_TWICE = "gov_paid_twice", _("the government has already paid for this person this year")
+        OUTSIDE_WINDOW = "outside_window", _("paid outside the year's collection window")
         BACK_PAYMENT_REQUIRED = (
             "back_payment_required",
             _("a contribution for a past year waits for an approved back-payment application"),
@@ -322,6 +325,8 @@ class ArrivalNotice(models.Model):
     refunded_at = models.DateTimeField(_("refunded at"), null=True, blank=True)
     # db_default: the batch's notices are stored by COPY, which names only the columns it fills.
     refund_ref = models.CharField(_("refund application"), max_length=32, blank=True, default="", db_default="")
+    # Credited although paid outside the policy year's collection window (002 三; 004 三): for a look.
+    is_outside_window = models.BooleanField(_("paid outside the collection window"), default=False, db_default=False)
 
     class Meta:
         verbose_name = _("arrival notice")
@@ -339,6 +344,13 @@ class ArrivalNotice(models.Model):
                 condition=Q(state="refunded", refunded_at__isnull=False) & ~Q(refund_ref="")
                 | (~Q(state="refunded") & Q(refunded_at__isnull=True)),
                 name="notice_refunded_has_when_and_what",
+            ),
+            # Rule 10 (002 四(三); 003 二): the government pays for a person at most once a year. The
+            # crediting engine refuses a second one; this index refuses it should that check ever fail.
+            models.UniqueConstraint(
+                fields=["person", "year"],
+                condition=Q(kind="government_paid", state="credited", reverses_voucher_no=""),
+                name="notice_one_gov_paid_credit_a_year",
             ),
         ]
 

@@ -32,7 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from insured import ledger, rules
-from insured.models import AccountEntry, InsuredPerson, PolicyYear, SpecialGroupMembership
+from insured.models import AccountEntry, InsuredPerson, OutsideWindow, PolicyYear, SpecialGroupMembership
 from insured.selectors import PolicyResolver
 from payments import handlers, storage
 from payments.kinds import ENTRY_KIND, SUBSIDY_KIND
@@ -62,6 +62,10 @@ REASON_OF_RULE = {
     "gov_paid_mismatch": Reason.GOV_PAID_MISMATCH,
     "cap_exceeded": Reason.CAP_EXCEEDED,
     "outside_client_region": Reason.OUTSIDE_CLIENT_REGION,
+    "gov_paid_not_member": Reason.GOV_PAID_NOT_MEMBER,
+    "gov_paid_twice": Reason.GOV_PAID_TWICE,
+    "hardship_tier_beside_gov_paid": Reason.NOT_A_TIER,
+    "outside_window": Reason.OUTSIDE_WINDOW,
     "back_payment_required": Reason.BACK_PAYMENT_REQUIRED,
     "not_in_basic_scheme": Reason.NOT_IN_BASIC_SCHEME,
     "supplementary_already_paid": Reason.SUPPLEMENTARY_ALREADY_PAID,
@@ -124,6 +128,7 @@ class Outcomes:
     paid_receivables: set[int] = field(default_factory=set)
     reopened_receivables: set[int] = field(default_factory=set)
     reversed_notices: set[int] = field(default_factory=set)
+    outside_window: set[int] = field(default_factory=set)
     credited: int = 0
     duplicates: int = 0
     unmatched: int = 0
@@ -314,6 +319,7 @@ class Facts:
         self.first_seen = self._first_notice_ids(source)
         self.policies = PolicyResolver()
         self._memberships: dict[int, list[tuple[str, dt.date, dt.date | None]]] | None = None
+        self._gov_paid_receivables: set[tuple[int, int]] | None = None
         self.person_years: dict[ledger.YearKey, ledger.YearFigures] = {}
         self.paid_in_pass: set[tuple[int, int]] = set()
         self.originals: dict[int, ArrivalNotice] = {}
@@ -413,6 +419,18 @@ class Facts:
             g for g, start, end in self._memberships.get(person_id, []) if start <= day and (end is None or day <= end)
         }
 
+    def has_gov_paid_receivable(self, person_id: int, year: int) -> bool:
+        """A live government-paid receivable (002 四(三): the government pays for the person that
+        year). Loaded on first use, for the pass's persons at once."""
+        if self._gov_paid_receivables is None:
+            live = Receivable.objects.filter(
+                kind=PaymentKind.GOVERNMENT_PAID,
+                person_id__in=list(self.persons_by_pk),
+                status__in=[Receivable.Status.OPEN, Receivable.Status.SENT, Receivable.Status.PAID],
+            )
+            self._gov_paid_receivables = set(live.values_list("person_id", "year"))
+        return (person_id, year) in self._gov_paid_receivables
+
     def supplementary_paid(self, person_id: int, year: int) -> bool:
         """Loaded on first use: whether a supplementary contribution of the year is in the account
         (one not taken out again by a reversal or a refund), or was credited earlier in this pass."""
@@ -460,6 +478,8 @@ def _write(out: Outcomes) -> None:
     storage.notices_update(out.notices)
     if out.reversed_notices:
         ArrivalNotice.objects.filter(pk__in=out.reversed_notices).update(state=State.REVERSED)
+    if out.outside_window:
+        ArrivalNotice.objects.filter(pk__in=out.outside_window).update(is_outside_window=True)
     if out.paid_receivables:
         paying_notice = ArrivalNotice.objects.filter(receivable_id=OuterRef("pk"), state=State.CREDITED)
         Receivable.objects.filter(pk__in=out.paid_receivables).update(
@@ -562,11 +582,31 @@ def _credit(n: Notice, person: Person, receivable: Receivable | None, facts: Fac
                 rules.check_own_contribution_tier(
                     policy, n.amount, groups=lambda: facts.active_groups(person.id, paid_on), name=person.name
                 )
+                gov_paid = person_year.gov_paid_amount + delta.gov_paid > 0 or facts.has_gov_paid_receivable(
+                    person.id, n.year
+                )
+                rules.check_tier_beside_government_paid(
+                    policy, n.amount, paid_on=paid_on, is_government_paid=gov_paid, name=person.name
+                )
         elif n.kind == PaymentKind.SUPPLEMENTARY:
             rules.check_in_basic_scheme(person.status, person.name)  # 004 一(二)
             rules.check_one_supplementary(facts.supplementary_paid(person.id, n.year), n.year)  # 004 三
         elif n.kind == PaymentKind.GOVERNMENT_PAID:
             rules.check_government_paid_amount(n.amount, policy)
+            rules.check_government_paid_member(
+                policy=policy,
+                has_receivable=receivable is not None,
+                groups=facts.active_groups(person.id, paid_on) if receivable is None else set(),
+                name=person.name,
+            )
+            rules.check_one_government_paid(person_year.gov_paid_amount + delta.gov_paid > 0, n.year)
+        # A back payment is paid after its year by definition: the window is the current year's.
+        outside_window = (
+            n.kind in rules.WINDOW_KINDS and not is_back_payment and not rules.collection_window_open(policy, paid_on)
+        )
+        if outside_window and policy.outside_window == OutsideWindow.QUEUE and not facts.forced:
+            # The year's setting keeps it for a person to look at; the clerk who assigns it has.
+            rules.check_collection_window(policy, paid_on)
         if is_support and reserved < n.amount:
             # Nothing was reserved for it: credit only while the year's cap allows (rule 1).
             used = reserved + person_year.support_credited + delta.credited
@@ -595,6 +635,8 @@ def _credit(n: Notice, person: Person, receivable: Receivable | None, facts: Fac
     if receivable is not None:
         out.paid_receivables.add(receivable.pk)
         receivable.status = Receivable.Status.PAID  # a second notice for it in this batch is refused
+    if outside_window:
+        out.outside_window.add(n.id)
 
 
 def _decide_reversal(n: Notice, facts: Facts, out: Outcomes) -> None:

@@ -325,6 +325,30 @@ REMEDIES: dict[str, Remedy] = {
         assign=True,
         who=gettext_lazy("township office"),
     ),
+    Reason.GOV_PAID_NOT_MEMBER: Remedy(
+        gettext_lazy(
+            "The government pays only for members of a special group it pays for (rule 10): once the "
+            "department's list names the person, assign the payment; otherwise tax reverses it."
+        ),
+        assign=True,
+        who=gettext_lazy("tax bureau"),
+    ),
+    Reason.GOV_PAID_TWICE: Remedy(
+        gettext_lazy(
+            "The government has already paid for this person this year (rule 10): tax reverses the second "
+            "payment, or it is assigned to the person it was meant for."
+        ),
+        assign=True,
+        who=gettext_lazy("tax bureau"),
+    ),
+    Reason.OUTSIDE_WINDOW: Remedy(
+        gettext_lazy(
+            "Paid outside the year's collection window, which the policy year keeps waiting: check it and "
+            "assign it, or refund it to the payer."
+        ),
+        assign=True,
+        refund=True,
+    ),
     # Rule 5 (003 六(三)): resolved by the approval itself, which credits the waiting payment without
     # subsidy (collection.backpay_services); once approved it can also be assigned to the receivable.
     Reason.BACK_PAYMENT_REQUIRED: Remedy(

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from insured import numbering, rules
+from insured import bulk, numbering, rules
 from insured.models import InsuredPerson, Region
 from insured.rules import RuleViolation
 from payments import processing, storage
@@ -190,7 +190,7 @@ def _receivables_create_many(requests: Sequence[ReceivableRequest], user: Abstra
         raise ValueError("each request must name a source of its own")
     live = Receivable.objects.filter(
         source_type__in={t for t, _ref in sources},
-        source_ref__in={ref for _t, ref in sources},
+        source_ref__in=bulk.any_of({ref for _t, ref in sources}, "text"),
         status__in=[Receivable.Status.OPEN, Receivable.Status.SENT, Receivable.Status.PAID],
     )
     existing = {(r.source_type, r.source_ref): r for r in live if (r.source_type, r.source_ref) in sources}
@@ -213,7 +213,10 @@ def _receivables_create_many(requests: Sequence[ReceivableRequest], user: Abstra
         )
         for number, r in zip(numbers, missing, strict=True)
     ]
-    if made:
+    if made and bulk.is_postgres():
+        storage.receivables_insert(made, user_id=created_by.pk if created_by else None, at=timezone.now())
+        made = list(Receivable.objects.filter(number__in=bulk.any_of([r.number for r in made], "text")))
+    elif made:
         bulk_create_with_history(made, Receivable, batch_size=1000, default_user=created_by)
     existing |= {(r.source_type, r.source_ref): r for r in made}
     return [existing[(r.source_type, r.source_ref)] for r in requests]

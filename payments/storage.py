@@ -4,10 +4,13 @@ insured.ledger; every decision is made in processing.py."""
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.db import connection
 from django.utils import timezone
 
 from insured import bulk
-from payments.models import ArrivalNotice
+from payments.models import ArrivalNotice, Receivable
 
 NOTICE_COLUMNS = (
     "voucher_no",
@@ -64,4 +67,24 @@ def notices_update(rows: list[tuple[int, str, str, int | None, int | None]]) -> 
     ]
     ArrivalNotice.objects.bulk_update(
         objs, ["state", "reason", "person_id", "receivable_id", "processed_at"], batch_size=500
+    )
+
+
+def receivables_insert(receivables: list[Receivable], *, user_id: int | None, at: dt.datetime) -> None:
+    """New receivables by COPY and their history (one '+' row each) by one INSERT … SELECT, on
+    PostgreSQL: the ORM's bulk create and simple-history's build a Python object a row twice over,
+    which for a county's 20,000 government-paid receivables took most of ten seconds."""
+    fields = [f for f in Receivable._meta.concrete_fields if f.column != "id"]
+    columns = [f.column for f in fields]
+    table = Receivable._meta.db_table
+    # COPY goes to the driver's cursor: a duplicate number or source raises Django's IntegrityError,
+    # which receivables_create_many catches to try again.
+    with connection.wrap_database_errors:
+        bulk.copy_rows(table, columns, ([getattr(r, f.attname) for f in fields] for r in receivables))
+    listed = ", ".join(["id", *columns])
+    bulk.execute(
+        f"INSERT INTO {Receivable.history.model._meta.db_table} "
+        f"({listed}, history_date, history_change_reason, history_type, history_user_id) "
+        f"SELECT {listed}, %s, NULL, '+', %s FROM {table} WHERE number = ANY(%s)",
+        [at, user_id, [r.number for r in receivables]],
     )

@@ -13,6 +13,7 @@ from django.utils import timezone
 from stdnum.iso7064 import mod_11_2
 
 from collection.backpay_models import BackPaymentApplication, BackPaymentYear
+from collection.models import GroupList, GroupListRow
 from collective.models import Filing, Organisation, Roster, RosterRow
 from insured.models import (
     AccessRecord,
@@ -107,6 +108,9 @@ class PolicyYearFactory(factory.django.DjangoModelFactory):
     title = "测试缴费标准"
     gov_paid_amount = Decimal("100.00")
     hardship_groups = factory.LazyFunction(lambda: list(SpecialGroup.values))
+    gov_paid_groups = factory.LazyFunction(lambda: list(SpecialGroup.values))
+    gov_paid_payer_name = "测试县财政局"
+    gov_paid_payer_id = factory.LazyFunction(lambda: make_uscc("11"))
 
     @factory.post_generation
     def tiers(self, create, extracted, **kwargs):
@@ -694,3 +698,28 @@ class BackPaymentYearFactory(factory.django.DjangoModelFactory):
     scheme = factory.LazyAttribute(lambda o: o.application.scheme)
     year = 2025
     amount = Decimal("500.00")
+
+
+class GroupListFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = GroupList
+
+    county = factory.LazyFunction(lambda: test_county())
+    department = "县民政局"
+    list_month = dt.date(2026, 3, 1)
+    groups = factory.LazyFunction(lambda: ["dibao_recipient"])
+    source_name = "民政局.csv"
+    sha256 = factory.Sequence(lambda n: f"{n:064d}")
+    uploaded_by = factory.SubFactory(UserFactory)
+
+
+class GroupListRowFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = GroupListRow
+
+    group_list = factory.SubFactory(GroupListFactory)
+    line = factory.Sequence(lambda n: n + 2)
+    id_no = factory.Sequence(lambda n: make_id_no(dt.date(1980, 1, 1), n + 1))
+    name = factory.Sequence(lambda n: f"名单{n}")
+    group = SpecialGroup.DIBAO_RECIPIENT
+    outcome = GroupListRow.Outcome.NOT_ENROLLED

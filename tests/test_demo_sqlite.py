@@ -75,6 +75,23 @@ found = [(d.cause, d.amount, d.detail) for d in march.differences]
 print("BANK", found)
 assert found == [("bank_amount", march.differences[0].amount, "200.00")], found
 """
+COLLECTION = """
+import datetime as dt
+from django.contrib.auth.models import User
+from collection import demo, services
+from insured.models import Region
+county = Region.objects.get(code="211370000000")
+shipped = open(f"fixtures/demo/{demo.FILE}", "rb").read()
+assert shipped == demo.demo_list(county.prefix, dt.date(2026, 11, 22)), "the shipped list is not the demo's"
+result = services.group_list_import(county=county, list_month=dt.date(2026, 11, 1), department=demo.DEPARTMENT,
+                                    content=shipped, filename=demo.FILE, user=User.objects.get(username="clerk"))
+listed = result.group_list
+print("LIST", listed.new_count, listed.left_count, listed.unchanged_count, listed.follow_up_count, result.generated)
+"""
+PAID = """
+from payments.models import Receivable
+print("GOV_PAID", sorted(set(Receivable.objects.filter(kind="government_paid").values_list("status", flat=True))))
+"""
 SHOWN = """
 from subsidy.models import SponsorshipApplication as A
 print(A.objects.get(sponsor_id_no="211370198506013215").status)
@@ -112,11 +129,16 @@ def test_demo_flow_on_sqlite(tmp_path):
     assert "demo-clerk-2026" in loaded.stdout
     # The demo clerk and reviewer take a sponsorship from the window to the signed form.
     _manage(env, "shell", "-c", SPONSOR)
+    # The civil affairs bureau's list of the README's walk-through: its difference and receivables.
+    listed = _manage(env, "shell", "-c", COLLECTION)
+    assert "LIST 4 1 12 2 4" in listed.stdout, listed.stdout[-2000:]
     batch = tmp_path / "batch.json"
     _manage(env, "demo_notice_batch", "--out", str(batch))
     ingested = _manage(env, "ingest_notices", str(batch), "--client", "demo-tax")
     assert "status processed" in ingested.stdout
     assert "unmatched 1" in ingested.stdout  # the demo batch's deliberate not-a-tier payment
+    # The demo batch paid every government-paid receivable, the demo's and the list's.
+    assert "GOV_PAID ['paid']" in _manage(env, "shell", "-c", PAID).stdout
     shown = _manage(env, "shell", "-c", SHOWN)
     assert shown.stdout.strip().splitlines()[-1] == "credited"
     # Oversight: the progress of the demo county and its weekly report; the shipped extract, students and

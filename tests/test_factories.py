@@ -25,7 +25,7 @@ def test_every_model_of_ours_has_a_factory():
     ours = {
         m._meta.label_lower
         for m in apps.get_models()
-        if m._meta.app_label in ("insured", "payments", "subsidy", "collective", "refunds", "oversight")
+        if m._meta.app_label in ("insured", "payments", "subsidy", "collective", "refunds", "oversight", "collection")
         and not m._meta.label_lower.split(".")[1].startswith("historical")
         and not m._meta.auto_created
     }

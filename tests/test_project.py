@@ -1,6 +1,7 @@
 """Project-wide checks: migrations match the models, production settings pass --deploy,
 the reference fixtures load as the notices print them."""
 
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -79,6 +80,7 @@ def test_reference_fixture_linxia_2023_as_printed():
     policy = PolicyYear.objects.get(region__code="622901000000", year=2023)
     assert policy.gov_paid_amount == Decimal("100.00")  # 003 四(二)
     assert len(policy.gov_paid_groups) == 5
+    assert policy.gov_paid_deadline == dt.date(2023, 5, 31)  # 003 二(二): 5月31日前完成政府代缴
     assert policy.top_tier == Decimal("5000")
 
 

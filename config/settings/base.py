@@ -241,6 +241,12 @@ CELERY_BEAT_SCHEDULE = {
     # 003 六(二): the weekly progress report of every county, for the week that ended on Sunday.
     "weekly-reports": {"task": "oversight.tasks.weekly_reports", "schedule": crontab(hour=6, minute=0, day_of_week=1)},
     # Daily, so a missed night is caught up; it acts only once a year has ended (000 四).
+    # 003 六(三) 每月比对, 动态清零: monthly, the government-paid receivables of every county (each list
+    # import generates its own at once; this catches memberships entered otherwise).
+    "gov-paid-receivables": {
+        "task": "collection.tasks.gov_paid_generate_all",
+        "schedule": crontab(day_of_month="1", hour=3, minute=45),
+    },
     "void-expired-sponsorships": {
         "task": "subsidy.tasks.void_expired_sponsorships",
         "schedule": crontab(hour=0, minute=30),

@@ -16,6 +16,7 @@ def _data(county, **extra):
         "title": "朝阳市2026年缴费标准",
         "source": "朝人社发〔2026〕7号",
         "gov_paid_amount": "100.00",
+        "outside_window": "credit",
         "notes": "",
     } | extra
 
@@ -40,3 +41,11 @@ def test_an_unknown_group_is_refused():
     assert not form.is_valid()
     assert "hardship_groups" in form.errors
     assert not PolicyYear.objects.exists()
+
+
+def test_the_payer_of_the_government_paid_contributions_is_a_valid_credit_code():
+    county = region_tree()["county"]
+    form = PolicyYearForm(data=_data(county, gov_paid_payer_name="县财政局", gov_paid_payer_id="11211370012345671A"))
+    assert not form.is_valid() and "gov_paid_payer_id" in form.errors
+    form = PolicyYearForm(data=_data(county, gov_paid_payer_name="县财政局", gov_paid_payer_id="11211370012345671B"))
+    assert form.is_valid(), form.errors

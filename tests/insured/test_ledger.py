@@ -10,6 +10,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from insured import ledger, selectors
 from insured.models import AccountEntry, PersonYear
 from tests.accounts import credit
+from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -88,6 +89,7 @@ def test_balance_by_year(person):
 
 
 def test_government_paid_contribution(person):
+    MembershipFactory(person=person)  # rule 10: the government pays for members of its groups
     assert credit(person, kind="government_paid", amount="100.00", voucher="GP1").state == "credited"
     assert PersonYear.objects.get(person=person, year=2026).gov_paid_amount == Decimal("100.00")
     assert credit(person, kind="government_paid", amount="100.00", voucher="GP1").state == "duplicate"

@@ -18,7 +18,14 @@ from insured import exports, jobs
 from insured.models import AccessRecord, InsuredPerson, Job, Role
 from insured.selectors import PaymentState, pinyin_available
 from tests.accounts import credit
-from tests.factories import InsuredPersonFactory, PolicyYearFactory, make_id_no, make_user, region_tree
+from tests.factories import (
+    InsuredPersonFactory,
+    MembershipFactory,
+    PolicyYearFactory,
+    make_id_no,
+    make_user,
+    region_tree,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -57,6 +64,7 @@ def people(tree):
         "陈": person("village11", "陈丽"),
     }
     credit(made["陈"], year=2026, amount="500.00", paid_on=dt.date(2026, 3, 2))
+    MembershipFactory(person=made["王"])  # rule 10: the government pays for members of its groups
     credit(made["王"], kind="government_paid", year=2026, amount="100.00", paid_on=dt.date(2026, 3, 3))
     other = region_tree("622901", "别县")
     made["别"] = InsuredPersonFactory(

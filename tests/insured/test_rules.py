@@ -75,6 +75,7 @@ def test_rule2_reserve_refused_before_own_contribution(person):
 
 
 def test_rule2_government_paid_counts_only_when_policy_says_so(person, policy):
+    MembershipFactory(person=person)  # rule 10: the government pays for members of its groups
     credit(person, kind="government_paid", amount="100.00")
     with pytest.raises(RuleViolation):
         ledger.support_reserve(person=person, year=2026, amount=Decimal("100"))

@@ -140,6 +140,7 @@ def test_back_payment_with_its_receivable_is_credited_without_subsidy(tax_client
 
 def test_government_paid_contribution_of_the_policy_amount_is_credited(tax_client, insured):
     """003 四(二): the government pays the contribution for the special groups; no subsidy beside it."""
+    MembershipFactory(person=insured)
     process(tax_client, [notice(insured, kind="government_paid", amount="100.00", payer_name="县财政局")])
 
     assert ledger(insured) == [("government_paid", Decimal("100.00"))]
@@ -590,6 +591,7 @@ def test_reopened_receivable_can_be_paid_again(tax_client, insured):
 
 
 def test_reversal_of_a_government_paid_contribution_takes_it_back(tax_client, insured):
+    MembershipFactory(person=insured)
     process(tax_client, [notice(insured, kind="government_paid", amount="100.00")], batch_id="B1")
 
     process(

@@ -83,6 +83,8 @@ BASIC_TIERS = [
 ]
 HARDSHIP_TIER = (100, 30)
 GOV_PAID_AMOUNT = Decimal("100.00")
+# The county finance bureau, which pays the government-paid contributions (a valid, invented code).
+GOV_PAID_PAYER = ("演示县财政局", "11211370012345671B")
 POLICY_NOTES = (
     "演示数据，不是真实政策，仅供演示和培训使用。基本养老保险档次与政府补贴仿照安泽县2021年标准"
     "（安政办发〔2021〕16号 四(一)）；另设100元困难群体专用档次（仿照费政办发〔2020〕1号 二），"
@@ -261,6 +263,10 @@ class DemoBuilder:
             gov_paid_counts_as_own=False,
             collection_start=dt.date(year, 1, 1),
             collection_end=dt.date(year, 12, 31),
+            # 003 二(二): the government-paid contributions are done by 31 May; the finance bureau pays them.
+            gov_paid_deadline=dt.date(year, 5, 31),
+            gov_paid_payer_name=GOV_PAID_PAYER[0],
+            gov_paid_payer_id=GOV_PAID_PAYER[1],
         )
         policy.full_clean()
         policy.save()
