@@ -395,8 +395,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     rng = random.Random(args.seed)
     if args.reuse and _built(args.database_url, args.persons):
-        print("reusing the county built before", flush=True)
+        print("reusing the county built before (migrated to this code)", flush=True)
         nb.setup_django(args.database_url)
+        from django.core.management import call_command
+
+        call_command("migrate", interactive=False, verbosity=0)
     else:
         build(args, rng)
     info = nb.machine()
