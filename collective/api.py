@@ -26,11 +26,12 @@ from collective.serializers import (
     RosterUploadOutput,
 )
 from collective.views.common import require_filer
-from insured import access
+from insured import access, api_errors
 from insured.spreadsheets import RowError
 
 INVALID_EXAMPLE = {
     "code": "roster_invalid",
+    "detail": "申报表未通过检查，未保存。",
     "errors": [
         {
             "row": 3,
@@ -51,7 +52,9 @@ REFUSED = {
 
 
 def _invalid(errors: list[RowError]) -> Response:
-    body = {"code": "roster_invalid", "errors": [e.as_dict() for e in errors]}
+    body = api_errors.body(
+        "roster_invalid", _("The roster was refused; nothing was saved."), errors=[e.as_dict() for e in errors]
+    )
     return Response(body, status=status.HTTP_400_BAD_REQUEST)
 
 

@@ -28,7 +28,10 @@ class RowErrorOutput(serializers.Serializer):
 
 
 class RosterInvalidOutput(serializers.Serializer):
+    """The one error shape (insured.api_errors) with the refused rows."""
+
     code = serializers.ChoiceField(choices=["roster_invalid"])
+    detail = serializers.CharField()
     errors = RowErrorOutput(many=True)
 
 

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from insured import api_errors
 from payments import intake, services, signing, tasks
 from payments.models import NoticeBatch, TaxClient
 from payments.serializers import BatchInvalidOutput, BatchStatusOutput, NoticeBatchInput
@@ -85,17 +86,28 @@ class TaxSignatureAuthentication(BaseAuthentication):
 
 
 class TaxSignatureScheme(OpenApiAuthenticationExtension):
+    """Three headers that go together (payments.signing): all three are required."""
+
     target_class = "payments.api.TaxSignatureAuthentication"
-    name = "taxSignature"
+    name = ["taxClientId", "taxTimestamp", "taxSignature"]
 
     def get_security_definition(self, auto_schema):
-        return {
-            "type": "apiKey",
-            "in": "header",
-            "name": "X-Signature",
-            "description": "POST: hex(HMAC-SHA256(secret, X-Timestamp + '.' + raw body)); GET: the same over "
-            "X-Timestamp + '.' + the request path. With X-Client-Id and X-Timestamp (Unix seconds, within 300 s).",
-        }
+        return [
+            {"type": "apiKey", "in": "header", "name": "X-Client-Id", "description": "the client id tax was given"},
+            {
+                "type": "apiKey",
+                "in": "header",
+                "name": "X-Timestamp",
+                "description": "Unix seconds, within 300 s of the server's clock",
+            },
+            {
+                "type": "apiKey",
+                "in": "header",
+                "name": "X-Signature",
+                "description": "POST: hex(HMAC-SHA256(secret, X-Timestamp + '.' + raw body)); GET: the same over "
+                "X-Timestamp + '.' + the request path (docs/tax-interface.md).",
+            },
+        ]
 
 
 class IsTaxClient(BasePermission):
@@ -116,7 +128,18 @@ class NoticeBatchPushApi(APIView):
     @extend_schema(
         summary="Push a batch of arrival notices",
         request=NoticeBatchInput,
-        responses={202: BatchStatusOutput, 200: BatchStatusOutput, 400: BatchInvalidOutput},
+        responses={
+            202: BatchStatusOutput,
+            200: BatchStatusOutput,
+            400: OpenApiResponse(
+                BatchInvalidOutput,
+                description="The batch was refused whole (`batch_invalid`, with every error by notice); nothing "
+                "was stored.",
+            ),
+            403: OpenApiResponse(description="This client has been switched off."),
+            409: OpenApiResponse(description="This batch_id was already used for a batch with a different body."),
+            413: OpenApiResponse(description="The body is larger than TAX_BATCH_MAX_BYTES."),
+        },
         description="Stored whole in one transaction before 202 is returned; processed in the background. "
         "The same batch_id with the same body again: 200 with the earlier result; with another body: 409.",
     )
@@ -126,21 +149,20 @@ class NoticeBatchPushApi(APIView):
             parsed = intake.parse_batch_json(body)
         except intake.BatchInvalid as exc:
             return Response(
-                {
-                    "code": "batch_invalid",
-                    "detail": _("The batch was refused; nothing was stored."),
-                    "errors": [e.as_dict() for e in exc.errors],
-                },
+                api_errors.body(
+                    "batch_invalid",
+                    _("The batch was refused; nothing was stored."),
+                    errors=[e.as_dict() for e in exc.errors],
+                ),
                 status=status.HTTP_400_BAD_REQUEST,
             )
         try:
             result = services.batch_store(client=request.auth, parsed=parsed, fingerprint=intake.body_fingerprint(body))
         except services.BatchConflict:
             return Response(
-                {
-                    "code": "batch_conflict",
-                    "detail": _("This batch_id was already used for a batch with different content."),
-                },
+                api_errors.body(
+                    "batch_conflict", _("This batch_id was already used for a batch with different content.")
+                ),
                 status=status.HTTP_409_CONFLICT,
             )
         if result.created or result.batch.status == NoticeBatch.Status.RECEIVED:
@@ -160,7 +182,7 @@ class NoticeBatchStatusApi(APIView):
 
     @extend_schema(
         summary="State and counts of a pushed batch",
-        responses={200: BatchStatusOutput},
+        responses={200: BatchStatusOutput, 403: OpenApiResponse(description="This client has been switched off.")},
         parameters=[OpenApiParameter("batch_id", str, OpenApiParameter.PATH)],
     )
     def get(self, request: Request, batch_id: str) -> Response:

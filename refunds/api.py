@@ -42,7 +42,6 @@ from refunds.serializers import (
     RefundCreateInput,
     RefundDetailOutput,
     RefundOutput,
-    RefundRefusalOutput,
     RequestInput,
     RequestOutput,
     TaxReportOutput,
@@ -50,9 +49,9 @@ from refunds.serializers import (
 
 REFUSED = {
     400: OpenApiResponse(
-        RefundRefusalOutput,
         description="A rule refused: its code, and a Chinese message naming the rule and the clause of notice 002 "
-        "attachment 2 or notice 000. Malformed input is DRF's {field: [messages]}.",
+        "attachment 2 or notice 000; or `invalid` with `errors` by field when the input does not match this "
+        "schema. Nothing is saved.",
     )
 }
 

@@ -209,10 +209,3 @@ class HandOverOutput(serializers.Serializer):
     batch_month = serializers.DateField()
     applications = serializers.ListField(child=serializers.CharField())
 
-
-class RefundRefusalOutput(serializers.Serializer):
-    """The 400 a rule gives (insured.api_errors)."""
-
-    code = serializers.CharField()
-    detail = serializers.CharField(help_text="Chinese, naming the rule and the clause of the notice")
-    field = serializers.CharField(required=False)

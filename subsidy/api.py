@@ -22,7 +22,6 @@ from subsidy import selectors, services
 from subsidy.models import SponsorshipApplication
 from subsidy.plugin import SPONSORSHIP_ENTER, SPONSORSHIP_REVIEW, SPONSORSHIP_VIEW
 from subsidy.serializers import (
-    RuleRefusalOutput,
     SponsorshipCheckOutput,
     SponsorshipCreateInput,
     SponsorshipDetailOutput,
@@ -32,9 +31,8 @@ from subsidy.serializers import (
 
 REFUSED = {
     400: OpenApiResponse(
-        RuleRefusalOutput,
-        description="A rule refused: its code, and a Chinese message naming the rule and the clause of notice 000. "
-        "Malformed input (a missing field, an amount sent as a JSON number) is DRF's {field: [messages]}.",
+        description="A rule refused: its code, and a Chinese message naming the rule and the clause of notice 000; "
+        "or `invalid` with `errors` by field when the input does not match this schema. Nothing is saved.",
     )
 }
 

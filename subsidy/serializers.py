@@ -131,10 +131,3 @@ class SponsorshipDetailOutput(SponsorshipOutput):
     class Meta(SponsorshipOutput.Meta):
         fields = [*SponsorshipOutput.Meta.fields, "credit"]
 
-
-class RuleRefusalOutput(serializers.Serializer):
-    """The 400 a rule gives (insured.api_errors)."""
-
-    code = serializers.CharField()
-    detail = serializers.CharField(help_text="Chinese, naming the rule and the clause of the notice")
-    field = serializers.CharField(required=False)

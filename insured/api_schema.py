@@ -1,0 +1,210 @@
+"""What the published schema says about every operation, in one place (issue 17).
+
+drf-spectacular describes each view's parameters, bodies and successful answers from its
+serializers and `extend_schema`. This module adds what is true of every API view and must not
+be copied view by view:
+
+- the answers every operation can give besides its success, all in the one error shape
+  (insured.api_errors, the component `Error`): 400 (input that does not match the schema, a
+  refused rule, a control character), 401 with `WWW-Authenticate` (no or a bad credential), 403
+  (a role that may not), 404 (an id outside the caller's region, or none), 415 (a body that is not
+  the declared media type), 413 where a view declares it, 429 (throttled);
+- which roles may call an operation (`x-roles`, and a sentence in its description), read from the
+  capability its permission names and the grants the apps register (insured.plugins);
+- the constraints the API enforces on text input: a required text is not blank and no text
+  carries NUL (DRF's CharField refuses both);
+- links from a list to the detail and the steps of the objects it returns
+  (`postprocess_links`, a SPECTACULAR_SETTINGS postprocessing hook), so a client, and
+  Schemathesis's stateful tests, can follow them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from drf_spectacular.openapi import AutoSchema
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.views import APIView
+
+from insured import plugins
+
+ERROR_REF = {"$ref": "#/components/schemas/Error"}
+# Not blank once trimmed, and no NUL: what a DRF CharField (allow_blank=False) accepts.
+TEXT_PATTERN = r"^[^\x00]*[^\s\x00][^\x00]*$"
+TEXT_PATTERN_BLANK_OK = r"^[^\x00]*$"
+
+ERROR_DESCRIPTIONS = {
+    "400": "Refused: `code` is `invalid` when the request does not match this schema (`errors` by field), "
+    "or a rule's or look-up's code (the rule and its notice clause in `detail`); nothing was changed.",
+    "401": "No credential, or a bad or expired one; `WWW-Authenticate` names the scheme.",
+    "403": "The caller's role may not do this (see x-roles).",
+    "404": "Not found, or outside the caller's region.",
+    "413": "The body is larger than this operation accepts.",
+    "415": "The body is not of a media type this operation accepts.",
+    "429": "Too many requests; `Retry-After` says when to try again.",
+}
+CHALLENGE = {
+    "WWW-Authenticate": {"schema": {"type": "string"}, "description": "the authentication scheme to use"},
+}
+
+
+class PensionAutoSchema(AutoSchema):
+    def _permissions(self) -> list[Any]:
+        try:
+            return list(self.view.get_permissions())
+        except Exception:  # a view whose permissions need a real request: document the strictest
+            return []
+
+    def _is_public(self) -> bool:
+        permissions = self._permissions()
+        return bool(permissions) and all(isinstance(p, AllowAny) for p in permissions)
+
+    def roles(self) -> list[str] | None:
+        capabilities = {getattr(p, "capability", None) for p in self._permissions()} - {None}
+        if not capabilities:
+            return None
+        grants = plugins.all_capabilities()
+        return sorted(role for role, held in grants.items() if capabilities <= held)
+
+    def get_description(self) -> str:
+        description = super().get_description()
+        roles = self.roles()
+        if roles:
+            description = f"{description}\n\nRoles: {', '.join(roles)}.".strip()
+        return description
+
+    def get_extensions(self) -> dict[str, Any]:
+        extensions = dict(super().get_extensions() or {})
+        roles = self.roles()
+        if roles is not None:
+            extensions["x-roles"] = roles
+        return extensions
+
+    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
+        responses = super()._get_response_bodies(direction)
+        wanted = ["400"]
+        if not self._is_public():
+            wanted += ["401", "403"]
+        elif type(self.view).get_authenticate_header is not APIView.get_authenticate_header:
+            wanted.append("401")  # a public view that checks a credential itself (the token login)
+        if re.search(r"{\w+}", self.path):
+            wanted.append("404")
+        if self._get_request_body():
+            wanted.append("415")
+        if getattr(self.view, "throttle_classes", None):
+            wanted.append("429")
+        for code in {*wanted, *(c for c in responses if c.startswith("4"))}:
+            responses[code] = self._error_response(code, responses.get(code))
+        return dict(sorted(responses.items()))
+
+    def _error_response(self, code: str, declared: dict[str, Any] | None) -> dict[str, Any]:
+        description = (declared or {}).get("description") or ERROR_DESCRIPTIONS.get(code, "")
+        content = (declared or {}).get("content") or {}
+        schema = next(iter(content.values()), {}).get("schema")
+        # A view may declare a richer body for a code (the tax push's errors by notice); it must
+        # still be the one shape, so it is the Error component extended, never another shape.
+        body = {"allOf": [ERROR_REF, schema]} if schema and schema != ERROR_REF else ERROR_REF
+        response: dict[str, Any] = {"content": {"application/json": {"schema": body}}, "description": description}
+        if code == "401":
+            response["headers"] = CHALLENGE
+        return response
+
+    def _map_serializer_field(self, field: Any, direction: str, bypass_extensions: bool = False) -> dict[str, Any]:
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if (
+            direction == "request"
+            and isinstance(field, serializers.CharField)
+            and not field.read_only
+            and schema.get("type") == "string"
+            and "pattern" not in schema
+            and "enum" not in schema
+            and "format" not in schema
+        ):
+            schema["pattern"] = TEXT_PATTERN_BLANK_OK if field.allow_blank else TEXT_PATTERN
+        return schema
+
+
+ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "The one error shape of the API (insured.api_errors).",
+    "properties": {
+        "code": {
+            "type": "string",
+            "description": "`invalid`: the request does not match this schema; another code at 400: a policy rule "
+            "(insured.rules) or a look-up refused it; at 401, 403, 404, 405, 413, 415 and 429 DRF's codes "
+            "(not_authenticated, authentication_failed, permission_denied, not_found, throttled, ...)",
+        },
+        "detail": {"type": "string", "description": "for people; a rule refusal names the rule and its notice clause"},
+        "field": {"type": "string", "description": "the input field a rule refusal concerns"},
+        "errors": {
+            "description": "per-field messages {field: [message, ...]} when the request does not match the schema "
+            "(nested as the input nests); for a refused tax batch, the list of its errors by notice",
+            "anyOf": [
+                {"type": "object", "additionalProperties": True},
+                {"type": "array", "items": {"type": "object", "additionalProperties": True}},
+            ],
+        },
+    },
+    "required": ["code", "detail"],
+}
+
+
+def postprocess_error_component(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """The Error component every operation references."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    return result
+
+
+_PARAM = re.compile(r"{(\w+)}")
+
+
+def _success(operation: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    for code in ("200", "201"):
+        response = operation.get("responses", {}).get(code)
+        if response:
+            return code, response
+    return None
+
+
+def _id_pointer(result: dict[str, Any], response: dict[str, Any]) -> str | None:
+    """Where the id of the object an answer returns is: `#/id`, or `#/results/0/id` in a page."""
+    schema = next(iter(response.get("content", {}).values()), {}).get("schema", {})
+    ref = schema.get("$ref", "")
+    component = result.get("components", {}).get("schemas", {}).get(ref.rsplit("/", 1)[-1], {}) if ref else schema
+    properties = component.get("properties", {})
+    if "results" in properties and properties["results"].get("type") == "array":
+        item_ref = properties["results"].get("items", {}).get("$ref", "")
+        item = result["components"]["schemas"].get(item_ref.rsplit("/", 1)[-1], {})
+        return "/results/0/id" if "id" in item.get("properties", {}) else None
+    return "/id" if "id" in properties else None
+
+
+def postprocess_links(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """OpenAPI links from an answer that returns objects (a list's page, a created or changed
+    object) to every operation on one of them: `/x/` or `/x/{id}/…` → `/x/{id}/`, `/x/{id}/approve/`, …"""
+    paths = result.get("paths", {})
+    for path, item in paths.items():
+        base = _PARAM.split(path)[0] if _PARAM.search(path) else path
+        for operation in item.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            success = _success(operation)
+            pointer = _id_pointer(result, success[1]) if success else None
+            if pointer is None:
+                continue
+            links = {}
+            for target_path, target_item in paths.items():
+                names = _PARAM.findall(target_path)
+                if len(names) != 1 or not target_path.startswith(base + "{"):
+                    continue
+                for method, target in target_item.items():
+                    if isinstance(target, dict) and "operationId" in target and target is not operation:
+                        links[target["operationId"]] = {
+                            "operationId": target["operationId"],
+                            "parameters": {names[0]: f"$response.body#{pointer}"},
+                        }
+            if links:
+                success[1]["links"] = links
+    return result
