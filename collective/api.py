@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import generics, status
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from rest_framework import generics, serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -26,7 +26,7 @@ from collective.serializers import (
     RosterUploadOutput,
 )
 from collective.views.common import require_filer
-from insured import access, api_errors
+from insured import access, api_errors, api_query
 from insured.spreadsheets import RowError
 
 INVALID_EXAMPLE = {
@@ -62,18 +62,22 @@ def _with_paid(queryset: QuerySet[Roster]) -> QuerySet[Roster]:
     return queryset.annotate(paid_count=Count("rows", filter=Q(rows__paid_at__isnull=False)))
 
 
+class FilingFilters(serializers.Serializer):
+    year = serializers.IntegerField(min_value=2009, max_value=2100, required=False, help_text="only this year")
+
+
 class FilingListApi(generics.ListAPIView):
     permission_classes = [access.capability(COLLECTIVE_VIEW)]
     serializer_class = FilingOutput
 
     def get_queryset(self) -> QuerySet[Filing]:
         queryset = selectors.filings_for(self.request.user)
-        year = self.request.query_params.get("year")
-        return queryset.filter(year=year) if year and year.isdigit() else queryset
+        year = api_query.read(self.request, FilingFilters).get("year")
+        return queryset.filter(year=year) if year else queryset
 
     @extend_schema(
         summary="Filings in the caller's region: collective plans 备案 and social sponsorships",
-        parameters=[OpenApiParameter("year", int, description="only this year")],
+        parameters=[FilingFilters],
     )
     def get(self, request: Request, *args, **kwargs) -> Response:
         return super().get(request, *args, **kwargs)

@@ -25,9 +25,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, JsonResponse
-from django.views import defaults
+from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -80,23 +82,22 @@ def body(code: str, detail: str, *, field: str | None = None, errors: Any = None
     return data
 
 
-def _codes(tree: Any) -> set[str]:
+def _codes(tree: Any) -> list[str]:
     if isinstance(tree, dict):
-        return set().union(*(_codes(v) for v in tree.values())) if tree else set()
+        return [code for value in tree.values() for code in _codes(value)]
     if isinstance(tree, list):
-        return set().union(*(_codes(v) for v in tree)) if tree else set()
-    return {str(tree)}
+        return [code for value in tree for code in _codes(value)]
+    return [str(tree)]
 
 
 def _validation_body(exc: exceptions.ValidationError) -> dict[str, Any]:
     detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
     codes = _codes(exc.get_codes())
-    # One code beyond the schema (a look-up, a check of the view) names the refusal; otherwise the
-    # request did not match the schema.
-    specific = codes - SCHEMA_CODES
-    code = specific.pop() if len(codes) == 1 and specific else INVALID
-    message = _first_message(detail) if code != INVALID else _("The request does not match the API's schema.")
-    return body(code, message, errors=detail)
+    # Input that matches the schema but fails a check beyond it (a look-up, a date window) is
+    # named by the first such check; anything the schema already forbids is `invalid`.
+    if codes and not set(codes) & SCHEMA_CODES:
+        return body(codes[0], _first_message(detail), errors=detail)
+    return body(INVALID, _("The request does not match the API's schema."), errors=detail)
 
 
 def _first_message(tree: Any) -> str:
@@ -161,3 +162,15 @@ def bad_request(request: HttpRequest, exception: Exception | None = None):
         return error_response(request, "bad_request", _("Bad request."), status.HTTP_400_BAD_REQUEST)
     return defaults.bad_request(request, exception)
 
+
+def lockout(request: HttpRequest, original_response: Any = None, credentials: Any = None):
+    """settings.AXES_LOCKOUT_CALLABLE: too many failed logins. The token endpoint answers in the
+    API's shape (429 `locked_out`); the login page shows its page."""
+    if is_api(request):
+        return error_response(
+            request,
+            "locked_out",
+            _("Too many failed attempts: this account is locked on this computer for an hour."),
+            settings.AXES_HTTP_RESPONSE_CODE,
+        )
+    return render(request, settings.AXES_LOCKOUT_TEMPLATE, status=settings.AXES_HTTP_RESPONSE_CODE)

@@ -32,8 +32,9 @@ from insured import plugins
 
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
 # Not blank once trimmed, and no NUL: what a DRF CharField (allow_blank=False) accepts.
-TEXT_PATTERN = r"^[^\x00]*[^\s\x00][^\x00]*$"
+TEXT_PATTERN = r"^[^\x00]*[^\s\x00\x85][^\x00]*$"
 TEXT_PATTERN_BLANK_OK = r"^[^\x00]*$"
+QUERY_TEXT_PATTERN = r"^[^\x00-\x1f\x7f]*$"
 
 ERROR_DESCRIPTIONS = {
     "400": "Refused: `code` is `invalid` when the request does not match this schema (`errors` by field), "
@@ -89,8 +90,8 @@ class PensionAutoSchema(AutoSchema):
             wanted += ["401", "403"]
         elif type(self.view).get_authenticate_header is not APIView.get_authenticate_header:
             wanted.append("401")  # a public view that checks a credential itself (the token login)
-        if re.search(r"{\w+}", self.path):
-            wanted.append("404")
+        if re.search(r"{\w+}", self.path) or self._paginated():
+            wanted.append("404")  # no such object in the caller's region; a page past the last
         if self._get_request_body():
             wanted.append("415")
         if getattr(self.view, "throttle_classes", None):
@@ -98,6 +99,30 @@ class PensionAutoSchema(AutoSchema):
         for code in {*wanted, *(c for c in responses if c.startswith("4"))}:
             responses[code] = self._error_response(code, responses.get(code))
         return dict(sorted(responses.items()))
+
+    def _paginated(self) -> bool:
+        return self.method == "GET" and self._is_list_view() and self._get_paginator() is not None
+
+    def _get_parameters(self) -> list[dict[str, Any]]:
+        parameters = super()._get_parameters()
+        for parameter in parameters:
+            schema = parameter.get("schema", {})
+            if parameter["name"] == "page" and schema.get("type") == "integer":
+                schema["minimum"] = 1
+            elif (
+                parameter["in"] in ("query", "path")
+                and schema.get("type") == "string"
+                and not ({"enum", "pattern", "format"} & set(schema))
+            ):
+                # The control-character guard (insured.middleware) refuses these in a URL.
+                schema["pattern"] = QUERY_TEXT_PATTERN
+        return parameters
+
+    def _map_basic_serializer(self, serializer: Any, direction: str) -> dict[str, Any]:
+        schema = super()._map_basic_serializer(serializer, direction)
+        if direction == "request" and getattr(serializer, "closed", False):
+            schema["additionalProperties"] = False  # its parser refuses a field it does not know
+        return schema
 
     def _error_response(self, code: str, declared: dict[str, Any] | None) -> dict[str, Any]:
         description = (declared or {}).get("description") or ERROR_DESCRIPTIONS.get(code, "")
@@ -113,7 +138,9 @@ class PensionAutoSchema(AutoSchema):
 
     def _map_serializer_field(self, field: Any, direction: str, bypass_extensions: bool = False) -> dict[str, Any]:
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
-        if (
+        if direction == "request" and getattr(field, "schema_pattern", None):
+            schema["pattern"] = field.schema_pattern
+        elif (
             direction == "request"
             and isinstance(field, serializers.CharField)
             and not field.read_only
@@ -199,7 +226,7 @@ def postprocess_links(result: dict[str, Any], generator: Any, request: Any, publ
                 names = _PARAM.findall(target_path)
                 if len(names) != 1 or not target_path.startswith(base + "{"):
                     continue
-                for method, target in target_item.items():
+                for target in target_item.values():
                     if isinstance(target, dict) and "operationId" in target and target is not operation:
                         links[target["operationId"]] = {
                             "operationId": target["operationId"],

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -52,7 +51,7 @@ class CapabilityFields:
         return data
 
 
-@extend_schema_field(OpenApiTypes.STR)
+@extend_schema_field({"type": "string", "nullable": True})
 class StaffNameField(serializers.Field):
     """A member of staff as the pages and printed forms name them (insured.history.staff_name);
     null when nobody."""

@@ -183,7 +183,15 @@ class NoticeBatchStatusApi(APIView):
     @extend_schema(
         summary="State and counts of a pushed batch",
         responses={200: BatchStatusOutput, 403: OpenApiResponse(description="This client has been switched off.")},
-        parameters=[OpenApiParameter("batch_id", str, OpenApiParameter.PATH)],
+        parameters=[
+            OpenApiParameter(
+                "batch_id",
+                str,
+                OpenApiParameter.PATH,
+                pattern=r"^[^\x00-\x1f\x7f/]*[^\s\x00-\x1f\x7f\x85/][^\x00-\x1f\x7f/]*$",
+                description="the batch_id it was pushed with",
+            )
+        ],
     )
     def get(self, request: Request, batch_id: str) -> Response:
         batch = get_object_or_404(NoticeBatch, client=request.auth, batch_id=batch_id)

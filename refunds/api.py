@@ -12,15 +12,15 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import generics, status
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, serializers, status
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from insured import access, access_log
+from insured import access, access_log, api_query
 from refunds import selectors, services
 from refunds.forms import CopyField
 from refunds.models import RefundApplication, RefundCase, RefundRequest, RefundTaxReport
@@ -80,6 +80,12 @@ def _copies(request: Request) -> dict[str, Any]:
     return found
 
 
+class RefundFilters(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=RefundApplication.Status.choices, required=False, help_text="only this state"
+    )
+
+
 class RefundListApi(generics.ListAPIView):
     serializer_class = RefundOutput
     parser_classes = [JSONParser, MultiPartParser]
@@ -91,15 +97,10 @@ class RefundListApi(generics.ListAPIView):
 
     def get_queryset(self) -> QuerySet[RefundApplication]:
         queryset = selectors.applications_for(self.request.user)
-        wanted = self.request.query_params.get("status")
+        wanted = api_query.read(self.request, RefundFilters).get("status")
         return queryset.filter(status=wanted) if wanted else queryset
 
-    @extend_schema(
-        summary="Refund applications in the caller's region",
-        parameters=[
-            OpenApiParameter("status", str, enum=RefundApplication.Status.values, description="only this state")
-        ],
-    )
+    @extend_schema(summary="Refund applications in the caller's region", parameters=[RefundFilters])
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import generics, status
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, serializers, status
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from insured import access
+from insured import access, api_query
 from subsidy import selectors, services
 from subsidy.models import SponsorshipApplication
 from subsidy.plugin import SPONSORSHIP_ENTER, SPONSORSHIP_REVIEW, SPONSORSHIP_VIEW
@@ -49,6 +49,12 @@ def _answer(request: Request, application: SponsorshipApplication, code: int = s
     return Response(SponsorshipDetailOutput(application, context={"request": request}).data, status=code)
 
 
+class SponsorshipFilters(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=SponsorshipApplication.Status.choices, required=False, help_text="only this state"
+    )
+
+
 class SponsorshipListApi(generics.ListAPIView):
     serializer_class = SponsorshipOutput
     # Amounts are strings in JSON; a form post would hide whether a number was sent.
@@ -61,15 +67,10 @@ class SponsorshipListApi(generics.ListAPIView):
 
     def get_queryset(self) -> QuerySet[SponsorshipApplication]:
         queryset = selectors.applications_for(self.request.user)
-        wanted = self.request.query_params.get("status")
+        wanted = api_query.read(self.request, SponsorshipFilters).get("status")
         return queryset.filter(status=wanted) if wanted else queryset
 
-    @extend_schema(
-        summary="Sponsorship applications in the caller's region",
-        parameters=[
-            OpenApiParameter("status", str, enum=SponsorshipApplication.Status.values, description="only this state")
-        ],
-    )
+    @extend_schema(summary="Sponsorship applications in the caller's region", parameters=[SponsorshipFilters])
     def get(self, request: Request, *args, **kwargs) -> Response:
         return super().get(request, *args, **kwargs)
 

@@ -110,6 +110,8 @@ AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The page for the login form, the API's error shape for the token endpoint.
+AXES_LOCKOUT_CALLABLE = "insured.api_errors.lockout"
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
 
 # Counter PCs are shared: a session ends after 30 idle minutes and when the browser closes.
