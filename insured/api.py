@@ -61,7 +61,11 @@ class PersonLookupInput(serializers.Serializer):
     q = TextSerializerField(max_length=50, help_text="Resident ID (or its start), person number or name")
 
 
-@extend_schema(summary="Look insured persons up by resident ID, person number or name", request=PersonLookupInput)
+@extend_schema(
+    summary="Look insured persons up by resident ID, person number or name",
+    request=PersonLookupInput,
+    responses=PersonListOutput(many=True),
+)
 class PersonLookupApi(_WithYear, generics.GenericAPIView):
     """The resident ID travels in the body, so it stays out of URLs and access logs."""
 

@@ -101,7 +101,7 @@ class PensionAutoSchema(AutoSchema):
         return dict(sorted(responses.items()))
 
     def _paginated(self) -> bool:
-        return self.method == "GET" and self._is_list_view() and self._get_paginator() is not None
+        return self._is_list_view() and self._get_paginator() is not None
 
     def _get_parameters(self) -> list[dict[str, Any]]:
         parameters = super()._get_parameters()

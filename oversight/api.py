@@ -4,7 +4,7 @@ for the city's or the province's dashboards. Cut to the caller's region: a regio
 from __future__ import annotations
 
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -37,7 +37,10 @@ class ProgressApi(APIView):
             ),
             ProgressFilters,
         ],
-        responses={200: ProgressOutput},
+        responses={
+            200: ProgressOutput,
+            404: OpenApiResponse(description="No such region within the caller's, or no scope at all."),
+        },
     )
     def get(self, request: Request) -> Response:
         region = shown_region(request)

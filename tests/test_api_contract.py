@@ -82,7 +82,9 @@ def _config() -> SchemathesisConfig:
         {
             "generation": {"max-examples": EXAMPLES},
             "checks": {
-                "positive_data_acceptance": {"expected-statuses": ["2xx", "400", "401", "403", "404", "409"]},
+                "positive_data_acceptance": {
+                    "expected-statuses": ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]
+                },
             },
         }
     )

@@ -173,7 +173,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["insured.access.DenyAll"],
     # Error answers, roles and text constraints on every operation (issue 17).
     "DEFAULT_SCHEMA_CLASS": "insured.api_schema.PensionAutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "insured.api_query.Pagination",
     "PAGE_SIZE": 50,
     "COERCE_DECIMAL_TO_STRING": True,
     "EXCEPTION_HANDLER": "insured.api_errors.exception_handler",
