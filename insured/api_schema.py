@@ -188,50 +188,83 @@ _PARAM = re.compile(r"{(\w+)}")
 
 
 def _success(operation: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
-    for code in ("200", "201"):
+    for code in ("200", "201", "202"):
         response = operation.get("responses", {}).get(code)
         if response:
             return code, response
     return None
 
 
-def _id_pointer(result: dict[str, Any], response: dict[str, Any]) -> str | None:
-    """Where the id of the object an answer returns is: `#/id`, or `#/results/0/id` in a page."""
+def _object_of(result: dict[str, Any], response: dict[str, Any]) -> tuple[str, set[str]] | None:
+    """Where the object an answer returns is (`` or `/results/0` in a page), and its fields."""
+    schemas = result.get("components", {}).get("schemas", {})
     schema = next(iter(response.get("content", {}).values()), {}).get("schema", {})
-    ref = schema.get("$ref", "")
-    component = result.get("components", {}).get("schemas", {}).get(ref.rsplit("/", 1)[-1], {}) if ref else schema
+    component = schemas.get(_component(schema), {}) if "$ref" in schema else schema
     properties = component.get("properties", {})
     if "results" in properties and properties["results"].get("type") == "array":
-        item_ref = properties["results"].get("items", {}).get("$ref", "")
-        item = result["components"]["schemas"].get(item_ref.rsplit("/", 1)[-1], {})
-        return "/results/0/id" if "id" in item.get("properties", {}) else None
-    return "/id" if "id" in properties else None
+        item = schemas.get(_component(properties["results"].get("items", {})), {})
+        return "/results/0", set(item.get("properties", {}))
+    return ("", set(properties)) if properties else None
+
+
+def _component(schema: dict[str, Any]) -> str:
+    return schema.get("$ref", "").rsplit("/", 1)[-1]
+
+
+def _returns(operation: dict[str, Any]) -> str:
+    success = _success(operation)
+    return _component(next(iter(success[1].get("content", {}).values()), {}).get("schema", {})) if success else ""
+
+
+def _bases(path: str, operation: dict[str, Any], paths: dict[str, Any]) -> list[str]:
+    """The collections whose objects an answer returns: `/x/` for a list or a create at `/x/`; `/x/`
+    for a step at `/x/{id}/step/` that answers with the object itself (what `GET /x/{id}/` gives);
+    `/a/b/` for `/a/x/{id}/b/`, a sub-collection whose objects live at `/a/b/{id}/`."""
+    if not _PARAM.search(path):
+        return [path]
+    base = _PARAM.split(path)[0]
+    bases = []
+    detail = next((p for p in paths if p.startswith(base + "{") and p.count("/") == base.count("/") + 1), None)
+    if detail and _returns(operation) and _returns(operation) == _returns(paths[detail].get("get", {})):
+        bases.append(base)
+    tail = path.rstrip("/").rsplit("/", 1)[-1]
+    if not _PARAM.fullmatch(tail):
+        sibling = base.rstrip("/").rsplit("/", 1)[0] + f"/{tail}/"
+        if any(p.startswith(sibling + "{") for p in paths):
+            bases.append(sibling)
+    return bases
 
 
 def postprocess_links(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
     """OpenAPI links from an answer that returns objects (a list's page, a created or changed
-    object) to every operation on one of them: `/x/` or `/x/{id}/…` → `/x/{id}/`, `/x/{id}/approve/`, …"""
+    object) to every operation on one of them, so a client (and Schemathesis's stateful run)
+    can go from `GET /x/` or `POST /x/` to `GET /x/{id}/`, `POST /x/{id}/approve/`, ..."""
     paths = result.get("paths", {})
     for path, item in paths.items():
-        base = _PARAM.split(path)[0] if _PARAM.search(path) else path
-        for operation in item.values():
+        for method, operation in item.items():
+            # A step on one object (`POST /x/{id}/approve/`) starts no walk: reached with a drawn
+            # id it finds nothing, and it is reached from the list and the detail anyway.
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
-            success = _success(operation)
-            pointer = _id_pointer(result, success[1]) if success else None
-            if pointer is None:
+            if method != "get" and _PARAM.search(path):
                 continue
+            success = _success(operation)
+            returned = _object_of(result, success[1]) if success else None
+            if returned is None:
+                continue
+            prefix, fields = returned
             links = {}
-            for target_path, target_item in paths.items():
-                names = _PARAM.findall(target_path)
-                if len(names) != 1 or not target_path.startswith(base + "{"):
-                    continue
-                for target in target_item.values():
-                    if isinstance(target, dict) and "operationId" in target and target is not operation:
-                        links[target["operationId"]] = {
-                            "operationId": target["operationId"],
-                            "parameters": {names[0]: f"$response.body#{pointer}"},
-                        }
+            for base in _bases(path, operation, paths):
+                for target_path, target_item in paths.items():
+                    names = _PARAM.findall(target_path)
+                    if len(names) != 1 or not target_path.startswith(base + "{") or names[0] not in fields:
+                        continue
+                    for target in target_item.values():
+                        if isinstance(target, dict) and "operationId" in target and target is not operation:
+                            links[target["operationId"]] = {
+                                "operationId": target["operationId"],
+                                "parameters": {names[0]: f"$response.body#{prefix}/{names[0]}"},
+                            }
             if links:
                 success[1]["links"] = links
     return result

@@ -42,6 +42,7 @@ from schemathesis.config import SchemathesisConfig
 # Each test runs in its own transaction inside the module's, which holds the demo county.
 pytestmark = pytest.mark.django_db
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "15"))
+STATEFUL_SCENARIOS = int(os.environ.get("SCHEMATHESIS_SCENARIOS", "20"))
 # Who calls an operation that several roles may call: the county's own staff first.
 ROLE_ORDER = ("clerk", "reviewer", "finance", "auditor", "administrator", "township_office", "village_accountant")
 DEMO_USERS = {
@@ -247,3 +248,55 @@ def _api_routes(resolver: Any, prefix: str = "/") -> list[tuple[str, str]]:
             path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", text).replace("{pk}", "{id}")
             routes.append((path, prefix))
     return routes
+
+
+def test_stateful_links_reach_real_objects(demo, db, no_throttle):
+    """The schema's links (insured.api_schema.postprocess_links) walked as a client would: a list
+    or a created object, then the operations on the objects it returned, with every check."""
+    base = schema.as_state_machine()
+    links = sum(
+        len(response.get("links", {}))
+        for item in schema.raw_schema["paths"].values()
+        for operation in item.values()
+        if isinstance(operation, dict)
+        for response in operation.get("responses", {}).values()
+    )
+    assert links >= 30, links  # lists and created objects lead somewhere
+
+    reached: list[tuple[str, int]] = []
+
+    class Walk(base):  # type: ignore[misc, valid-type]
+        def after_call(self, response: Any, case: Any) -> None:
+            super().after_call(response, case)
+            reached.append((case.operation.path, response.status_code))
+
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            # A walk starts from the first page: a drawn page number is mostly past the last (404),
+            # and the walk would stop there. Leaving out an optional parameter keeps a case valid.
+            if case.meta is not None and case.meta.generation.mode.is_positive and case.query:
+                case.query.pop("page", None)
+            return {"headers": _headers(case, demo)}
+
+        def validate_response(self, response: Any, case: Any, additional_checks: Any = None, **kwargs: Any) -> None:
+            case.validate_response(
+                response,
+                additional_checks=[schema_valid_input_accepted],
+                headers=kwargs.get("headers"),
+                transport_kwargs=kwargs,
+                recorder=self.recorder,
+            )
+
+    Walk.run(
+        settings=settings(
+            max_examples=STATEFUL_SCENARIOS,
+            stateful_step_count=6,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
+    # The walk got past the lists: operations on one object found it (an answer other than 404:
+    # the object itself, or a rule refusing the step it was in no state to take).
+    found = {path for path, code in reached if "{" in path and code != 404}
+    assert len(found) >= 4, sorted(set(reached))
