@@ -21,6 +21,7 @@ be copied view by view:
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from typing import Any
 
 from drf_spectacular.openapi import AutoSchema
@@ -30,6 +31,8 @@ from rest_framework.views import APIView
 
 from insured import plugins
 
+# Set while a serializer is being described, so that its fields are all of them, not a caller's.
+DOCUMENTING: ContextVar[bool] = ContextVar("documenting", default=False)
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
 # Not blank once trimmed, and no NUL: what a DRF CharField (allow_blank=False) accepts.
 TEXT_PATTERN = r"^[^\x00]*[^\s\x00\x85][^\x00]*$"
@@ -119,7 +122,22 @@ class PensionAutoSchema(AutoSchema):
         return parameters
 
     def _map_basic_serializer(self, serializer: Any, direction: str) -> dict[str, Any]:
-        schema = super()._map_basic_serializer(serializer, direction)
+        # The schema is the same whoever asks: every field a caller may get is in it, and those
+        # that follow a capability (insured.serializers.CapabilityFields) are not required.
+        token = DOCUMENTING.set(True)
+        try:
+            schema = super()._map_basic_serializer(serializer, direction)
+        finally:
+            DOCUMENTING.reset(token)
+        optional = {
+            name
+            for names in getattr(getattr(serializer, "Meta", None), "capability_fields", {}).values()
+            for name in names
+        }
+        if optional and "required" in schema:
+            schema["required"] = [name for name in schema["required"] if name not in optional]
+            if not schema["required"]:
+                del schema["required"]
         if direction == "request" and getattr(serializer, "closed", False):
             schema["additionalProperties"] = False  # its parser refuses a field it does not know
         return schema
