@@ -13,7 +13,7 @@ PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-
 # The browser tests drive Debian's Chromium; pdftoppm turns printed forms into images.
 TEST_PACKAGES := $(PDF_PACKAGES) chromium poppler-utils
 
-.PHONY: run test install sysdeps sysdeps-test lint messages lock schema bench clean
+.PHONY: run test install sysdeps sysdeps-test lint messages lock schema bench bench-install clean
 
 # Every dependency at its locked version, checked against its hash; then the project itself.
 $(VENV)/.installed: pyproject.toml requirements.lock
@@ -65,6 +65,12 @@ lint: install
 lock: install
 	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
 	  --python-platform x86_64-manylinux_2_28 -o requirements.lock -q
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --extra bench --generate-hashes --python-version 3.11 \
+	  --python-platform x86_64-manylinux_2_28 -o requirements-bench.lock -q
+
+# The benchmarks' own tools (locust for bench/pages.py), locked like the rest; run by hand.
+bench-install: install
+	$(PIP) install -q --require-hashes -r requirements-bench.lock
 
 # After changing an API view or serializer: write the published schema (tests/test_openapi_file.py
 # fails until docs/openapi.yaml is the schema /api/schema/ serves), validated against OpenAPI 3.

@@ -104,6 +104,26 @@ class ProgressYear(models.Model):
         return f"{self.village_id} {self.year}"
 
 
+class ProgressStale(models.Model):
+    """A village's year whose summary rows are older than what payments have recorded since: marked
+    after each processed batch, counted again by one refresh for every batch marked meanwhile
+    (oversight.services.progress.progress_refresh_stale), then removed."""
+
+    village = models.ForeignKey(
+        Region, verbose_name=_("village"), on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    marked_at = models.DateTimeField(_("marked at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("village year to count again")
+        verbose_name_plural = _("village years to count again")
+        constraints = [models.UniqueConstraint(fields=["village", "year"], name="progress_stale_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.village_id} {self.year}"
+
+
 # --- Coverage 应保尽保 --------------------------------------------------------------------------
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from kombu.exceptions import KombuError
 
@@ -21,9 +22,16 @@ def refresh_after_batch(batch_pk: int) -> int:
 
 
 def after_batch(batch_pk: int) -> None:
-    """payments.handlers' after-batch callback: runs once the batch has committed. The refresh
-    goes to a worker; if that fails, beat's half-hourly refresh counts the batch anyway."""
-    refresh_after_batch.delay(batch_pk)
+    """payments.handlers' after-batch callback: runs once the batch has committed. It marks what
+    the batch paid as stale and queues one refresh a little later, for every batch marked by then;
+    if that fails, beat's sweep of the stale marks and its half-hourly refresh count it anyway."""
+    progress.progress_mark_batch(batch_pk)
+    refresh_stale.apply_async(countdown=settings.PROGRESS_REFRESH_DELAY_SECONDS)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, autoretry_for=PASSING, retry_backoff=5, max_retries=5)
+def refresh_stale() -> int:
+    return sum(result.day_rows for result in progress.progress_refresh_stale())
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)

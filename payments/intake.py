@@ -261,7 +261,9 @@ def _parse_notice(index: int, notice: Any, errors: list[BatchError]) -> tuple | 
     insured_id_no = _id_number(notice.get("insured_id_number"), "insured_id_number", errors, index)
     insured_name = _text(notice, "insured_name", 50, errors, index)
     payer_name = _text(notice, "payer_name", 100, errors, index)
-    payer_id = _payer_id(notice.get("payer_id"), errors, index)
+    # A person paying for themselves: the payer's ID is the insured's, already checked.
+    same_payer = insured_id_no and notice.get("payer_id") == notice.get("insured_id_number")
+    payer_id = insured_id_no if same_payer else _payer_id(notice.get("payer_id"), errors, index)
     year = _whole(notice, "year", errors, index, 2009, 2100)
     amount = _amount(notice.get("amount"))
     if amount is None or amount <= 0:

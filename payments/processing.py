@@ -1,9 +1,13 @@
 """Crediting a batch of arrival notices to the personal accounts.
 
 One batch is processed in one transaction, so a worker killed half-way leaves nothing
-behind and the redelivered task starts again from the stored notices. Batches are processed
-one at a time (an advisory lock): the duplicate and own-contribution checks below read what
-earlier batches wrote, and must not race another batch doing the same.
+behind and the redelivered task starts again from the stored notices. Several workers process
+several batches at once. What one batch decides from another's work is read under the locks of
+what it touches, taken in one global order (receivables by key, then person-years by key): the
+own contribution once a year and the cap under the person-year's lock, a receivable's state under
+its own, a reversed payment's state and entries under its person-year's lock (its payment's batch
+held that lock until it committed). Which notice of a voucher line is the first does not depend on
+the order batches are processed in: it is the one stored first.
 
 The work is set-based: one query loads each kind of fact the batch needs, the decisions
 are made in memory (asking insured.rules), and the results are written with COPY and a few
@@ -40,10 +44,9 @@ State = ArrivalNotice.State
 Reason = ArrivalNotice.Reason
 Entry = AccountEntry.Kind
 ZERO = Decimal("0.00")
-# Any fixed numbers: the key of the advisory lock that lets one batch at a time be processed, and
-# the class of the per-batch lock that says "this batch is being processed now" (payments.selectors
-# reads it from pg_locks: a worker that dies loses its connection and with it the lock).
-PROCESSING_LOCK = 7_110_003
+# Any fixed number: the class of the per-batch lock that says "this batch is being processed now"
+# (payments.selectors reads it from pg_locks: a worker that dies loses its connection and with it
+# the lock).
 BATCH_LOCK_CLASS = 7_110_004
 
 # Which queue reason a rule's refusal leaves a payment under.
@@ -132,6 +135,12 @@ class Outcomes:
         return delta
 
 
+class EarlierBatchWaiting(Exception):
+    """A reversal in this batch takes back a payment of an earlier batch that no worker has
+    credited yet: the batch is tried again shortly, so a reversal never overtakes its payment
+    (serial processing in the order of arrival would have credited the payment first)."""
+
+
 class Unmatched(Exception):
     def __init__(self, reason: str) -> None:
         self.reason = reason
@@ -145,7 +154,6 @@ def batch_process(batch_pk: int) -> bool:
     """Process a stored batch. Safe to call again: a processed batch is left alone."""
     with transaction.atomic():
         _claim(batch_pk)
-        _one_batch_at_a_time()
         batch = NoticeBatch.objects.select_for_update().get(pk=batch_pk)
         if batch.status == NoticeBatch.Status.PROCESSED:
             return False
@@ -156,10 +164,15 @@ def batch_process(batch_pk: int) -> bool:
             (waiting.filter(reverses_voucher_no=""), _decide_payment),
             (waiting.exclude(reverses_voucher_no=""), _decide_reversal),
         )
+        # The reversals' person-years are locked with the payments': every lock is taken at once, in
+        # key order, so two batches never wait on each other in a circle.
+        lock_also = _reversal_person_years(passes[1][0])
         for source, decide in passes:
             notices = [Notice(*row) for row in source.order_by("id").values_list(*NOTICE_FIELDS)]
             if notices:
-                outcome = _run_pass(notices, source, decide, client=batch.client)
+                outcome = _run_pass(
+                    notices, source, decide, client=batch.client, lock_also=lock_also, batch_pk=batch.pk
+                )
                 totals.credited += outcome.credited
                 totals.duplicates += outcome.duplicates
                 totals.unmatched += outcome.unmatched
@@ -190,7 +203,6 @@ def notice_assign(notice_pk: int, *, person_id: int, receivable_id: int | None) 
     """Post one waiting notice to the person (and receivable) a clerk chose and a reviewer
     confirmed, through the same decisions as automatic processing."""
     with transaction.atomic():
-        _one_batch_at_a_time()
         notice_row = ArrivalNotice.objects.select_for_update().get(pk=notice_pk)
         if notice_row.state != State.UNMATCHED:
             raise rules.RuleViolation("notice_not_waiting", _("This payment is no longer waiting to be assigned."))
@@ -228,11 +240,14 @@ def _claim(batch_pk: int) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s::int, %s::int)", [BATCH_LOCK_CLASS, batch_pk])
 
 
-def _one_batch_at_a_time() -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [PROCESSING_LOCK])
-    # SQLite (the demo) takes its write lock at BEGIN IMMEDIATE: one writer at a time anyway.
+def _reversal_person_years(reversals: QuerySet[ArrivalNotice]) -> set[tuple[int, int]]:
+    """The person-years the batch's reversals will touch (each the same as its payment's)."""
+    persons = InsuredPerson.objects.filter(id_no=OuterRef("insured_id_no")).values("pk")[:1]
+    return {
+        (person_id, year)
+        for person_id, year in reversals.annotate(person_pk=Subquery(persons)).values_list("person_pk", "year")
+        if person_id is not None
+    }
 
 
 class Facts:
@@ -244,10 +259,12 @@ class Facts:
         source: QuerySet[ArrivalNotice],
         client: TaxClient,
         forced: tuple[int, int | None] | None,
+        batch_pk: int | None = None,
     ) -> None:
         # `source` is the pass's notices as a query: the lookups below join against it instead
         # of sending thousands of values as parameters.
         self.forced = forced
+        self.batch_pk = batch_pk
         # Each tax client serves a region: it credits persons there, and takes back only its own payments.
         self.client_id = client.pk
         self.client_prefix = client.region.prefix
@@ -273,6 +290,15 @@ class Facts:
         self._memberships: dict[int, list[tuple[str, dt.date, dt.date | None]]] | None = None
         self.person_years: dict[ledger.YearKey, ledger.YearFigures] = {}
         self.paid_in_pass: set[tuple[int, int]] = set()
+        self.originals: dict[int, ArrivalNotice] = {}
+        self.original_entries: dict[int, list[AccountEntry]] = {}
+        self.refunded_entries: set[int] = set()
+        self.held_entries: dict[int, str] = {}
+
+    def lock_person_years(self, notices: list[Notice], pairs: set[tuple[int, int]]) -> None:
+        """Lock what the pass touches, then read what other batches may be writing to it: a
+        payment another batch is crediting is read once that batch has committed."""
+        self.person_years = ledger.person_years_lock(pairs)
         self.originals, self.original_entries = self._reversed_payments(notices)
         entry_ids = [e.pk for entries in self.original_entries.values() for e in entries]
         # An entry leaves an account once (AccountEntry.reverses is one-to-one): one refunded, or
@@ -283,6 +309,22 @@ class Facts:
             )
         )
         self.held_entries = handlers.entries_held(entry_ids)
+        self._wait_for_earlier_batches()
+
+    def _wait_for_earlier_batches(self) -> None:
+        if self.batch_pk is None:
+            return
+        earlier = {
+            o.batch_id for o in self.originals.values() if o.state == State.RECEIVED and o.batch_id < self.batch_pk
+        }
+        # A batch that keeps failing is not waited for: its payment's reversal waits in the queue.
+        if (
+            earlier
+            and NoticeBatch.objects.filter(
+                pk__in=earlier, status=NoticeBatch.Status.RECEIVED, attempts__lt=NoticeBatch.FAILING_AFTER
+            ).exists()
+        ):
+            raise EarlierBatchWaiting(f"a reversal waits for batch {min(earlier)} to be processed")
 
     @staticmethod
     def _first_notice_ids(source: QuerySet[ArrivalNotice]) -> dict[tuple[str, int], int]:
@@ -295,9 +337,6 @@ class Facts:
             ArrivalNotice.objects.filter(mentioned).values("voucher_no", "line_no").annotate(first=Min("id")).order_by()
         )
         return {(r["voucher_no"], r["line_no"]): r["first"] for r in firsts}
-
-    def lock_person_years(self, pairs: set[tuple[int, int]]) -> None:
-        self.person_years = ledger.person_years_lock(pairs)
 
     def _reversed_payments(self, notices: list[Notice]) -> tuple[dict[int, ArrivalNotice], dict[int, list]]:
         targets = {
@@ -338,14 +377,16 @@ def _run_pass(
     *,
     client: TaxClient,
     forced: tuple[int, int | None] | None = None,
+    lock_also: set[tuple[int, int]] = frozenset(),
+    batch_pk: int | None = None,
 ) -> Outcomes:
-    facts = Facts(notices, source, client, forced)
-    pairs = set()
+    facts = Facts(notices, source, client, forced, batch_pk)
+    pairs = set(lock_also)
     for n in notices:
         person = facts.persons_by_pk.get(forced[0]) if forced else facts.persons.get(n.insured_id_no)
         if person is not None:
             pairs.add((person.id, n.year))
-    facts.lock_person_years(pairs)
+    facts.lock_person_years(notices, pairs)
     out = Outcomes()
     for notice in notices:
         decide(notice, facts, out)

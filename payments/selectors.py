@@ -52,10 +52,10 @@ FAILING_RETRY_AFTER = dt.timedelta(minutes=10)
 
 
 def batches_to_redispatch(now: dt.datetime | None = None) -> list[int]:
-    from payments.processing import BATCH_LOCK_CLASS, PROCESSING_LOCK
+    from payments.processing import BATCH_LOCK_CLASS
 
     now = now or timezone.now()
-    busy, in_progress = False, set()
+    in_progress = set()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
@@ -64,8 +64,7 @@ def batches_to_redispatch(now: dt.datetime | None = None) -> list[int]:
             for classid, objid, objsubid in cursor.fetchall():
                 if objsubid == 2 and classid == BATCH_LOCK_CLASS:
                     in_progress.add(objid)
-                elif objsubid == 1 and (classid << 32) + objid == PROCESSING_LOCK:
-                    busy = True
+    busy = bool(in_progress)
     after = dt.timedelta(seconds=settings.BATCH_REDISPATCH_AFTER_SECONDS)
     quiet_since = now - (REDISPATCH_WHILE_BUSY_AFTER if busy else after)
     waiting = NoticeBatch.objects.filter(

@@ -27,8 +27,11 @@ from payments.models import NoticeBatch
 
 logger = logging.getLogger("operations")
 
-# Faults that pass: the database restarting, a dropped connection, the broker away.
+# Faults that pass: the database restarting, a dropped connection, the broker away (a deadlock
+# between two batches is one too: PostgreSQL aborts one, which is processed again).
 PASSING = (OperationalError, InterfaceError, KombuError, ConnectionError)
+EARLIER_BATCH_RETRY_SECONDS = 2
+EARLIER_BATCH_RETRIES = 150  # five minutes; then it is a failure like any other, retried by the sweep
 
 
 @shared_task(
@@ -44,6 +47,9 @@ PASSING = (OperationalError, InterfaceError, KombuError, ConnectionError)
 def process_batch(self, batch_pk: int) -> bool:
     try:
         return processing.batch_process(batch_pk)
+    except processing.EarlierBatchWaiting as exc:
+        # Not a fault: another worker is about to credit the payment one of its reversals takes back.
+        raise self.retry(exc=exc, countdown=EARLIER_BATCH_RETRY_SECONDS, max_retries=EARLIER_BATCH_RETRIES) from None
     except Exception as exc:
         _record_failure(batch_pk, exc, retrying=isinstance(exc, PASSING) and self.request.retries < self.max_retries)
         raise

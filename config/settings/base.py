@@ -226,6 +226,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_interval": env.int("CELERY_RESTORE_INTERVAL", default=10),
     "unacked_restore_throttle": env.int("CELERY_RESTORE_THROTTLE", default=10),
 }
+# How long after a batch its villages' progress is counted again: batches arriving meanwhile are
+# counted in the same refresh.
+PROGRESS_REFRESH_DELAY_SECONDS = env.int("PROGRESS_REFRESH_DELAY_SECONDS", default=15)
 CELERY_BEAT_SCHEDULE = {
     # Every few seconds: a batch whose hand-over to a worker was lost waits half a minute, not minutes.
     "redispatch-waiting-batches": {
@@ -233,8 +236,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("BATCH_SWEEP_SECONDS", default=10.0),
     },
     "reconcile-yesterday": {"task": "payments.tasks.reconcile_yesterday", "schedule": crontab(hour=2, minute=30)},
-    # The progress summary counted again (this year and last, every county); batches refresh it at once.
+    # The progress summary counted again (this year and last, every county); after each batch the
+    # village years it paid are marked and counted again together, PROGRESS_REFRESH_DELAY_SECONDS
+    # later; the sweep counts marks whose queued refresh was lost.
     "refresh-progress": {"task": "oversight.tasks.refresh_progress", "schedule": crontab(minute="*/30")},
+    "refresh-stale-progress": {"task": "oversight.tasks.refresh_stale", "schedule": 60.0},
     "refresh-coverage": {"task": "oversight.tasks.refresh_coverage", "schedule": crontab(hour=1, minute=15)},
     # 003 六(二): the weekly progress report of every county, for the week that ended on Sunday.
     "weekly-reports": {"task": "oversight.tasks.weekly_reports", "schedule": crontab(hour=6, minute=0, day_of_week=1)},

@@ -1,11 +1,14 @@
 """The progress summary (ProgressDay, ProgressYear), counted again from what payments and the
 registry record, for a set of villages and years at a time.
 
-It runs after a batch of notices commits (for the villages and years the batch paid), every half
-hour by beat (this year and last, every county: manual assignments, refunds, registrations and
-memberships change figures too), and by `manage.py progress_refresh`. Each run replaces the rows
-of its villages and years whole, in one transaction, one run at a time: run twice, it writes the
-same rows.
+After a batch of notices commits, the villages and years it paid are marked stale
+(`progress_mark_batch`, one statement) and a refresh is queued a little later
+(`progress_refresh_stale`): one count for every batch marked meanwhile, so a county receiving a
+batch every few seconds is counted again once, not once a batch, and never inside the crediting.
+Beat also counts every county's this year and last every half hour (manual assignments, refunds,
+registrations and memberships change figures too), and `manage.py progress_refresh` does on
+demand. Each run replaces the rows of its villages and years whole, in one transaction, one run at
+a time: run twice, it writes the same rows.
 
 What is counted, per village, year and paid day (Beijing time):
 - persons whose first contribution of the year arrived: the own contribution as the ledger keeps
@@ -35,12 +38,14 @@ from django.utils import timezone
 from insured import bulk, formats
 from insured.models import InsuredPerson, PersonYear, Region, SpecialGroupMembership
 from insured.selectors import PolicyResolver
-from oversight.models import ProgressDay, ProgressYear
+from oversight.models import ProgressDay, ProgressStale, ProgressYear
 from payments.models import ArrivalNotice, NoticeBatch, PaymentKind
 
 ZERO = Decimal("0.00")
-# Any fixed number: the advisory lock that lets one refresh at a time replace summary rows.
+# Any fixed numbers: the advisory lock that lets one refresh at a time replace summary rows, and
+# the one that lets one worker at a time count the stale village years (the others leave it to him).
 REFRESH_LOCK = 7_110_011
+STALE_LOCK = 7_110_012
 
 Kind = PaymentKind
 # Which ProgressDay figures each kind of payment adds to (count field, amount field).
@@ -124,20 +129,62 @@ def progress_refresh_region(region: Region, years: Collection[int]) -> RefreshRe
     return progress_refresh(village_ids=villages_of(region), years=years)
 
 
-def progress_refresh_batch(batch_pk: int) -> RefreshResult:
+def _batch_village_years(batch_pk: int) -> set[tuple[int, int]]:
     """The villages and years a processed batch of notices paid (back payments: the year paid in)."""
     if not NoticeBatch.objects.filter(pk=batch_pk, status=NoticeBatch.Status.PROCESSED).exists():
-        return RefreshResult(0, (), 0)
+        return set()
     notices = ArrivalNotice.objects.filter(batch_id=batch_pk, person__isnull=False)
-    villages = set(notices.values_list("person__village_id", flat=True).distinct())
-    years = set(notices.values_list("year", flat=True).distinct())
-    years |= set(
+    pairs = set(notices.values_list("person__village_id", "year").distinct().order_by())
+    pairs |= set(
         notices.filter(kind=Kind.BACK_PAYMENT)
         .annotate(paid_year=ExtractYear("paid_at", tzinfo=formats.BEIJING))
-        .values_list("paid_year", flat=True)
+        .values_list("person__village_id", "paid_year")
         .distinct()
+        .order_by()
     )
-    return progress_refresh(village_ids=villages, years=years)
+    return pairs
+
+
+def progress_refresh_batch(batch_pk: int) -> RefreshResult:
+    """Count again, now, the villages and years a processed batch paid."""
+    pairs = _batch_village_years(batch_pk)
+    return progress_refresh(village_ids={v for v, _ in pairs}, years={y for _, y in pairs})
+
+
+def progress_mark_batch(batch_pk: int) -> int:
+    """Mark the villages and years a processed batch paid as stale; a mark already there is
+    moved to now, so a refresh already counting them counts them once more."""
+    pairs = _batch_village_years(batch_pk)
+    if not pairs:
+        return 0
+    now = timezone.now()
+    marks = [ProgressStale(village_id=v, year=y, marked_at=now) for v, y in sorted(pairs)]
+    ProgressStale.objects.bulk_create(
+        marks, update_conflicts=True, unique_fields=["village", "year"], update_fields=["marked_at"]
+    )
+    return len(marks)
+
+
+def progress_refresh_stale(max_rounds: int = 20) -> list[RefreshResult]:
+    """Count again every stale village year, round after round until none is left (batches keep
+    marking while it counts). A second worker finding one at it leaves: the first takes its marks."""
+    results: list[RefreshResult] = []
+    for _round in range(max_rounds):
+        with transaction.atomic():
+            if bulk.is_postgres() and not bulk.fetch("SELECT pg_try_advisory_xact_lock(%s)", [STALE_LOCK])[0][0]:
+                return results
+            started = timezone.now()
+            marks = list(ProgressStale.objects.values_list("village_id", "year"))
+            if not marks:
+                return results
+            by_year: dict[int, set[int]] = defaultdict(set)
+            for village_id, year in marks:
+                by_year[year].add(village_id)
+            for year, villages in sorted(by_year.items()):
+                results.append(progress_refresh(village_ids=villages, years=(year,)))
+            # What was marked again while this round counted stays for the next round.
+            ProgressStale.objects.filter(marked_at__lte=started).delete()
+    return results
 
 
 def progress_refresh_everywhere(today: dt.date | None = None) -> list[RefreshResult]:

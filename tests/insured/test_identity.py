@@ -2,9 +2,12 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from hypothesis import given
+from hypothesis import strategies as st
 from stdnum.cn import uscc
+from stdnum.iso7064 import mod_11_2
 
-from insured.identity import organisation_code_check, parse_resident_id, validate_uscc
+from insured.identity import id_check_character, organisation_code_check, parse_resident_id, validate_uscc
 from tests.factories import make_id_no, make_uscc
 
 TODAY = dt.date(2026, 11, 22)
@@ -128,3 +131,8 @@ def test_uscc_with_forbidden_letter_is_refused():
     with pytest.raises(ValidationError) as exc:
         validate_uscc("91350100M000100YO3")
     assert exc.value.code == "uscc_format"
+
+
+@given(st.text(alphabet="0123456789", min_size=17, max_size=17))
+def test_the_precomputed_id_check_is_gb_11643s_mod_11_2(digits):
+    assert id_check_character(digits + "0") == mod_11_2.calc_check_digit(digits)

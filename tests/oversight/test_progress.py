@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from oversight.models import ProgressDay, ProgressYear
+from oversight.models import ProgressDay, ProgressStale, ProgressYear
 from oversight.selectors.progress import Tally, percent, progress_figures, same_day_last_year
 from oversight.services import progress as refresh
 from tests.accounts import credit
@@ -152,7 +152,7 @@ def test_a_failing_refresh_never_fails_the_batch(world, django_capture_on_commit
     def broken(batch_pk):
         raise RuntimeError("the summary is away")
 
-    monkeypatch.setattr(refresh, "progress_refresh_batch", broken)
+    monkeypatch.setattr(refresh, "progress_mark_batch", broken)
     c = world.persons["C"]
     with django_capture_on_commit_callbacks(execute=True):
         notice = credit(c, amount="200.00", paid_on=dt.date(2026, 3, 30))
@@ -180,3 +180,42 @@ def test_the_county_figures_read_only_the_summary(world, django_assert_max_num_q
     tables = " ".join(q["sql"] for q in queries.captured_queries)
     assert "payments_arrivalnotice" not in tables and "insured_insuredperson" not in tables
     assert "insured_personyear" not in tables and "insured_accountentry" not in tables
+
+
+def test_batches_mark_their_village_years_and_one_refresh_counts_them_all(world):
+    c, d = world.persons["C"], world.persons["I"]
+    first = credit(c, amount="200.00", paid_on=dt.date(2026, 3, 30))
+    second = credit(d, amount="300.00", paid_on=dt.date(2026, 3, 30))
+    ProgressStale.objects.all().delete()
+    assert progress_figures(world.county, 2026, AS_OF).total.now.paid == 5  # the summary lags
+
+    assert refresh.progress_mark_batch(first.batch_id) == 1
+    assert refresh.progress_mark_batch(second.batch_id) == 1
+    assert set(ProgressStale.objects.values_list("village_id", "year")) == {
+        (c.village_id, 2026),
+        (d.village_id, 2026),
+    }
+    results = refresh.progress_refresh_stale()
+
+    assert [r.years for r in results] == [(2026,)]  # one count for both batches
+    assert not ProgressStale.objects.exists()
+    assert progress_figures(world.county, 2026, AS_OF).total.now.paid == 7
+
+
+def test_a_village_marked_again_while_it_is_counted_is_counted_once_more(world, monkeypatch):
+    c = world.persons["C"]
+    notice = credit(c, amount="200.00", paid_on=dt.date(2026, 3, 30))
+    refresh.progress_mark_batch(notice.batch_id)
+    real = refresh.progress_refresh
+    rounds = []
+
+    def counting(**kwargs):
+        rounds.append(kwargs["village_ids"])
+        if len(rounds) == 1:
+            refresh.progress_mark_batch(notice.batch_id)  # another batch paid it meanwhile
+        return real(**kwargs)
+
+    monkeypatch.setattr(refresh, "progress_refresh", counting)
+    refresh.progress_refresh_stale()
+    assert rounds == [{c.village_id}, {c.village_id}]
+    assert not ProgressStale.objects.exists()

@@ -22,6 +22,7 @@ def test_the_beat_schedule_names_registered_tasks():
     ours = {n for n in names if n.startswith("oversight.")}
     assert ours == {
         "oversight.tasks.refresh_progress",
+        "oversight.tasks.refresh_stale",
         "oversight.tasks.refresh_coverage",
         "oversight.tasks.weekly_reports",
     }

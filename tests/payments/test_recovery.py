@@ -91,9 +91,8 @@ def test_the_sweep_leaves_alone_a_batch_being_processed_and_waits_while_the_queu
     db = connection.settings_dict
     holder = psycopg.connect(host=db["HOST"], port=db["PORT"] or 5432, user=db["USER"], dbname=db["NAME"])
     try:
-        # Another worker is processing IN-HAND: it holds that batch's lock and the processing lock.
+        # Another worker is processing IN-HAND: it holds that batch's lock.
         holder.execute("SELECT pg_advisory_lock(%s::int, %s::int)", [processing.BATCH_LOCK_CLASS, in_hand.pk])
-        holder.execute("SELECT pg_advisory_lock(%s)", [processing.PROCESSING_LOCK])
         assert selectors.batches_to_redispatch() == []  # QUEUED waits behind it, IN-HAND is in hand
         NoticeBatch.objects.filter(pk=queued.pk).update(dispatched_at=timezone.now() - dt.timedelta(minutes=11))
         assert selectors.batches_to_redispatch() == [queued.pk]

@@ -1,0 +1,182 @@
+"""Benchmark: stored batches processed by one worker and by several at once (issue 14, item 3).
+
+    .venv/bin/python bench/workers.py [--notices 200000] [--persons 50000] [--batch-size 10000]
+        [--workers 1,2] [--database-url postgres://postgres@127.0.0.1:5432/pension_bench]
+
+For each worker count: the bench database is dropped and built again exactly as bench/notices.py
+builds it (the same county, the same notice stream from the same seed), every batch is pushed
+through the signed API with its processing held back (stored only, as when the workers are busy),
+then K worker processes take the stored batches in the order of arrival and call
+`payments.processing.batch_process`, which is all a Celery worker does for a batch. A batch whose
+reversal waits for an earlier batch another worker holds (`EarlierBatchWaiting`) and a batch
+aborted by a deadlock go back to the queue, as the Celery task retries them. The processing wall
+time is measured from the first batch taken to the last committed, and bench/notices.py's checks
+(each voucher line credited once, the counts, the ledger's totals) run on the result.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import queue
+import random
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench import notices as nb  # noqa: E402 - after the path is set
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--notices", type=int, default=200_000)
+    parser.add_argument("--persons", type=int, default=50_000)
+    parser.add_argument("--batch-size", type=int, default=10_000)
+    parser.add_argument("--workers", default="1,2", help="worker counts to compare, e.g. 1,2")
+    parser.add_argument("--database-url", default=nb.DEFAULT_URL)
+    parser.add_argument("--seed", type=int, default=20261122)
+    return parser.parse_args(argv)
+
+
+def _worker(url: str, todo: mp.Queue, done: mp.Queue) -> None:
+    nb.setup_django(url)
+    from django.db import OperationalError, connection
+
+    from payments import processing
+
+    requeued = 0
+    while True:
+        try:
+            pk = todo.get(timeout=0.5)
+        except queue.Empty:
+            break
+        try:
+            processing.batch_process(pk)
+            done.put(("ok", pk))
+        except (processing.EarlierBatchWaiting, OperationalError) as exc:
+            connection.close()
+            requeued += 1
+            done.put((type(exc).__name__, pk))
+            time.sleep(0.05)
+            todo.put(pk)
+    done.put(("exit", requeued))
+
+
+def run(args: argparse.Namespace, workers: int) -> dict:
+    rng = random.Random(args.seed)
+    n = args.notices
+    n_dups, n_unmatched, n_reversals = round(n * nb.DUP_RATE), round(n * nb.UNMATCHED_RATE), round(n * nb.REVERSAL_RATE)
+    n_good = n - n_dups - n_unmatched - n_reversals
+    nb.recreate_database(args.database_url)
+    nb.setup_django(args.database_url)
+    from django.core.management import call_command
+    from django.db import connections
+    from django.test import Client
+
+    from payments import tasks
+    from payments.models import NoticeBatch
+
+    call_command("migrate", interactive=False, verbosity=0)
+    county = nb.build_county(args.persons, (n_unmatched + 1) // 2 + 1)
+    gov_uscc = nb.gov_payer_uscc()
+    goods, bad = nb.make_primaries(rng, args.persons, n_good, n_unmatched)
+    primaries = goods + bad
+    rng.shuffle(primaries)
+    stream = nb.make_stream(rng, primaries, n_dups, n_reversals, args.batch_size, first_seq=1)
+
+    # Stored only: the workers below process them.
+    tasks.batch_dispatch = lambda batch_pk: None
+    timers = nb.Timers()
+    _build, post, statuses, batch_ids = nb.push_batches(
+        Client(), stream.records, county, gov_uscc, args.batch_size, timers, tag=f"W{workers}"
+    )
+    pks = list(NoticeBatch.objects.filter(batch_id__in=batch_ids).order_by("pk").values_list("pk", flat=True))
+    nb.sql_exec("ANALYZE")
+    nb.checkpoint()
+    connections.close_all()
+
+    context = mp.get_context("fork")
+    todo, done = context.Queue(), context.Queue()
+    for pk in pks:
+        todo.put(pk)
+    began = time.perf_counter()
+    procs = [context.Process(target=_worker, args=(args.database_url, todo, done)) for _ in range(workers)]
+    for proc in procs:
+        proc.start()
+    outcomes: Counter = Counter()
+    exited = 0
+    while exited < workers:
+        what, _value = done.get()
+        if what == "exit":
+            exited += 1
+        else:
+            outcomes[what] += 1
+    seconds = time.perf_counter() - began
+    for proc in procs:
+        proc.join()
+
+    processed = NoticeBatch.objects.filter(pk__in=pks, status=NoticeBatch.Status.PROCESSED).count()
+    push = {
+        "statuses": dict(statuses),
+        "batches": len(batch_ids),
+        "processed_batches": processed,
+        "last_status": {"status": "processed" if processed == len(pks) else "received"},
+    }
+    ok, lines = nb.check(stream, push)
+    connections.close_all()  # the next run drops and builds the database again
+    return {
+        "workers": workers,
+        "seconds": seconds,
+        "rate": n / seconds,
+        "outcomes": outcomes,
+        "ok": ok,
+        "lines": lines,
+        "push_rate": n / post,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    info = None
+    results = []
+    for workers in [int(w) for w in args.workers.split(",")]:
+        print(f"{workers} worker(s): building and pushing {args.notices:,} notices", flush=True)
+        result = run(args, workers)
+        if info is None:
+            from django.db import connections
+
+            info = nb.machine()
+            connections.close_all()
+        results.append(result)
+        print(
+            f"  processed in {result['seconds']:.1f} s: {result['rate']:,.0f} notices/s; "
+            f"batches taken: {dict(result['outcomes'])}; checks {'passed' if result['ok'] else 'FAILED'}",
+            flush=True,
+        )
+        if not result["ok"]:
+            print("\n".join(result["lines"]))
+    print()
+    print(f"Machine: {info}")
+    print(
+        f"Command: .venv/bin/python bench/workers.py --notices {args.notices} --persons {args.persons} "
+        f"--batch-size {args.batch_size} --workers {args.workers}"
+    )
+    print("| workers | processing s | notices/s | vs one worker | batches taken (ok / requeued) | checks |")
+    print("|---:|---:|---:|---:|---|---|")
+    base = results[0]["rate"]
+    for r in results:
+        requeued = sum(v for k, v in r["outcomes"].items() if k != "ok")
+        print(
+            f"| {r['workers']} | {r['seconds']:.1f} | {r['rate']:,.0f} | {r['rate'] / base:.2f}× | "
+            f"{r['outcomes']['ok']} / {requeued} | {'all passed' if r['ok'] else 'FAILED'} |"
+        )
+    return 0 if all(r["ok"] for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

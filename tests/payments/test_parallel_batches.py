@@ -1,0 +1,184 @@
+"""Two workers process two batches at once (issue 14): a batch waits only for the person-years
+and receivables another batch holds, and every guarantee of serial processing still holds."""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from insured import ledger
+from insured.models import AccountEntry
+from payments import intake, processing, services
+from payments.models import ArrivalNotice, NoticeBatch
+from tests.factories import InsuredPersonFactory, first_village
+from tests.payments.conftest import batch, notice
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _store(tax_client, notices: list[dict], batch_id: str) -> NoticeBatch:
+    raw = json.dumps(batch(notices, batch_id), ensure_ascii=False).encode()
+    parsed = intake.parse_batch_json(raw)
+    return services.batch_store(client=tax_client, parsed=parsed, fingerprint=intake.body_fingerprint(raw)).batch
+
+
+def _in_thread(target, *args, name: str | None = None) -> threading.Thread:
+    def run() -> None:
+        try:
+            target(*args)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run, name=name)
+    thread.start()
+    return thread
+
+
+def _check_ledger_clean() -> None:
+    call_command("check_ledger", stdout=io.StringIO())  # raises CommandError on any difference
+
+
+def test_a_batch_of_other_persons_is_processed_while_another_batch_is_in_progress(tax_client, policy, monkeypatch):
+    village = first_village(policy.region)
+    first = [InsuredPersonFactory(village=village) for _ in range(3)]
+    second = [InsuredPersonFactory(village=village) for _ in range(3)]
+    slow = _store(tax_client, [notice(p, voucher=f"VA{i}") for i, p in enumerate(first)], "SLOW")
+    quick = _store(tax_client, [notice(p, voucher=f"VB{i}") for i, p in enumerate(second)], "QUICK")
+
+    holding, released = threading.Event(), threading.Event()
+    real_lock = ledger.person_years_lock
+    slow_thread_name = "slow-batch"
+
+    def lock_and_hold(pairs):
+        figures = real_lock(pairs)
+        if threading.current_thread().name == slow_thread_name:
+            holding.set()  # SLOW holds its person-years and its claim, and waits
+            assert released.wait(30)
+        return figures
+
+    monkeypatch.setattr(ledger, "person_years_lock", lock_and_hold)
+    thread = _in_thread(processing.batch_process, slow.pk, name=slow_thread_name)
+    try:
+        assert holding.wait(30), "the slow batch never reached its locks"
+        # One batch at a time would make this wait for SLOW; it touches none of SLOW's person-years.
+        assert processing.batch_process(quick.pk) is True
+        assert NoticeBatch.objects.get(pk=slow.pk).status == NoticeBatch.Status.RECEIVED
+    finally:
+        released.set()
+        thread.join(60)
+    assert not thread.is_alive()
+    statuses = dict(NoticeBatch.objects.values_list("batch_id", "status"))
+    assert statuses == {"SLOW": "processed", "QUICK": "processed"}
+    assert ArrivalNotice.objects.filter(state=ArrivalNotice.State.CREDITED).count() == 6
+    _check_ledger_clean()
+
+
+@pytest.mark.parametrize("round_no", range(3))
+def test_two_workers_on_overlapping_batches_credit_each_payment_once(tax_client, policy, round_no):
+    village = first_village(policy.region)
+    persons = [InsuredPersonFactory(village=village) for _ in range(8)]
+    # Both batches pay the same persons' own contributions for the year under different vouchers
+    # (one of each pair is credited, the other waits: once a year), and repeat each other's lines
+    # (the line stored first is the payment, the other a duplicate, whatever is processed first).
+    left = [notice(p, voucher=f"L{round_no}-{i}") for i, p in enumerate(persons)]
+    right = [notice(p, voucher=f"R{round_no}-{i}") for i, p in enumerate(reversed(persons))]
+    repeated = [notice(p, voucher=f"L{round_no}-{i}") for i, p in enumerate(persons[:3])]
+    batches = [
+        _store(tax_client, left, f"LEFT{round_no}"),
+        _store(tax_client, right + repeated, f"RIGHT{round_no}"),
+    ]
+    start = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def work(pk: int) -> None:
+        try:
+            start.wait(10)
+            processing.batch_process(pk)
+        except BaseException as exc:  # reported by the assertion below
+            errors.append(exc)
+
+    threads = [_in_thread(work, b.pk) for b in batches]
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    assert set(NoticeBatch.objects.values_list("status", flat=True)) == {"processed"}
+    states = ArrivalNotice.objects.values_list("voucher_no", "line_no", "state")
+    credited = [(v, line) for v, line, state in states if state == "credited"]
+    assert len(credited) == len(set(credited))  # no voucher line credited twice
+    assert ArrivalNotice.objects.filter(state="duplicate").count() == 3
+    # Each person's own contribution for 2026 arrived once, from whichever batch came first.
+    own_2026 = AccountEntry.objects.filter(kind=AccountEntry.Kind.OWN, year=2026)
+    assert own_2026.count() == 8
+    assert sorted(own_2026.values_list("person_id", flat=True)) == sorted(p.pk for p in persons)
+    waiting = ArrivalNotice.objects.filter(state="unmatched")
+    assert waiting.count() == 8
+    assert set(waiting.values_list("reason", flat=True)) == {ArrivalNotice.Reason.OWN_ALREADY_PAID}
+    _check_ledger_clean()
+
+
+def test_a_reversal_of_a_payment_in_a_batch_in_progress_waits_for_it(tax_client, policy, monkeypatch):
+    person = InsuredPersonFactory(village=first_village(policy.region))
+    paying = _store(tax_client, [notice(person, voucher="PAY")], "PAYING")
+    reversing = _store(
+        tax_client,
+        [notice(person, voucher="REV", reverses={"voucher_no": "PAY", "line_no": 1})],
+        "REVERSING",
+    )
+    holding, released = threading.Event(), threading.Event()
+    real_lock = ledger.person_years_lock
+
+    def lock_and_hold(pairs):
+        figures = real_lock(pairs)
+        if threading.current_thread().name == "paying":
+            holding.set()
+            assert released.wait(30)
+        return figures
+
+    monkeypatch.setattr(ledger, "person_years_lock", lock_and_hold)
+    payer = _in_thread(processing.batch_process, paying.pk, name="paying")
+    assert holding.wait(30)
+    # REVERSING needs PAYING's person-year: it waits for it, then reads the payment as credited.
+    reverser = _in_thread(processing.batch_process, reversing.pk)
+    reverser.join(1)
+    assert reverser.is_alive(), "the reversal did not wait for the payment's batch"
+    released.set()
+    payer.join(60)
+    reverser.join(60)
+    assert dict(ArrivalNotice.objects.values_list("voucher_no", "state")) == {"PAY": "reversed", "REV": "credited"}
+    assert sum(AccountEntry.objects.values_list("amount", flat=True)) == Decimal("0.00")
+    _check_ledger_clean()
+
+
+def test_a_reversal_never_overtakes_its_payment_stored_in_an_earlier_batch(tax_client, policy):
+    person = InsuredPersonFactory(village=first_village(policy.region))
+    paying = _store(tax_client, [notice(person, voucher="PAY")], "PAYING")
+    reversing = _store(tax_client, [notice(person, voucher="REV", reverses={"voucher_no": "PAY", "line_no": 1})], "REV")
+
+    # A second worker picked up the later batch first: it is tried again, nothing written.
+    with pytest.raises(processing.EarlierBatchWaiting):
+        processing.batch_process(reversing.pk)
+    assert NoticeBatch.objects.get(pk=reversing.pk).status == NoticeBatch.Status.RECEIVED
+    assert not AccountEntry.objects.exists()
+
+    processing.batch_process(paying.pk)
+    processing.batch_process(reversing.pk)
+    assert dict(ArrivalNotice.objects.values_list("voucher_no", "state")) == {"PAY": "reversed", "REV": "credited"}
+    _check_ledger_clean()
+
+
+def test_a_reversal_of_a_payment_in_a_batch_that_keeps_failing_waits_in_the_queue(tax_client, policy):
+    person = InsuredPersonFactory(village=first_village(policy.region))
+    paying = _store(tax_client, [notice(person, voucher="PAY")], "PAYING")
+    reversing = _store(tax_client, [notice(person, voucher="REV", reverses={"voucher_no": "PAY", "line_no": 1})], "REV")
+    NoticeBatch.objects.filter(pk=paying.pk).update(attempts=NoticeBatch.FAILING_AFTER, last_error="boom")
+
+    processing.batch_process(reversing.pk)
+
+    rev = ArrivalNotice.objects.get(voucher_no="REV")
+    assert (rev.state, rev.reason) == ("unmatched", ArrivalNotice.Reason.REVERSAL_UNKNOWN)
