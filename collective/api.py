@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
-from rest_framework import generics, serializers, status
+from rest_framework import generics, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,6 +17,7 @@ from collective import rosters, selectors, services
 from collective.models import Filing, Roster
 from collective.plugin import COLLECTIVE_APPROVE, COLLECTIVE_REVIEW, COLLECTIVE_VIEW
 from collective.serializers import (
+    FilingFilters,
     FilingOutput,
     RosterInvalidOutput,
     RosterOutput,
@@ -60,10 +61,6 @@ def _invalid(errors: list[RowError]) -> Response:
 
 def _with_paid(queryset: QuerySet[Roster]) -> QuerySet[Roster]:
     return queryset.annotate(paid_count=Count("rows", filter=Q(rows__paid_at__isnull=False)))
-
-
-class FilingFilters(serializers.Serializer):
-    year = serializers.IntegerField(min_value=2009, max_value=2100, required=False, help_text="only this year")
 
 
 class FilingListApi(generics.ListAPIView):

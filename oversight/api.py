@@ -5,23 +5,17 @@ from __future__ import annotations
 
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from insured import access, api_query
-from oversight.forms import EARLIEST_YEAR, ProgressForm
+from oversight.forms import ProgressForm
 from oversight.plugin import PROGRESS_VIEW
 from oversight.selectors.progress import progress_figures
-from oversight.serializers import ProgressOutput
+from oversight.serializers import ProgressFilters, ProgressOutput
 from oversight.views.common import shown_region
-
-
-class ProgressFilters(serializers.Serializer):
-    year = serializers.IntegerField(min_value=EARLIEST_YEAR, max_value=2100)
-    date = serializers.DateField(required=False, help_text="as of this day; default: today or the year's end")
 
 
 class ProgressApi(APIView):

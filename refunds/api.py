@@ -13,7 +13,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import generics, serializers, status
+from rest_framework import generics, status
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
@@ -41,6 +41,7 @@ from refunds.serializers import (
     ReasonInput,
     RefundCreateInput,
     RefundDetailOutput,
+    RefundFilters,
     RefundOutput,
     RequestInput,
     RequestOutput,
@@ -78,12 +79,6 @@ def _copies(request: Request) -> dict[str, Any]:
             except ValidationError as exc:
                 raise ApiValidationError({field: exc.messages}) from None
     return found
-
-
-class RefundFilters(serializers.Serializer):
-    status = serializers.ChoiceField(
-        choices=RefundApplication.Status.choices, required=False, help_text="only this state"
-    )
 
 
 class RefundListApi(generics.ListAPIView):

@@ -209,3 +209,9 @@ class TaxReportOutput(serializers.ModelSerializer):
 class HandOverOutput(serializers.Serializer):
     batch_month = serializers.DateField()
     applications = serializers.ListField(child=serializers.CharField())
+
+
+class RefundFilters(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=RefundApplication.Status.choices, required=False, help_text="only this state"
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import generics, serializers, status
+from rest_framework import generics, status
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
@@ -25,6 +25,7 @@ from subsidy.serializers import (
     SponsorshipCheckOutput,
     SponsorshipCreateInput,
     SponsorshipDetailOutput,
+    SponsorshipFilters,
     SponsorshipOutput,
     SponsorshipRejectInput,
 )
@@ -47,12 +48,6 @@ def _answer(request: Request, application: SponsorshipApplication, code: int = s
     application = selectors.application_get(request.user, application.pk)
     application.credit = selectors.credit_notice(application)
     return Response(SponsorshipDetailOutput(application, context={"request": request}).data, status=code)
-
-
-class SponsorshipFilters(serializers.Serializer):
-    status = serializers.ChoiceField(
-        choices=SponsorshipApplication.Status.choices, required=False, help_text="only this state"
-    )
 
 
 class SponsorshipListApi(generics.ListAPIView):

@@ -130,3 +130,9 @@ class SponsorshipDetailOutput(SponsorshipOutput):
 
     class Meta(SponsorshipOutput.Meta):
         fields = [*SponsorshipOutput.Meta.fields, "credit"]
+
+
+class SponsorshipFilters(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=SponsorshipApplication.Status.choices, required=False, help_text="only this state"
+    )

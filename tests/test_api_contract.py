@@ -17,7 +17,7 @@ input that does not match the schema (`code: invalid`) and a policy rule that re
 them apart, so it is told that 400 is an answer valid data may get, and `schema_valid_input_accepted`
 below fails whenever schema-valid input is answered as malformed.
 
-SCHEMATHESIS_EXAMPLES (default 15) bounds the examples per operation and phase; set it higher to
+SCHEMATHESIS_EXAMPLES (default 10) bounds the examples per operation and phase; set it higher to
 look harder on a workstation.
 """
 
@@ -41,8 +41,8 @@ from schemathesis.config import SchemathesisConfig
 
 # Each test runs in its own transaction inside the module's, which holds the demo county.
 pytestmark = pytest.mark.django_db
-EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "15"))
-STATEFUL_SCENARIOS = int(os.environ.get("SCHEMATHESIS_SCENARIOS", "20"))
+EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "10"))
+STATEFUL_SCENARIOS = int(os.environ.get("SCHEMATHESIS_SCENARIOS", "15"))
 # Who calls an operation that several roles may call: the county's own staff first.
 ROLE_ORDER = ("clerk", "reviewer", "finance", "auditor", "administrator", "township_office", "village_accountant")
 DEMO_USERS = {
