@@ -110,8 +110,8 @@ class PensionAutoSchema(AutoSchema):
         parameters = super()._get_parameters()
         for parameter in parameters:
             schema = parameter.get("schema", {})
-            if parameter["name"] == "page" and schema.get("type") == "integer":
-                schema["minimum"] = 1
+            if schema.get("type") == "integer" and (parameter["name"] == "page" or parameter["in"] == "path"):
+                schema["minimum"] = 1  # a page or an id: <int:pk> takes no sign
             elif (
                 parameter["in"] in ("query", "path")
                 and schema.get("type") == "string"

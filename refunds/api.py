@@ -7,13 +7,15 @@ Chinese message, and nothing is saved. Each view parses, calls one service, and 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
@@ -209,6 +211,8 @@ class CorrectApi(_StepApi):
     def post(self, request: Request, pk: int) -> Response:
         application = selectors.application_get(request.user, pk)
         applicant = None
+        if not isinstance(request.data, Mapping):  # `null`, a list: not the object the schema asks for
+            raise ValidationError({"non_field_errors": [_("Send a JSON object.")]}, code="invalid")
         if any(k in request.data for k in ApplicantInput().fields):
             serializer = ApplicantInput(data=request.data)
             serializer.is_valid(raise_exception=True)

@@ -221,3 +221,10 @@ def test_schema_contains_the_refund_paths(staff):
         "/api/v1/refunds/hand-over/",
     ):
         assert path in paths, path
+
+
+@pytest.mark.parametrize("body", ["null", "[]", '"text"'])
+def test_a_correction_that_is_not_an_object_is_400_not_500(person, staff, body):
+    application = take(person, staff)
+    response = _client(staff["town"]).post(f"{LIST}{application.pk}/correct/", body, content_type="application/json")
+    assert response.status_code == 400 and response.json()["code"] == "invalid"
