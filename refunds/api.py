@@ -38,10 +38,12 @@ from refunds.plugin import (
 from refunds.serializers import (
     ApplicantInput,
     CaseOutput,
+    CorrectionUpload,
     HandOverOutput,
     PaymentInput,
     ReasonInput,
     RefundCreateInput,
+    RefundCreateUpload,
     RefundDetailOutput,
     RefundFilters,
     RefundOutput,
@@ -79,7 +81,8 @@ def _copies(request: Request) -> dict[str, Any]:
             try:
                 found[field] = CopyField().clean(upload)
             except ValidationError as exc:
-                raise ApiValidationError({field: exc.messages}) from None
+                # A file the schema allows but of a kind refunds.copies does not take.
+                raise ApiValidationError({field: exc.messages}, code="copy_refused") from None
     return found
 
 
@@ -105,7 +108,7 @@ class RefundListApi(generics.ListAPIView):
         summary="Take a refund application (township office)",
         description="The ledger entries and waiting payments are named by id; the amount is computed from them. "
         "Copies may be sent as multipart files id_card_copy, bank_card_copy, payment_proof, evidence_copy.",
-        request=RefundCreateInput,
+        request={"application/json": RefundCreateInput, "multipart/form-data": RefundCreateUpload},
         responses={201: RefundDetailOutput, **REFUSED},
     )
     def post(self, request: Request) -> Response:
@@ -205,7 +208,7 @@ class CorrectApi(_StepApi):
 
     @extend_schema(
         summary="Correct the applicant and bank account, or upload copies; back to the first review",
-        request=ApplicantInput,
+        request={"application/json": ApplicantInput, "multipart/form-data": CorrectionUpload},
         responses={200: RefundDetailOutput, **REFUSED},
     )
     def post(self, request: Request, pk: int) -> Response:

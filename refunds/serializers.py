@@ -215,3 +215,21 @@ class RefundFilters(serializers.Serializer):
     status = serializers.ChoiceField(
         choices=RefundApplication.Status.choices, required=False, help_text="only this state"
     )
+
+
+class CopiesInput(serializers.Serializer):
+    """The copies a multipart request may carry: PDF, JPEG or PNG, at most 5 MB each (refunds.copies).
+    Read by refunds.api, which refuses a file of another kind with the code `copy_refused`."""
+
+    id_card_copy = serializers.FileField(required=False, help_text="the applicant's resident ID card")
+    bank_card_copy = serializers.FileField(required=False, help_text="the bank card or passbook")
+    payment_proof = serializers.FileField(required=False, help_text="the proof of the payment to refund")
+    evidence_copy = serializers.FileField(required=False, help_text="the evidence of the refund case")
+
+
+class RefundCreateUpload(CopiesInput, RefundCreateInput):
+    """RefundCreateInput as a multipart form, with the copies."""
+
+
+class CorrectionUpload(CopiesInput, ApplicantInput):
+    """ApplicantInput as a multipart form, with the copies."""
