@@ -11,6 +11,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.authentication import BaseAuthentication
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -121,6 +122,9 @@ def _status(batch: NoticeBatch, code: int) -> Response:
 
 class NoticeBatchPushApi(APIView):
     authentication_classes = [TaxSignatureAuthentication]
+    # The body is JSON, read by payments.intake from the raw bytes the signature covers; the
+    # parser only tells the schema so.
+    parser_classes = [JSONParser]
     permission_classes = [IsTaxClient]
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "tax"

@@ -34,6 +34,14 @@ class MachineAmount(serializers.CharField):
     schema_pattern = r"^(0\.(0[1-9]|[1-9][0-9]?)|[1-9][0-9]{0,11}(\.[0-9]{1,2})?)$"
 
 
+class MachineTime(serializers.DateTimeField):
+    """ISO 8601 with its UTC offset, in whole minutes within ±14:59 (payments.intake)."""
+
+    schema_pattern = (
+        r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?(Z|[+-](0[0-9]|1[0-4]):[0-5][0-9])$"
+    )
+
+
 class ReversesInput(serializers.Serializer):
     closed = True  # payments.intake refuses an unknown field
 
@@ -53,7 +61,7 @@ class NoticeInput(serializers.Serializer):
     payer_id = PayerId(max_length=18, help_text="resident ID or unified social credit code, with its check character")
     year = serializers.IntegerField(min_value=2009, max_value=2100)
     amount = MachineAmount(help_text='decimal string with at most two places, more than zero, e.g. "500.00"')
-    paid_at = serializers.DateTimeField(help_text="ISO 8601 with UTC offset")
+    paid_at = MachineTime(help_text="ISO 8601 with UTC offset")
     channel = serializers.ChoiceField(choices=Channel.choices)
     receivable_no = MachineText(max_length=32, allow_null=True, required=False)
     reverses = ReversesInput(allow_null=True, required=False)
@@ -65,7 +73,7 @@ class NoticeBatchInput(serializers.Serializer):
     closed = True  # payments.intake refuses an unknown field
 
     batch_id = MachineText(max_length=64, help_text="unique per client")
-    sent_at = serializers.DateTimeField()
+    sent_at = MachineTime()
     count = serializers.IntegerField(min_value=1, help_text="the number of notices")
     total_amount = MachineAmount(help_text="decimal string, the sum of the notices' amounts")
     notices = NoticeInput(many=True, max_length=MAX_NOTICES, min_length=1)
