@@ -101,7 +101,7 @@ def build(args: argparse.Namespace, rng: random.Random) -> None:
     call_command("migrate", interactive=False, verbosity=0)
     started = time.perf_counter()
     print(f"building the county: {args.persons:,} persons", flush=True)
-    county = nb.build_county(args.persons, 100)
+    county = nb.build_county(args.persons, args.notices // 200 + 1)
     gov_uscc = nb.gov_payer_uscc()
     n = args.notices
     goods, bad = nb.make_primaries(rng, args.persons, n - n // 100, n // 100)
@@ -231,6 +231,7 @@ def load(args: argparse.Namespace) -> tuple[list[dict], dict]:
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "LOG_LEVEL": "WARNING",
         "PAGES_BENCH_DATA": str(data),
+        "CACHE_URL": "redis://127.0.0.1:6379/8",  # one cache for the web workers, as in production
     }
     server = subprocess.Popen(
         [

@@ -168,6 +168,15 @@ class PolicyYear(models.Model):
     collection_end = models.DateField(_("collection window end"), null=True, blank=True)
     collection_day_from = models.PositiveSmallIntegerField(_("first collection day of a month"), null=True, blank=True)
     collection_day_to = models.PositiveSmallIntegerField(_("last collection day of a month"), null=True, blank=True)
+    back_payment_years = models.PositiveSmallIntegerField(
+        _("back payment reaches back (years)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "How many past years a back payment for interrupted contributions may reach (003 section 6(3)); "
+            "empty: back to the enrolment year."
+        ),
+    )
     is_demo = models.BooleanField(_("demo policy"), default=False)
     notes = models.TextField(_("notes"), blank=True)
     history = HistoricalRecords()

@@ -916,3 +916,286 @@ def check_refund_paid_on(*, paid_on: dt.date, requested_on: dt.date, today: dt.d
             _("The payment date cannot be before the money was requested (%(day)s).") % {"day": requested_on},
             "paid_on",
         )
+
+
+# --- Back payment 补缴 and the supplementary pension 补充养老保险 (003 六(三); 002 四(四); 004) ------------
+# An own or supplementary contribution for a past year is a back payment: it needs an approved
+# back-payment application (its receivable) and gets no government subsidy (rule 5).
+
+# 国发〔2009〕32号: the resident scheme began in 2009; no back payment names an earlier year.
+FIRST_SCHEME_YEAR = 2009
+# 到龄补缴 (004 七(三)6 "到龄人员补缴年限核定"; 国发〔2014〕8号 四): a person who reaches the pension
+# age of 60 with fewer than 15 paid years may pay the missing years, up to 15 in all.
+PENSION_AGE = 60
+MIN_PAID_YEARS = 15
+BACK_PAYMENT_BASIC = "basic"
+BACK_PAYMENT_SUPPLEMENTARY = "supplementary"
+# The receivable kind of a back payment of each scheme, and the kinds of notice that pay it: tax
+# reports a back payment as 补缴 or, chosen by the payer as a past 缴费年度, as an own contribution
+# (004 五(一)4).
+BACK_PAYMENT_RECEIVABLE_KIND = {BACK_PAYMENT_BASIC: BACK_PAYMENT, BACK_PAYMENT_SUPPLEMENTARY: SUPPLEMENTARY}
+RECEIVABLE_KIND_OF_PAST_PAYMENT = {OWN: BACK_PAYMENT, SUPPLEMENTARY: SUPPLEMENTARY}
+
+
+def is_back_payment(kind: str, year: int, paid_on: dt.date) -> bool:
+    """Rule 5 (003 六(三)): an own or supplementary contribution paid after its year has ended is a
+    back payment of that year."""
+    return kind in RECEIVABLE_KIND_OF_PAST_PAYMENT and year < paid_on.year
+
+
+def receivable_kind_fits(notice_kind: str, receivable_kind: str) -> bool:
+    """A notice pays a receivable of its own kind; an own contribution also pays a basic back
+    payment's receivable (004 五(一)4: the payer picks the past year as the 缴费年度)."""
+    return notice_kind == receivable_kind or (notice_kind == OWN and receivable_kind == BACK_PAYMENT)
+
+
+def check_back_payment_approved(has_receivable: bool, year: int) -> None:
+    if not has_receivable:
+        raise RuleViolation(
+            "back_payment_required",
+            _(
+                "Rule 5 (notice 003 section 6(3); notice 002 section 4(4)): a contribution for the past year "
+                "%(year)s is a back payment; it is credited, without government subsidy, only after the township "
+                "office has entered a back-payment application and the county has approved it."
+            )
+            % {"year": year},
+        )
+
+
+def check_in_basic_scheme(status: str, name: str) -> None:
+    """004 一(二): only persons enrolled in the region's basic scheme join the supplementary pension."""
+    if status != "enrolled":
+        raise RuleViolation(
+            "not_in_basic_scheme",
+            _(
+                "Notice 004 section 1(2): only persons enrolled and paying in the basic resident pension of the "
+                "county join the supplementary pension; %(name)s is not."
+            )
+            % {"name": name},
+        )
+
+
+def check_one_supplementary(already_paid: bool, year: int) -> None:
+    """004 三 "按自然年度缴纳": one supplementary contribution a person a year."""
+    if already_paid:
+        raise RuleViolation(
+            "supplementary_already_paid",
+            _(
+                "Notice 004 section 3: the supplementary pension contribution for %(year)s has already been paid; "
+                "it is paid once a year."
+            )
+            % {"year": year},
+        )
+
+
+def check_back_payment_person(status: str, name: str, *, scheme: str) -> None:
+    """Who may pay back: a person still in the scheme and not yet drawing a pension (002 四(四);
+    003 六(三)); the supplementary pension only while enrolled and paying in the basic one (004 一(二))."""
+    if scheme == BACK_PAYMENT_SUPPLEMENTARY:
+        check_in_basic_scheme(status, name)
+    elif status not in ("enrolled", "suspended"):
+        raise RuleViolation(
+            "back_payment_person_status",
+            _(
+                "Notice 003 section 6(3): back payment is for enrolled persons whose payments were interrupted; "
+                "%(name)s is receiving benefits or closed."
+            )
+            % {"name": name},
+        )
+
+
+def check_back_payment_tier(amount: Decimal, policy: PolicyYear, *, scheme: str, in_hardship_group: bool) -> None:
+    """004 五(一)5: the payer chooses any tier of the policy year (补缴 "可选择任一缴费基数"); the
+    hardship tier only for a member of a hardship group (rule 7, 002 二)."""
+    if scheme == BACK_PAYMENT_SUPPLEMENTARY:
+        if not policy.supplementary_tiers():
+            raise RuleViolation(
+                "no_supplementary_pension",
+                _("Notice 004 section 1(2): the policy of %(year)s has no supplementary pension.")
+                % {"year": policy.year},
+                "tier",
+            )
+        if policy.tier_for(amount, "supplementary") is None:
+            raise RuleViolation(
+                "supplementary_tier_invalid",
+                _("Notice 004 section 4(2): %(amount)s yuan is not a supplementary pension tier of %(year)s.")
+                % {"amount": _money(amount), "year": policy.year},
+                "tier",
+            )
+        return
+    tier = _basic_tier_or_raise(policy, amount)
+    if tier.is_hardship_only and not in_hardship_group:
+        raise RuleViolation(
+            "hardship_tier_not_allowed",
+            _(
+                "Rule 7 (notice 002 section 2): the %(amount)s yuan tier is only for persons in a hardship group; "
+                "this person is not in one."
+            )
+            % {"amount": _money(amount)},
+            "tier",
+        )
+
+
+def first_eligible_year(birth_date: dt.date) -> int:
+    """The first year a back payment may name: the year the person turned 16 (002 一), not before
+    the scheme began."""
+    return max(birth_date.year + MIN_ENROLMENT_AGE, FIRST_SCHEME_YEAR)
+
+
+def reaches_pension_age(birth_date: dt.date, today: dt.date) -> bool:
+    """到龄: the person turns 60 this year or has turned 60 already."""
+    return birth_date.year + PENSION_AGE <= today.year
+
+
+def aged_back_payment_years(*, birth_date: dt.date, paid_years: set[int], today: dt.date) -> tuple[int, list[int]]:
+    """到龄补缴 (004 七(三)6; 国发〔2014〕8号 四): how many years a person reaching 60 may still pay back,
+    15 less the years already paid, and which past years are open to it (unpaid, from the year the
+    person turned 16 or the scheme began, up to last year), latest first. Zero years when 15 are paid."""
+    allowance = max(MIN_PAID_YEARS - len(paid_years), 0)
+    open_years = [y for y in range(today.year - 1, first_eligible_year(birth_date) - 1, -1) if y not in paid_years]
+    return min(allowance, len(open_years)), open_years
+
+
+def check_back_payment_years(
+    years: list[int],
+    *,
+    scheme: str,
+    aged: bool,
+    birth_date: dt.date,
+    enrolled_on: dt.date,
+    paid_years: set[int],
+    applied_years: dict[int, str],
+    scheme_years: set[int] | None,
+    limit_years: int | None,
+    today: dt.date,
+) -> None:
+    """Each year of a back-payment application, checked (003 六(三) 四; 002 四(四); 004).
+
+    `paid_years`: years already paid in this scheme; `applied_years`: years on another live
+    application (year → its number); `scheme_years`: for the supplementary pension, the years whose
+    policy had it; `limit_years`: how many past years the policy year lets an interrupted payment
+    reach back (None: back to enrolment). 到龄补缴 (`aged`) may name years before enrolment, up to 15
+    paid years in all.
+    """
+    if not years:
+        raise RuleViolation("back_payment_no_year", _("Choose at least one year to pay back."), "years")
+    if len(set(years)) != len(years):
+        raise RuleViolation("back_payment_year_twice", _("A year is named twice."), "years")
+    if aged and scheme == BACK_PAYMENT_SUPPLEMENTARY:
+        raise RuleViolation(
+            "aged_supplementary",
+            _(
+                "Notice 004 section 7(3)6: the back payment on reaching pension age is of the basic pension; "
+                "the supplementary pension has none."
+            ),
+            "basis",
+        )
+    if aged:
+        _check_aged(years, birth_date=birth_date, paid_years=paid_years, today=today)
+    for year in sorted(years):
+        _check_back_payment_year(
+            year,
+            aged=aged,
+            birth_date=birth_date,
+            enrolled_on=enrolled_on,
+            paid=year in paid_years,
+            applied=applied_years.get(year),
+            scheme_years=scheme_years,
+            limit_years=limit_years,
+            today=today,
+        )
+
+
+def _check_aged(years: list[int], *, birth_date: dt.date, paid_years: set[int], today: dt.date) -> None:
+    if not reaches_pension_age(birth_date, today):
+        raise RuleViolation(
+            "aged_not_yet_60",
+            _(
+                "Notice 004 section 7(3)6: the back payment on reaching pension age is for persons who turn 60 this "
+                "year or have turned 60; this person turns 60 in %(year)s."
+            )
+            % {"year": birth_date.year + PENSION_AGE},
+            "basis",
+        )
+    allowance, _open = aged_back_payment_years(birth_date=birth_date, paid_years=paid_years, today=today)
+    if len(years) > allowance:
+        raise RuleViolation(
+            "aged_over_fifteen",
+            _(
+                "Notice 004 section 7(3)6: with %(paid)s paid years, a person reaching 60 may pay back at most "
+                "%(allowance)s years (15 paid years in all); %(asked)s are named."
+            )
+            % {"paid": len(paid_years), "allowance": allowance, "asked": len(years)},
+            "years",
+        )
+
+
+def _check_back_payment_year(
+    year: int,
+    *,
+    aged: bool,
+    birth_date: dt.date,
+    enrolled_on: dt.date,
+    paid: bool,
+    applied: str | None,
+    scheme_years: set[int] | None,
+    limit_years: int | None,
+    today: dt.date,
+) -> None:
+    if year >= today.year:
+        raise RuleViolation(
+            "back_payment_not_past",
+            _(
+                "Notice 003 section 6(3): back payment is for past years; %(year)s is paid as the year's own "
+                "contribution."
+            )
+            % {"year": year},
+            "years",
+        )
+    if year < first_eligible_year(birth_date):
+        raise RuleViolation(
+            "back_payment_too_early",
+            _(
+                "Notice 002 section 1: %(year)s is before the person turned 16 or before the scheme began "
+                "(%(first)s); it cannot be paid back."
+            )
+            % {"year": year, "first": first_eligible_year(birth_date)},
+            "years",
+        )
+    if not aged and year < enrolled_on.year:
+        raise RuleViolation(
+            "back_payment_not_enrolled",
+            _(
+                "Notice 003 section 6(3): only years of interrupted payment after enrolment are paid back; the "
+                "person enrolled in %(enrolled)s, after %(year)s."
+            )
+            % {"year": year, "enrolled": enrolled_on.year},
+            "years",
+        )
+    if not aged and limit_years is not None and year < today.year - limit_years:
+        raise RuleViolation(
+            "back_payment_too_old",
+            _("The policy of %(current)s lets a back payment reach back %(limit)s years, not to %(year)s.")
+            % {"current": today.year, "limit": limit_years, "year": year},
+            "years",
+        )
+    if scheme_years is not None and year not in scheme_years:
+        raise RuleViolation(
+            "no_supplementary_pension",
+            _("Notice 004 section 1(2): the policy of %(year)s has no supplementary pension to pay back.")
+            % {"year": year},
+            "years",
+        )
+    if paid:
+        raise RuleViolation(
+            "back_payment_year_paid",
+            _("Notice 003 section 6(3): %(year)s is already paid; only unpaid years are paid back.") % {"year": year},
+            "years",
+        )
+    if applied:
+        raise RuleViolation(
+            "back_payment_applied",
+            _("%(year)s is already on back-payment application %(number)s; a year is applied for once.")
+            % {"year": year, "number": applied},
+            "years",
+        )

@@ -5,11 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connections
-from django.db.models import Case, CharField, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models import Case, CharField, Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.expressions import Expression
 from django.db.models.functions import Collate
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -155,6 +159,41 @@ def with_contribution(persons: QuerySet[InsuredPerson], year: int) -> QuerySet[I
     )
 
 
+def region_counts(persons: QuerySet[InsuredPerson], region: Region | None, year: int) -> dict[str, Any]:
+    """The home page's figures of a region (`persons` already cut to it): insured, enrolled,
+    receiving, own contribution arrived this year, and enrolled with nothing paid this year.
+
+    Counting a county of a million persons takes most of a second, and every member of staff opens
+    the home page first: the figures are kept in the cache for REGION_COUNTS_SECONDS and say when
+    they were counted (`at`)."""
+    seconds = settings.REGION_COUNTS_SECONDS
+    key = f"insured.region_counts:{region.pk if region else 0}:{year}"
+    counts = cache.get(key) if seconds else None
+    if counts is None:
+        counts = _region_counts(persons, year)
+        if seconds:
+            cache.set(key, counts, seconds)
+    return counts
+
+
+def _region_counts(persons: QuerySet[InsuredPerson], year: int) -> dict[str, Any]:
+    counts: dict[str, Any] = persons.aggregate(
+        total=Count("pk"),
+        enrolled=Count("pk", filter=Q(status=InsuredPerson.Status.ENROLLED)),
+        receiving=Count("pk", filter=Q(status=InsuredPerson.Status.RECEIVING)),
+    )
+    this_year = PersonYear.objects.filter(year=year, person__in=persons.values("pk"))
+    counts["paid"] = this_year.filter(own_arrived_on__isnull=False).count()
+    # Who is still to pay this year: enrolled, and neither an own nor a government-paid contribution
+    # (PaymentState.NONE): the enrolled less those whose person-year has either.
+    covered = this_year.filter(person__status=InsuredPerson.Status.ENROLLED).filter(
+        Q(own_arrived_on__isnull=False) | Q(gov_paid_amount__gt=0)
+    )
+    counts["unpaid"] = counts["enrolled"] - covered.count()
+    counts["at"] = timezone.now()
+    return counts
+
+
 @dataclass(frozen=True)
 class PersonFilters:
     """What a list of persons is cut by: a search (name, person number or the start of a resident
@@ -208,12 +247,29 @@ def year_contribution(person: InsuredPerson, year: int) -> YearContribution:
     return YearContribution(year, PaymentState.NONE, None, None)
 
 
+# The supplementary pension 补充养老保险 (004) is kept apart from the basic pension in the account.
+SUPPLEMENTARY_KINDS = frozenset({rules.SUPPLEMENTARY, rules.SUPPLEMENTARY_SUBSIDY})
+
+
 @dataclass(frozen=True)
 class YearAccount:
     year: int
     total: Decimal
     entries: list[AccountEntry]
     person_year: PersonYear | None
+
+    @property
+    def supplementary(self) -> Decimal:
+        """Of the year's total, the supplementary pension: its entries and what reversed them."""
+        kinds = {e.pk: e.kind for e in self.entries}
+        return sum(
+            (
+                e.amount
+                for e in self.entries
+                if e.kind in SUPPLEMENTARY_KINDS or kinds.get(e.reverses_id) in SUPPLEMENTARY_KINDS
+            ),
+            Decimal("0.00"),
+        )
 
 
 def account_by_year(person: InsuredPerson) -> list[YearAccount]:

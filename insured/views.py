@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -31,18 +31,10 @@ def _persons(request: HttpRequest):
 @access.capability_required(access.PERSON_VIEW)
 def home(request: HttpRequest) -> HttpResponse:
     year = timezone.localdate().year
-    persons = _persons(request)
-    counts = persons.aggregate(
-        total=Count("pk"),
-        enrolled=Count("pk", filter=Q(status=InsuredPerson.Status.ENROLLED)),
-        receiving=Count("pk", filter=Q(status=InsuredPerson.Status.RECEIVING)),
-    )
-    counts["paid"] = persons.filter(years__year=year, years__own_arrived_on__isnull=False).count()
-    # Who is still to pay this year: enrolled, and neither an own nor a government-paid contribution.
-    enrolled = selectors.with_contribution(persons.filter(status=InsuredPerson.Status.ENROLLED), year)
-    counts["unpaid"] = enrolled.filter(payment_state=PaymentState.NONE).count()
+    counts = selectors.region_counts(_persons(request), access.scope_region(request.user), year)
     context = {
         "counts": counts,
+        "counts_seconds": settings.REGION_COUNTS_SECONDS,
         "year": year,
         "search_form": PersonSearchForm(),
         "unpaid_url": f"{reverse('insured:person-search')}?status=enrolled&payment={PaymentState.NONE}",

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from django.db.models import (
+    BooleanField,
     Case,
     CharField,
     Count,
@@ -31,7 +32,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Concat, Substr
+from django.db.models.functions import Concat, ExtractYear, Substr
 
 from insured import ledger, ledger_audit, rules
 from insured.ledger_audit import who as _who
@@ -175,18 +176,25 @@ def _subsidy_amount_problems(scope: Scope) -> Iterator[str]:
         .filter(kind__in=list(SUBSIDY_KIND))
         .annotate(
             county=Substr("person__village__code", 1, 6),
+            # Rule 5 (003 六(三)): a payment for a year already over when it was paid is a back
+            # payment and has no subsidy (the agency's calendar: Beijing time, settings.TIME_ZONE).
+            back=Case(
+                When(year__lt=ExtractYear("paid_at"), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
             subsidy=Subquery(AccountEntry.objects.filter(source_key=subsidy_key).order_by().values("amount")[:1]),
         )
     )
-    groups = payments.values("county", "year", "kind", "amount", "subsidy").annotate(n=Count("pk")).order_by()
+    groups = payments.values("county", "year", "kind", "amount", "back", "subsidy").annotate(n=Count("pk")).order_by()
     policies = PolicyResolver()
     wrong: list[tuple[Q, str]] = []
     for g in groups:
-        expected = _tier_subsidy(policies, g["county"], g["year"], g["kind"], g["amount"])
+        expected = ZERO if g["back"] else _tier_subsidy(policies, g["county"], g["year"], g["kind"], g["amount"])
         posted = g["subsidy"] if g["subsidy"] is not None else ZERO
         if expected == posted:
             continue
-        match = Q(county=g["county"], year=g["year"], kind=g["kind"], amount=g["amount"])
+        match = Q(county=g["county"], year=g["year"], kind=g["kind"], amount=g["amount"], back=g["back"])
         match &= Q(subsidy__isnull=True) if g["subsidy"] is None else Q(subsidy=g["subsidy"])
         if expected is None:
             why = f"no tier of {g['amount']} with a subsidy in the {g['year']} policy to check its subsidy against"

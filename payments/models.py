@@ -266,6 +266,18 @@ class ArrivalNotice(models.Model):
         OUTSIDE_CLIENT_REGION = "outside_client_region", _("the person lives outside the region the tax client serves")
         REFUNDED = "refunded", _("the reversed payment has already been refunded to the payer")
         REFUND_PENDING = "refund_pending", _("the reversed payment is on a refund application in progress")
+        BACK_PAYMENT_REQUIRED = (
+            "back_payment_required",
+            _("a contribution for a past year waits for an approved back-payment application"),
+        )
+        NOT_IN_BASIC_SCHEME = (
+            "not_in_basic_scheme",
+            _("supplementary pension for a person not enrolled in the basic scheme"),
+        )
+        SUPPLEMENTARY_ALREADY_PAID = (
+            "supplementary_paid",
+            _("the supplementary pension contribution for this year has already arrived"),
+        )
 
     # The foreign keys below are indexed by the composite indexes that start with them.
     batch = models.ForeignKey(

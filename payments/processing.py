@@ -62,6 +62,9 @@ REASON_OF_RULE = {
     "gov_paid_mismatch": Reason.GOV_PAID_MISMATCH,
     "cap_exceeded": Reason.CAP_EXCEEDED,
     "outside_client_region": Reason.OUTSIDE_CLIENT_REGION,
+    "back_payment_required": Reason.BACK_PAYMENT_REQUIRED,
+    "not_in_basic_scheme": Reason.NOT_IN_BASIC_SCHEME,
+    "supplementary_already_paid": Reason.SUPPLEMENTARY_ALREADY_PAID,
 }
 NOTICE_FIELDS = (
     "id",
@@ -139,6 +142,12 @@ class EarlierBatchWaiting(Exception):
     """A reversal in this batch takes back a payment of an earlier batch that no worker has
     credited yet: the batch is tried again shortly, so a reversal never overtakes its payment
     (serial processing in the order of arrival would have credited the payment first)."""
+
+
+class BackPaymentApprovedMeanwhile(EarlierBatchWaiting):
+    """A back payment for a past-year payment of this batch was approved after the batch read its
+    receivables and before it locked the person-year (the approval held that lock): the batch is
+    tried again, reads the new receivable in key order, and credits the payment against it."""
 
 
 class Unmatched(Exception):
@@ -281,10 +290,27 @@ class Facts:
         receivable_q = Q(number__in=source.exclude(receivable_no="").values("receivable_no"))
         if forced and forced[1]:
             receivable_q |= Q(pk=forced[1])
+        # A past year's own or supplementary payment pays its approved back payment (rule 5, 003
+        # 六(三)) even when tax reports no receivable number: the live back-payment receivables of
+        # those persons are read (and locked) with the others.
+        paying_back = {n.insured_id_no for n in notices if rules.is_back_payment(n.kind, n.year, as_date(n.paid_at))}
+        if paying_back and not forced:
+            receivable_q |= Q(
+                # A subquery, not a join: FOR UPDATE then locks the receivables only.
+                person_id__in=InsuredPerson.objects.filter(id_no__in=sorted(paying_back)).values("pk"),
+                kind__in=set(rules.RECEIVABLE_KIND_OF_PAST_PAYMENT.values()),
+                status__in=[Receivable.Status.OPEN, Receivable.Status.SENT],
+            )
         # Locked in key order: a sponsorship being voided at this moment waits, or we wait for it.
         receivables = Receivable.objects.select_for_update().filter(receivable_q).order_by("pk")
         self.receivables = {r.number: r for r in receivables}
         self.receivables_by_pk = {r.pk: r for r in self.receivables.values()}
+        self.back_payments: dict[tuple[int, int, str], Receivable] = {}
+        for r in sorted(self.receivables.values(), key=lambda r: r.pk):
+            if r.status in (Receivable.Status.OPEN, Receivable.Status.SENT):
+                self.back_payments.setdefault((r.person_id, r.year, r.kind), r)
+        self._supplementary_paid: set[tuple[int, int]] | None = None
+        self.supplementary_in_pass: set[tuple[int, int]] = set()
         self.first_seen = self._first_notice_ids(source)
         self.policies = PolicyResolver()
         self._memberships: dict[int, list[tuple[str, dt.date, dt.date | None]]] | None = None
@@ -310,6 +336,30 @@ class Facts:
         )
         self.held_entries = handlers.entries_held(entry_ids)
         self._wait_for_earlier_batches()
+        self._back_payments_unchanged(notices)
+
+    def _back_payments_unchanged(self, notices: list[Notice]) -> None:
+        """Under the person-year locks: no back payment for a past-year payment of the pass was
+        approved since the receivables were read (collection's approval locks the person-year
+        before it creates the receivables; rule 5, 003 六(三))."""
+        if self.batch_pk is None or self.forced:
+            return
+        missing = {
+            (person.id, n.year, rules.RECEIVABLE_KIND_OF_PAST_PAYMENT[n.kind])
+            for n in notices
+            if rules.is_back_payment(n.kind, n.year, as_date(n.paid_at))
+            and (person := self.persons.get(n.insured_id_no)) is not None
+            and (person.id, n.year, rules.RECEIVABLE_KIND_OF_PAST_PAYMENT[n.kind]) not in self.back_payments
+        }
+        if not missing:
+            return
+        live = Receivable.objects.filter(
+            person_id__in={p for p, _y, _k in missing},
+            status__in=[Receivable.Status.OPEN, Receivable.Status.SENT],
+            kind__in={k for _p, _y, k in missing},
+        ).exclude(pk__in=list(self.receivables_by_pk))
+        if any((r.person_id, r.year, r.kind) in missing for r in live):
+            raise BackPaymentApprovedMeanwhile("a back payment was approved meanwhile; the batch is tried again")
 
     def _wait_for_earlier_batches(self) -> None:
         if self.batch_pk is None:
@@ -362,6 +412,17 @@ class Facts:
         return {
             g for g, start, end in self._memberships.get(person_id, []) if start <= day and (end is None or day <= end)
         }
+
+    def supplementary_paid(self, person_id: int, year: int) -> bool:
+        """Loaded on first use: whether a supplementary contribution of the year is in the account
+        (one not taken out again by a reversal or a refund), or was credited earlier in this pass."""
+        if self._supplementary_paid is None:
+            rows = AccountEntry.objects.filter(
+                kind=Entry.SUPPLEMENTARY, person_id__in=list(self.persons_by_pk), reversed_by__isnull=True
+            ).values_list("person_id", "year")
+            self._supplementary_paid = set(rows)
+        key = (person_id, year)
+        return key in self._supplementary_paid or key in self.supplementary_in_pass
 
     def policy(self, person: Person, year: int) -> PolicyYear:
         policy = self.policies.get(person.village_code, year)
@@ -456,10 +517,16 @@ def _match(n: Notice, facts: Facts) -> tuple[Person, Receivable | None]:
             receivable = facts.receivables.get(n.receivable_no)
             if receivable is None:
                 raise Unmatched(Reason.NO_RECEIVABLE)
+    is_back_payment = rules.is_back_payment(n.kind, n.year, as_date(n.paid_at))
+    if receivable is None and is_back_payment and not facts.forced:
+        past_kind = rules.RECEIVABLE_KIND_OF_PAST_PAYMENT[n.kind]
+        receivable = facts.back_payments.get((person.id, n.year, past_kind))
     try:
         rules.check_person_open(person.status)
         rules.check_client_serves(person.village_code, facts.client_prefix)
         rules.check_receivable_present(n.kind, receivable is not None)
+        if is_back_payment:
+            rules.check_back_payment_approved(receivable is not None, n.year)  # rule 5
     except rules.RuleViolation as exc:
         raise Unmatched.refused(exc) from None
     if receivable is None:
@@ -468,7 +535,8 @@ def _match(n: Notice, facts: Facts) -> tuple[Person, Receivable | None]:
         raise Unmatched(Reason.RECEIVABLE_PAID)
     if receivable.status in (Receivable.Status.CANCELLED, Receivable.Status.VOIDED):
         raise Unmatched(Reason.RECEIVABLE_CLOSED)
-    if receivable.person_id != person.id or receivable.kind != n.kind or receivable.year != n.year:
+    fits = rules.receivable_kind_fits(n.kind, receivable.kind)
+    if receivable.person_id != person.id or not fits or receivable.year != n.year:
         raise Unmatched(Reason.RECEIVABLE_MISMATCH)
     if receivable.amount != n.amount:
         raise Unmatched(Reason.AMOUNT_MISMATCH)
@@ -483,20 +551,28 @@ def _credit(n: Notice, person: Person, receivable: Receivable | None, facts: Fac
     paid_on = as_date(n.paid_at)
     reserved = person_year.support_reserved + delta.reserved
     is_support = n.kind in rules.SUPPORT_KINDS
+    # Rule 5 (003 六(三)): a past year's payment was matched to its approved back payment in
+    # _match, at the tier the application was checked for; it gets no subsidy.
+    is_back_payment = rules.is_back_payment(n.kind, n.year, paid_on)
     try:
         if n.kind == PaymentKind.OWN:
             paid = person_year.own_amount + delta.own > 0 or (person.id, n.year) in facts.paid_in_pass
             rules.check_one_own_contribution(paid, n.year)
-            rules.check_own_contribution_tier(
-                policy, n.amount, groups=lambda: facts.active_groups(person.id, paid_on), name=person.name
-            )
+            if not is_back_payment:
+                rules.check_own_contribution_tier(
+                    policy, n.amount, groups=lambda: facts.active_groups(person.id, paid_on), name=person.name
+                )
+        elif n.kind == PaymentKind.SUPPLEMENTARY:
+            rules.check_in_basic_scheme(person.status, person.name)  # 004 一(二)
+            rules.check_one_supplementary(facts.supplementary_paid(person.id, n.year), n.year)  # 004 三
         elif n.kind == PaymentKind.GOVERNMENT_PAID:
             rules.check_government_paid_amount(n.amount, policy)
         if is_support and reserved < n.amount:
             # Nothing was reserved for it: credit only while the year's cap allows (rule 1).
             used = reserved + person_year.support_credited + delta.credited
             rules.check_cap(year=n.year, cap=policy.top_tier, used=used, amount=n.amount)
-        subsidy = rules.government_subsidy_for(n.kind, n.amount, policy)  # rule 5: zero but for own, supplementary
+        # Rule 5: zero but for an own or supplementary contribution of its year.
+        subsidy = ZERO if is_back_payment else rules.government_subsidy_for(n.kind, n.amount, policy)
     except rules.RuleViolation as exc:
         raise Unmatched.refused(exc) from None
 
@@ -506,6 +582,8 @@ def _credit(n: Notice, person: Person, receivable: Receivable | None, facts: Fac
         delta.own_arrived_on = delta.own_arrived_on or paid_on
     elif n.kind == PaymentKind.GOVERNMENT_PAID:
         delta.gov_paid += n.amount
+    elif n.kind == PaymentKind.SUPPLEMENTARY:
+        facts.supplementary_in_pass.add((person.id, n.year))
     elif is_support:
         if reserved >= n.amount:
             delta.reserved -= n.amount

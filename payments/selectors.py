@@ -325,6 +325,34 @@ REMEDIES: dict[str, Remedy] = {
         assign=True,
         who=gettext_lazy("township office"),
     ),
+    # Rule 5 (003 六(三)): resolved by the approval itself, which credits the waiting payment without
+    # subsidy (collection.backpay_services); once approved it can also be assigned to the receivable.
+    Reason.BACK_PAYMENT_REQUIRED: Remedy(
+        gettext_lazy(
+            "A payment for a past year is a back payment: the township office enters a back-payment application "
+            "for this person and year at this amount; when the county approves it, this payment is credited "
+            "without government subsidy. If no back payment is allowed, refund it to the payer."
+        ),
+        assign=True,
+        refund=True,
+        who=gettext_lazy("township office"),
+    ),
+    Reason.NOT_IN_BASIC_SCHEME: Remedy(
+        gettext_lazy(
+            "The supplementary pension is only for persons enrolled in the basic scheme (notice 004 section 1(2)): "
+            "assign it to the right person, or refund it to the payer."
+        ),
+        assign=True,
+        refund=True,
+    ),
+    Reason.SUPPLEMENTARY_ALREADY_PAID: Remedy(
+        gettext_lazy(
+            "The year's supplementary pension contribution has already arrived (notice 004 section 3): this second "
+            "payment is refunded to the payer, unless it was meant for someone else."
+        ),
+        assign=True,
+        refund=True,
+    ),
 }
 # A reason this table does not know yet (an app adds reasons): the clerk assigns it by hand.
 DEFAULT_REMEDY = Remedy(gettext_lazy("Check the payment and assign it by hand."), assign=True)

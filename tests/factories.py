@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from stdnum.iso7064 import mod_11_2
 
+from collection.backpay_models import BackPaymentApplication, BackPaymentYear
 from collective.models import Filing, Organisation, Roster, RosterRow
 from insured.models import (
     AccessRecord,
@@ -35,6 +36,7 @@ from oversight.models import (
     DepartmentListEntry,
     HouseholdExtract,
     ProgressDay,
+    ProgressStale,
     ProgressYear,
     ResidentRecord,
     WeeklyReport,
@@ -561,6 +563,17 @@ class ProgressYearFactory(factory.django.DjangoModelFactory):
     liable = 10
 
 
+class ProgressStaleFactory(factory.django.DjangoModelFactory):
+    """A village year marked after a batch (oversight.services.progress.progress_mark_batch)."""
+
+    class Meta:
+        model = ProgressStale
+        django_get_or_create = ("village", "year")
+
+    village = factory.LazyFunction(lambda: first_village(test_county()))
+    year = 2026
+
+
 class HouseholdExtractFactory(factory.django.DjangoModelFactory):
     """An extract as imported (oversight.services.coverage.extract_import writes it with its rows)."""
 
@@ -653,3 +666,31 @@ class WeeklyReportFactory(factory.django.DjangoModelFactory):
     year = 2026
     xlsx = factory.django.FileField(filename="weekly.xlsx", data=b"PK")
     pdf = factory.django.FileField(filename="weekly.pdf", data=b"%PDF-1.7")
+
+
+# --- Back payment 补缴 (collection, branch backpay) ---------------------------------------------------
+
+
+class BackPaymentApplicationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BackPaymentApplication
+
+    number = factory.Sequence(lambda n: f"BJ20261122{n:04d}")
+    person = factory.SubFactory(InsuredPersonFactory)
+    scheme = "basic"
+    basis = BackPaymentApplication.Basis.INTERRUPTED
+    tier = Decimal("500.00")
+    tier_year = 2026
+    total = Decimal("500.00")
+    submitted_by = factory.SubFactory(UserFactory)
+
+
+class BackPaymentYearFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BackPaymentYear
+
+    application = factory.SubFactory(BackPaymentApplicationFactory)
+    person = factory.LazyAttribute(lambda o: o.application.person)
+    scheme = factory.LazyAttribute(lambda o: o.application.scheme)
+    year = 2025
+    amount = Decimal("500.00")

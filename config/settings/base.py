@@ -226,6 +226,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_interval": env.int("CELERY_RESTORE_INTERVAL", default=10),
     "unacked_restore_throttle": env.int("CELERY_RESTORE_THROTTLE", default=10),
 }
+# A cache shared by every web worker when CACHE_URL names a Redis (production: the broker's, see
+# production.py); otherwise each process keeps its own.
+CACHE_URL = env("CACHE_URL", default="")
+if CACHE_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+# How long the home page's figures of a region are kept before they are counted again.
+REGION_COUNTS_SECONDS = env.int("REGION_COUNTS_SECONDS", default=60)
 # How long after a batch its villages' progress is counted again: batches arriving meanwhile are
 # counted in the same refresh.
 PROGRESS_REFRESH_DELAY_SECONDS = env.int("PROGRESS_REFRESH_DELAY_SECONDS", default=15)

@@ -9,6 +9,14 @@ FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY")
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 CELERY_BROKER_URL = env("REDIS_URL")
+# One cache for every web worker (the home page's figures, the API's throttles): Redis, the
+# broker's unless CACHE_URL names another.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env("CACHE_URL", default=env("REDIS_URL")),
+    }
+}
 CELERY_TASK_ALWAYS_EAGER = False
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -26,3 +26,5 @@ LOGGING["handlers"]["security"] = {"class": "logging.NullHandler", "formatter": 
 # Uploaded and generated files of the test run go to a scratch directory, not the working tree.
 MEDIA_ROOT = Path(tempfile.gettempdir()) / f"pension-test-media-{env('TEST_DATABASE_NAME', default='test_pension')}"
 PRIVATE_FILES_ROOT = MEDIA_ROOT / "private"
+# Tests count the home page's figures at every request (one test keeps them, to see the cache work).
+REGION_COUNTS_SECONDS = 0

@@ -292,3 +292,34 @@ def test_the_api_leaves_this_year_out_for_a_caller_without_the_capability(rf, tr
     person = with_contribution(InsuredPerson.objects.filter(pk=people["陈"].pk), 2026).get()
     data = PersonListOutput(person, context={"request": request, "year": 2026}).data
     assert "this_year" not in data
+
+
+def test_the_home_figures_are_kept_for_a_while_and_say_when_they_were_counted(client, tree, people, settings):
+    settings.REGION_COUNTS_SECONDS = 60
+    client.force_login(make_user(Role.VILLAGE_ACCOUNTANT, tree["village11"]))
+    first = client.get(reverse("insured:home"))
+    assert first.context["counts"]["total"] == 2
+    InsuredPersonFactory(village=tree["village11"], name="李新", id_no=make_id_no(dt.date(1971, 1, 1), 7))
+    kept = client.get(reverse("insured:home"))
+    assert kept.context["counts"]["total"] == 2  # counted a moment ago: not counted again
+    assert "统计于" in kept.content.decode()
+    settings.REGION_COUNTS_SECONDS = 0
+    assert client.get(reverse("insured:home")).context["counts"]["total"] == 3
+
+
+def test_the_home_figures_of_one_region_are_not_shown_to_another(client, tree, people, settings):
+    settings.REGION_COUNTS_SECONDS = 60
+    client.force_login(make_user(Role.VILLAGE_ACCOUNTANT, tree["village11"]))
+    assert client.get(reverse("insured:home")).context["counts"]["total"] == 2
+    client.force_login(make_user(Role.VILLAGE_ACCOUNTANT, tree["village21"], username="village21"))
+    assert client.get(reverse("insured:home")).context["counts"]["total"] == 1
+
+
+def test_names_are_found_by_their_start_and_listed_in_pinyin_order_from_indexes(db):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'insured_insuredperson'")
+        names = {row[0] for row in cursor.fetchall()}
+    assert "person_name_prefix_idx" in names
+    assert ("person_pinyin_idx" in names) == pinyin_available()

@@ -388,8 +388,12 @@ def test_two_own_contributions_in_one_batch_credit_the_first_only(tax_client, in
     assert person_year(insured).own_amount == Decimal("500.00")
 
 
+# Paid in its own year: paid later it would be a back payment, waiting for its approval (rule 5).
+PAID_IN_2025 = "2025-03-02T10:15:00+08:00"
+
+
 def test_own_contribution_for_a_year_without_policy_waits_as_policy_incomplete(tax_client, insured):
-    process(tax_client, [notice(insured, year=2025)])
+    process(tax_client, [notice(insured, year=2025, paid_at=PAID_IN_2025)])
 
     _assert_waiting("V0001", Reason.POLICY_INCOMPLETE)
     py = person_year(insured, 2025)
@@ -399,7 +403,7 @@ def test_own_contribution_for_a_year_without_policy_waits_as_policy_incomplete(t
 def test_own_contribution_for_a_year_without_tiers_waits_as_policy_incomplete(tax_client, insured, policy):
     PolicyYearFactory(region=policy.region, year=2025, tiers=[])
 
-    process(tax_client, [notice(insured, year=2025)])
+    process(tax_client, [notice(insured, year=2025, paid_at=PAID_IN_2025)])
 
     _assert_waiting("V0001", Reason.POLICY_INCOMPLETE)
     py = person_year(insured, 2025)
@@ -413,7 +417,7 @@ def test_own_contribution_whose_tier_subsidy_is_not_entered_waits_without_touchi
     it waits, the person-year must not say the own contribution arrived (rule 2 reads it)."""
     PolicyYearFactory(region=policy.region, year=2025, tiers=[("500", None)])
 
-    process(tax_client, [notice(insured, year=2025)])
+    process(tax_client, [notice(insured, year=2025, paid_at=PAID_IN_2025)])
 
     _assert_waiting("V0001", Reason.POLICY_INCOMPLETE)
     py = person_year(insured, 2025)
