@@ -13,7 +13,7 @@ PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-
 # The browser tests drive Debian's Chromium; pdftoppm turns printed forms into images.
 TEST_PACKAGES := $(PDF_PACKAGES) chromium poppler-utils
 
-.PHONY: run test install sysdeps sysdeps-test lint messages lock bench bench-install clean
+.PHONY: run test install sysdeps sysdeps-test lint messages lock schema bench bench-install clean
 
 # Every dependency at its locked version, checked against its hash; then the project itself.
 $(VENV)/.installed: pyproject.toml requirements.lock
@@ -71,6 +71,12 @@ lock: install
 # The benchmarks' own tools (locust for bench/pages.py), locked like the rest; run by hand.
 bench-install: install
 	$(PIP) install -q --require-hashes -r requirements-bench.lock
+
+# After changing an API view or serializer: write the published schema (tests/test_openapi_file.py
+# fails until docs/openapi.yaml is the schema /api/schema/ serves), validated against OpenAPI 3.
+schema: install
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py spectacular --validate --fail-on-warn \
+	  --file docs/openapi.yaml
 
 # Regenerate the Chinese catalogue after changing user-facing text (needs gettext).
 messages: install

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
@@ -17,6 +17,7 @@ from collective import rosters, selectors, services
 from collective.models import Filing, Roster
 from collective.plugin import COLLECTIVE_APPROVE, COLLECTIVE_REVIEW, COLLECTIVE_VIEW
 from collective.serializers import (
+    FilingFilters,
     FilingOutput,
     RosterInvalidOutput,
     RosterOutput,
@@ -26,11 +27,12 @@ from collective.serializers import (
     RosterUploadOutput,
 )
 from collective.views.common import require_filer
-from insured import access
+from insured import access, api_errors, api_query
 from insured.spreadsheets import RowError
 
 INVALID_EXAMPLE = {
     "code": "roster_invalid",
+    "detail": "申报表未通过检查，未保存。",
     "errors": [
         {
             "row": 3,
@@ -51,7 +53,9 @@ REFUSED = {
 
 
 def _invalid(errors: list[RowError]) -> Response:
-    body = {"code": "roster_invalid", "errors": [e.as_dict() for e in errors]}
+    body = api_errors.body(
+        "roster_invalid", _("The roster was refused; nothing was saved."), errors=[e.as_dict() for e in errors]
+    )
     return Response(body, status=status.HTTP_400_BAD_REQUEST)
 
 
@@ -65,12 +69,12 @@ class FilingListApi(generics.ListAPIView):
 
     def get_queryset(self) -> QuerySet[Filing]:
         queryset = selectors.filings_for(self.request.user)
-        year = self.request.query_params.get("year")
-        return queryset.filter(year=year) if year and year.isdigit() else queryset
+        year = api_query.read(self.request, FilingFilters).get("year")
+        return queryset.filter(year=year) if year else queryset
 
     @extend_schema(
         summary="Filings in the caller's region: collective plans 备案 and social sponsorships",
-        parameters=[OpenApiParameter("year", int, description="only this year")],
+        parameters=[FilingFilters],
     )
     def get(self, request: Request, *args, **kwargs) -> Response:
         return super().get(request, *args, **kwargs)

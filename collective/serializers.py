@@ -28,7 +28,10 @@ class RowErrorOutput(serializers.Serializer):
 
 
 class RosterInvalidOutput(serializers.Serializer):
+    """The one error shape (insured.api_errors) with the refused rows."""
+
     code = serializers.ChoiceField(choices=["roster_invalid"])
+    detail = serializers.CharField()
     errors = RowErrorOutput(many=True)
 
 
@@ -100,3 +103,7 @@ class RosterOutput(serializers.ModelSerializer):
 class RosterRejectInput(serializers.Serializer):
     # Blank is let through: the service refuses it with code reason_required.
     reason = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
+
+
+class FilingFilters(serializers.Serializer):
+    year = serializers.IntegerField(min_value=2009, max_value=2100, required=False, help_text="only this year")

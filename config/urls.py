@@ -8,6 +8,11 @@ from insured.access import public
 from insured.api_docs import docs_permission
 from payments.health import healthz
 
+# Under /api/ these answer in the API's one error shape (insured.api_errors); elsewhere the pages.
+handler400 = "insured.api_errors.bad_request"
+handler404 = "insured.api_errors.page_not_found"
+handler500 = "insured.api_errors.server_error"
+
 urlpatterns = [
     path(
         "login/",

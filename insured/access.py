@@ -137,6 +137,7 @@ def capability(name: str) -> type[BasePermission]:
             return has_capability(request.user, name)
 
     HasCapability.__name__ = f"HasCapability[{name}]"
+    HasCapability.capability = name  # type: ignore[attr-defined]  # the schema names the roles that hold it
     return HasCapability
 
 

@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from insured import access, access_log, selectors
+from insured.fields import TextSerializerField
 from insured.models import InsuredPerson
 from insured.serializers import PersonDetailOutput, PersonListOutput
 
@@ -57,10 +58,14 @@ class PersonListApi(_WithYear, generics.ListAPIView):
 
 
 class PersonLookupInput(serializers.Serializer):
-    q = serializers.CharField(max_length=50, help_text="Resident ID (or its start), person number or name")
+    q = TextSerializerField(max_length=50, help_text="Resident ID (or its start), person number or name")
 
 
-@extend_schema(summary="Look insured persons up by resident ID, person number or name", request=PersonLookupInput)
+@extend_schema(
+    summary="Look insured persons up by resident ID, person number or name",
+    request=PersonLookupInput,
+    responses=PersonListOutput(many=True),
+)
 class PersonLookupApi(_WithYear, generics.GenericAPIView):
     """The resident ID travels in the body, so it stays out of URLs and access logs."""
 

@@ -25,6 +25,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from insured import access, security
+from insured.fields import TextSerializerField
 from insured.models import Role
 
 
@@ -39,8 +40,8 @@ class StaffBackend(ModelBackend):
 
 
 class TokenInput(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
-    password = serializers.CharField(max_length=128, trim_whitespace=False)
+    username = TextSerializerField(max_length=150)
+    password = TextSerializerField(max_length=128, trim_whitespace=False)
 
 
 class TokenLoginApi(APIView):

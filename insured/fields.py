@@ -51,7 +51,7 @@ _DECIMAL_TEXT = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
     {
         "type": "string",
         "format": "decimal",
-        "pattern": r"^[0-9]+(\.[0-9]{1,2})?$",
+        "pattern": r"^[0-9]{1,12}(\.[0-9]{1,2})?$",
         "example": "1000.00",
         "description": "yuan as a decimal string with at most two places; a JSON number is refused",
     }
@@ -75,3 +75,33 @@ class AmountSerializerField(serializers.Field):
 
     def to_representation(self, value: Decimal) -> str:
         return f"{value:.2f}"
+
+
+class TextSerializerField(serializers.CharField):
+    """Text a program sends: a JSON string and nothing else. DRF's CharField also takes a number
+    and turns it into text; the schema says `string`, so a number is refused."""
+
+    default_error_messages = {"not_string": _("Give this as a string.")}
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("not_string")
+        return super().to_internal_value(data)
+
+
+# What the schema says of text that machines send (insured.api_schema reads `schema_pattern`).
+RESIDENT_ID_PATTERN = r"^[0-9]{17}[0-9Xx]$"
+# Not blank, and no control character (NUL, line breaks, ...): names, numbers and codes.
+MACHINE_TEXT_PATTERN = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f\x85][^\x00-\x1f\x7f]*$"
+
+
+class ResidentIdSerializerField(TextSerializerField):
+    """A resident ID a program sends. The schema gives its form (17 digits and a check character);
+    what is wrong with a number that has the form (its check character, its birth date) is the
+    rules' to say, with their codes (rule 6 of notice 000 for a sponsor, for instance)."""
+
+    schema_pattern = RESIDENT_ID_PATTERN
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 30)
+        super().__init__(**kwargs)

@@ -10,6 +10,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from insured import api_errors
+
 
 class ChineseFirstLocaleMiddleware:
     """Chinese unless the user has chosen English.
@@ -50,14 +52,14 @@ class RefuseControlCharactersMiddleware:
             _has_control(key, strict=True) or any(_has_control(v, strict=True) for v in values)
             for key, values in request.GET.lists()
         ):
-            return _refused()
+            return _refused(request)
         # The API parses its own bodies (its serializers refuse NUL), and reading the form here
         # would leave DRF an exhausted stream.
         if request.method == "POST" and request.content_type in FORM_TYPES and not request.path.startswith("/api/"):
             # A body Django cannot parse raises here, and Django answers it with 400.
             fields = list(request.POST.lists())
             if any(_has_control(key, strict=True) or any(_has_control(v) for v in values) for key, values in fields):
-                return _refused()
+                return _refused(request)
         return self.get_response(request)
 
 
@@ -70,7 +72,11 @@ def _has_control(value: object, strict: bool = False) -> bool:
     return isinstance(value, str) and bool((_STRICT if strict else _LENIENT).search(value))
 
 
-def _refused() -> HttpResponse:
+def _refused(request: HttpRequest) -> HttpResponse:
+    if api_errors.is_api(request):
+        return api_errors.error_response(
+            request, "control_character", _("The request contains a control character; nothing was done."), 400
+        )
     return HttpResponseBadRequest(
         _("The request contains a control character; nothing was done."), content_type="text/plain; charset=utf-8"
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from insured.fields import AmountSerializerField
+from oversight.forms import EARLIEST_YEAR
 
 
 class ProgressRateField(serializers.DecimalField):
@@ -61,3 +62,8 @@ class ProgressOutput(serializers.Serializer):
     lines = ProgressLineOutput(many=True)
     total = ProgressLineOutput()
     weeks = ProgressWeekOutput(many=True)
+
+
+class ProgressFilters(serializers.Serializer):
+    year = serializers.IntegerField(min_value=EARLIEST_YEAR, max_value=2100)
+    date = serializers.DateField(required=False, help_text="as of this day; default: today or the year's end")

@@ -8,15 +8,17 @@ from django.conf import settings
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.authentication import BaseAuthentication
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from insured import api_errors
 from payments import intake, services, signing, tasks
 from payments.models import NoticeBatch, TaxClient
 from payments.serializers import BatchInvalidOutput, BatchStatusOutput, NoticeBatchInput
@@ -85,17 +87,28 @@ class TaxSignatureAuthentication(BaseAuthentication):
 
 
 class TaxSignatureScheme(OpenApiAuthenticationExtension):
+    """Three headers that go together (payments.signing): all three are required."""
+
     target_class = "payments.api.TaxSignatureAuthentication"
-    name = "taxSignature"
+    name = ["taxClientId", "taxTimestamp", "taxSignature"]
 
     def get_security_definition(self, auto_schema):
-        return {
-            "type": "apiKey",
-            "in": "header",
-            "name": "X-Signature",
-            "description": "POST: hex(HMAC-SHA256(secret, X-Timestamp + '.' + raw body)); GET: the same over "
-            "X-Timestamp + '.' + the request path. With X-Client-Id and X-Timestamp (Unix seconds, within 300 s).",
-        }
+        return [
+            {"type": "apiKey", "in": "header", "name": "X-Client-Id", "description": "the client id tax was given"},
+            {
+                "type": "apiKey",
+                "in": "header",
+                "name": "X-Timestamp",
+                "description": "Unix seconds, within 300 s of the server's clock",
+            },
+            {
+                "type": "apiKey",
+                "in": "header",
+                "name": "X-Signature",
+                "description": "POST: hex(HMAC-SHA256(secret, X-Timestamp + '.' + raw body)); GET: the same over "
+                "X-Timestamp + '.' + the request path (docs/tax-interface.md).",
+            },
+        ]
 
 
 class IsTaxClient(BasePermission):
@@ -109,6 +122,9 @@ def _status(batch: NoticeBatch, code: int) -> Response:
 
 class NoticeBatchPushApi(APIView):
     authentication_classes = [TaxSignatureAuthentication]
+    # The body is JSON, read by payments.intake from the raw bytes the signature covers; the
+    # parser only tells the schema so.
+    parser_classes = [JSONParser]
     permission_classes = [IsTaxClient]
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "tax"
@@ -116,7 +132,18 @@ class NoticeBatchPushApi(APIView):
     @extend_schema(
         summary="Push a batch of arrival notices",
         request=NoticeBatchInput,
-        responses={202: BatchStatusOutput, 200: BatchStatusOutput, 400: BatchInvalidOutput},
+        responses={
+            202: BatchStatusOutput,
+            200: BatchStatusOutput,
+            400: OpenApiResponse(
+                BatchInvalidOutput,
+                description="The batch was refused whole (`batch_invalid`, with every error by notice); nothing "
+                "was stored.",
+            ),
+            403: OpenApiResponse(description="This client has been switched off."),
+            409: OpenApiResponse(description="This batch_id was already used for a batch with a different body."),
+            413: OpenApiResponse(description="The body is larger than TAX_BATCH_MAX_BYTES."),
+        },
         description="Stored whole in one transaction before 202 is returned; processed in the background. "
         "The same batch_id with the same body again: 200 with the earlier result; with another body: 409.",
     )
@@ -126,21 +153,20 @@ class NoticeBatchPushApi(APIView):
             parsed = intake.parse_batch_json(body)
         except intake.BatchInvalid as exc:
             return Response(
-                {
-                    "code": "batch_invalid",
-                    "detail": _("The batch was refused; nothing was stored."),
-                    "errors": [e.as_dict() for e in exc.errors],
-                },
+                api_errors.body(
+                    "batch_invalid",
+                    _("The batch was refused; nothing was stored."),
+                    errors=[e.as_dict() for e in exc.errors],
+                ),
                 status=status.HTTP_400_BAD_REQUEST,
             )
         try:
             result = services.batch_store(client=request.auth, parsed=parsed, fingerprint=intake.body_fingerprint(body))
         except services.BatchConflict:
             return Response(
-                {
-                    "code": "batch_conflict",
-                    "detail": _("This batch_id was already used for a batch with different content."),
-                },
+                api_errors.body(
+                    "batch_conflict", _("This batch_id was already used for a batch with different content.")
+                ),
                 status=status.HTTP_409_CONFLICT,
             )
         if result.created or result.batch.status == NoticeBatch.Status.RECEIVED:
@@ -160,8 +186,16 @@ class NoticeBatchStatusApi(APIView):
 
     @extend_schema(
         summary="State and counts of a pushed batch",
-        responses={200: BatchStatusOutput},
-        parameters=[OpenApiParameter("batch_id", str, OpenApiParameter.PATH)],
+        responses={200: BatchStatusOutput, 403: OpenApiResponse(description="This client has been switched off.")},
+        parameters=[
+            OpenApiParameter(
+                "batch_id",
+                str,
+                OpenApiParameter.PATH,
+                pattern=r"^[^\x00-\x1f\x7f/]*[^\s\x00-\x1f\x7f\x85/][^\x00-\x1f\x7f/]*$",
+                description="the batch_id it was pushed with",
+            )
+        ],
     )
     def get(self, request: Request, batch_id: str) -> Response:
         batch = get_object_or_404(NoticeBatch, client=request.auth, batch_id=batch_id)

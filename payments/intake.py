@@ -24,6 +24,7 @@ from insured.money import parse_machine_amount
 from payments.models import Channel, PaymentKind
 
 MAX_NOTICES = 50_000
+MAX_UTC_OFFSET = dt.timedelta(hours=14, minutes=59)
 NOTICE_FIELDS = (
     "voucher_no",
     "line_no",
@@ -204,7 +205,12 @@ def _datetime(value: Any) -> dt.datetime | None:
         parsed = dt.datetime.fromisoformat(value)
     except ValueError:
         return None
-    return parsed if parsed.tzinfo is not None else None
+    offset = parsed.utcoffset()
+    # Offsets as the schema gives them (docs/openapi.yaml): whole minutes within ±14:59. PostgreSQL
+    # refuses a larger one, which would fail the batch's copy after it was parsed (a 500).
+    if offset is None or offset.seconds % 60 or abs(offset) > MAX_UTC_OFFSET:
+        return None
+    return parsed
 
 
 def _amount(value: Any) -> Decimal | None:

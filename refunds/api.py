@@ -7,20 +7,22 @@ Chinese message, and nothing is saved. Each view parses, calls one service, and 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from insured import access, access_log
+from insured import access, access_log, api_query
 from refunds import selectors, services
 from refunds.forms import CopyField
 from refunds.models import RefundApplication, RefundCase, RefundRequest, RefundTaxReport
@@ -36,13 +38,15 @@ from refunds.plugin import (
 from refunds.serializers import (
     ApplicantInput,
     CaseOutput,
+    CorrectionUpload,
     HandOverOutput,
     PaymentInput,
     ReasonInput,
     RefundCreateInput,
+    RefundCreateUpload,
     RefundDetailOutput,
+    RefundFilters,
     RefundOutput,
-    RefundRefusalOutput,
     RequestInput,
     RequestOutput,
     TaxReportOutput,
@@ -50,9 +54,9 @@ from refunds.serializers import (
 
 REFUSED = {
     400: OpenApiResponse(
-        RefundRefusalOutput,
         description="A rule refused: its code, and a Chinese message naming the rule and the clause of notice 002 "
-        "attachment 2 or notice 000. Malformed input is DRF's {field: [messages]}.",
+        "attachment 2 or notice 000; or `invalid` with `errors` by field when the input does not match this "
+        "schema. Nothing is saved.",
     )
 }
 
@@ -77,7 +81,8 @@ def _copies(request: Request) -> dict[str, Any]:
             try:
                 found[field] = CopyField().clean(upload)
             except ValidationError as exc:
-                raise ApiValidationError({field: exc.messages}) from None
+                # A file the schema allows but of a kind refunds.copies does not take.
+                raise ApiValidationError({field: exc.messages}, code="copy_refused") from None
     return found
 
 
@@ -92,15 +97,10 @@ class RefundListApi(generics.ListAPIView):
 
     def get_queryset(self) -> QuerySet[RefundApplication]:
         queryset = selectors.applications_for(self.request.user)
-        wanted = self.request.query_params.get("status")
+        wanted = api_query.read(self.request, RefundFilters).get("status")
         return queryset.filter(status=wanted) if wanted else queryset
 
-    @extend_schema(
-        summary="Refund applications in the caller's region",
-        parameters=[
-            OpenApiParameter("status", str, enum=RefundApplication.Status.values, description="only this state")
-        ],
-    )
+    @extend_schema(summary="Refund applications in the caller's region", parameters=[RefundFilters])
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
@@ -108,7 +108,7 @@ class RefundListApi(generics.ListAPIView):
         summary="Take a refund application (township office)",
         description="The ledger entries and waiting payments are named by id; the amount is computed from them. "
         "Copies may be sent as multipart files id_card_copy, bank_card_copy, payment_proof, evidence_copy.",
-        request=RefundCreateInput,
+        request={"application/json": RefundCreateInput, "multipart/form-data": RefundCreateUpload},
         responses={201: RefundDetailOutput, **REFUSED},
     )
     def post(self, request: Request) -> Response:
@@ -208,12 +208,14 @@ class CorrectApi(_StepApi):
 
     @extend_schema(
         summary="Correct the applicant and bank account, or upload copies; back to the first review",
-        request=ApplicantInput,
+        request={"application/json": ApplicantInput, "multipart/form-data": CorrectionUpload},
         responses={200: RefundDetailOutput, **REFUSED},
     )
     def post(self, request: Request, pk: int) -> Response:
         application = selectors.application_get(request.user, pk)
         applicant = None
+        if not isinstance(request.data, Mapping):  # `null`, a list: not the object the schema asks for
+            raise ValidationError({"non_field_errors": [_("Send a JSON object.")]}, code="invalid")
         if any(k in request.data for k in ApplicantInput().fields):
             serializer = ApplicantInput(data=request.data)
             serializer.is_valid(raise_exception=True)

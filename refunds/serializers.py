@@ -9,6 +9,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from insured.fields import ResidentIdSerializerField, TextSerializerField
 from insured.models import InsuredPerson
 from refunds import selectors
 from refunds.models import RefundApplication, RefundCase, RefundLine, RefundRequest, RefundTaxReport
@@ -17,22 +18,22 @@ from refunds.services import Applicant
 
 class ApplicantInput(serializers.Serializer):
     relation = serializers.ChoiceField(choices=RefundApplication.Relation.choices)
-    applicant_name = serializers.CharField(max_length=50)
+    applicant_name = TextSerializerField(max_length=50)
     # Checked by the rules, which say what is wrong with the number; only absurd input stops here.
-    applicant_id_no = serializers.CharField(max_length=30)
-    applicant_phone = serializers.CharField(max_length=20)
-    bank_name = serializers.CharField(max_length=60)
+    applicant_id_no = ResidentIdSerializerField()
+    applicant_phone = TextSerializerField(max_length=20)
+    bank_name = TextSerializerField(max_length=60)
     account_type = serializers.ChoiceField(choices=RefundApplication.AccountType.choices)
-    account_no = serializers.CharField(max_length=40)
-    account_name = serializers.CharField(max_length=50)
-    circumstances = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    account_no = TextSerializerField(max_length=40)
+    account_name = TextSerializerField(max_length=50)
+    circumstances = TextSerializerField(max_length=200, required=False, allow_blank=True, default="")
 
     def to_applicant(self) -> Applicant:
         return Applicant(**{f: self.validated_data[f] for f in Applicant.__dataclass_fields__})
 
 
 class RefundCreateInput(ApplicantInput):
-    person_id_no = serializers.CharField(max_length=30, help_text="the insured person's resident ID number")
+    person_id_no = ResidentIdSerializerField(help_text="the insured person's resident ID number")
     case = serializers.SlugRelatedField(slug_field="code", queryset=RefundCase.objects.filter(is_active=True))
     entries = serializers.ListField(
         child=serializers.IntegerField(min_value=1), required=False, default=list, help_text="ledger entry ids"
@@ -62,12 +63,12 @@ class RefundCreateInput(ApplicantInput):
 
 class ReasonInput(serializers.Serializer):
     # Blank is let through: the service refuses it with code reason_required.
-    reason = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
+    reason = TextSerializerField(max_length=200, allow_blank=True, required=False, default="")
 
 
 class PaymentInput(serializers.Serializer):
     paid_on = serializers.DateField()
-    bank_reference = serializers.CharField(max_length=60, allow_blank=True)
+    bank_reference = TextSerializerField(max_length=60, allow_blank=True)
 
 
 class RequestInput(serializers.Serializer):
@@ -210,9 +211,25 @@ class HandOverOutput(serializers.Serializer):
     applications = serializers.ListField(child=serializers.CharField())
 
 
-class RefundRefusalOutput(serializers.Serializer):
-    """The 400 a rule gives (insured.api_errors)."""
+class RefundFilters(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=RefundApplication.Status.choices, required=False, help_text="only this state"
+    )
 
-    code = serializers.CharField()
-    detail = serializers.CharField(help_text="Chinese, naming the rule and the clause of the notice")
-    field = serializers.CharField(required=False)
+
+class CopiesInput(serializers.Serializer):
+    """The copies a multipart request may carry: PDF, JPEG or PNG, at most 5 MB each (refunds.copies).
+    Read by refunds.api, which refuses a file of another kind with the code `copy_refused`."""
+
+    id_card_copy = serializers.FileField(required=False, help_text="the applicant's resident ID card")
+    bank_card_copy = serializers.FileField(required=False, help_text="the bank card or passbook")
+    payment_proof = serializers.FileField(required=False, help_text="the proof of the payment to refund")
+    evidence_copy = serializers.FileField(required=False, help_text="the evidence of the refund case")
+
+
+class RefundCreateUpload(CopiesInput, RefundCreateInput):
+    """RefundCreateInput as a multipart form, with the copies."""
+
+
+class CorrectionUpload(CopiesInput, ApplicantInput):
+    """ApplicantInput as a multipart form, with the copies."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission
@@ -17,24 +17,23 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from insured import access
+from insured import access, api_query
 from subsidy import selectors, services
 from subsidy.models import SponsorshipApplication
 from subsidy.plugin import SPONSORSHIP_ENTER, SPONSORSHIP_REVIEW, SPONSORSHIP_VIEW
 from subsidy.serializers import (
-    RuleRefusalOutput,
     SponsorshipCheckOutput,
     SponsorshipCreateInput,
     SponsorshipDetailOutput,
+    SponsorshipFilters,
     SponsorshipOutput,
     SponsorshipRejectInput,
 )
 
 REFUSED = {
     400: OpenApiResponse(
-        RuleRefusalOutput,
-        description="A rule refused: its code, and a Chinese message naming the rule and the clause of notice 000. "
-        "Malformed input (a missing field, an amount sent as a JSON number) is DRF's {field: [messages]}.",
+        description="A rule refused: its code, and a Chinese message naming the rule and the clause of notice 000; "
+        "or `invalid` with `errors` by field when the input does not match this schema. Nothing is saved.",
     )
 }
 
@@ -63,15 +62,10 @@ class SponsorshipListApi(generics.ListAPIView):
 
     def get_queryset(self) -> QuerySet[SponsorshipApplication]:
         queryset = selectors.applications_for(self.request.user)
-        wanted = self.request.query_params.get("status")
+        wanted = api_query.read(self.request, SponsorshipFilters).get("status")
         return queryset.filter(status=wanted) if wanted else queryset
 
-    @extend_schema(
-        summary="Sponsorship applications in the caller's region",
-        parameters=[
-            OpenApiParameter("status", str, enum=SponsorshipApplication.Status.values, description="only this state")
-        ],
-    )
+    @extend_schema(summary="Sponsorship applications in the caller's region", parameters=[SponsorshipFilters])
     def get(self, request: Request, *args, **kwargs) -> Response:
         return super().get(request, *args, **kwargs)
 

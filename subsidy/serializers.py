@@ -8,7 +8,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from insured.fields import AmountSerializerField
+from insured.fields import AmountSerializerField, ResidentIdSerializerField, TextSerializerField
 from insured.models import InsuredPerson
 from insured.serializers import CapabilityFields, StaffNameField, StandingOutput
 from payments.models import ArrivalNotice
@@ -17,12 +17,12 @@ from subsidy.models import SponsorshipApplication
 
 
 class SponsorshipCreateInput(serializers.Serializer):
-    sponsor_name = serializers.CharField(max_length=50)
+    sponsor_name = TextSerializerField(max_length=50)
     # Checked by rule 6, which names what is wrong with the number; only absurd input stops here.
-    sponsor_id_no = serializers.CharField(max_length=30)
-    sponsor_phone = serializers.CharField(max_length=20)
+    sponsor_id_no = ResidentIdSerializerField()
+    sponsor_phone = TextSerializerField(max_length=20)
     relation = serializers.ChoiceField(choices=SponsorshipApplication.Relation.choices)
-    beneficiary_id_no = serializers.CharField(max_length=30, help_text="the insured person's resident ID number")
+    beneficiary_id_no = ResidentIdSerializerField(help_text="the insured person's resident ID number")
     year = serializers.IntegerField(min_value=2009, max_value=2100)
     amount = AmountSerializerField()
 
@@ -46,7 +46,7 @@ class SponsorshipCreateInput(serializers.Serializer):
 
 class SponsorshipRejectInput(serializers.Serializer):
     # Blank is let through: the service refuses it with code reason_required.
-    reason = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
+    reason = TextSerializerField(max_length=200, allow_blank=True, required=False, default="")
 
 
 class BeneficiaryOutput(CapabilityFields, serializers.ModelSerializer):
@@ -132,9 +132,7 @@ class SponsorshipDetailOutput(SponsorshipOutput):
         fields = [*SponsorshipOutput.Meta.fields, "credit"]
 
 
-class RuleRefusalOutput(serializers.Serializer):
-    """The 400 a rule gives (insured.api_errors)."""
-
-    code = serializers.CharField()
-    detail = serializers.CharField(help_text="Chinese, naming the rule and the clause of the notice")
-    field = serializers.CharField(required=False)
+class SponsorshipFilters(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=SponsorshipApplication.Status.choices, required=False, help_text="only this state"
+    )

@@ -110,6 +110,8 @@ AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The page for the login form, the API's error shape for the token endpoint.
+AXES_LOCKOUT_CALLABLE = "insured.api_errors.lockout"
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
 
 # Counter PCs are shared: a session ends after 30 idle minutes and when the browser closes.
@@ -151,9 +153,11 @@ PRIVATE_FILES_ROOT = env.path("PRIVATE_FILES_ROOT", default=str(Path(str(MEDIA_R
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         # Hashed tokens that expire (django-rest-knox), for the roles whose systems use the API.
+        # First, because DRF answers a missing or bad credential with the first class's challenge:
+        # 401 with `WWW-Authenticate: Token` (session authentication has none, and would make it 403).
         "knox.auth.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
@@ -167,8 +171,9 @@ REST_FRAMEWORK = {
     },
     # No permission named means no access: every API view must name its capability.
     "DEFAULT_PERMISSION_CLASSES": ["insured.access.DenyAll"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    # Error answers, roles and text constraints on every operation (issue 17).
+    "DEFAULT_SCHEMA_CLASS": "insured.api_schema.PensionAutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "insured.api_query.Pagination",
     "PAGE_SIZE": 50,
     "COERCE_DECIMAL_TO_STRING": True,
     "EXCEPTION_HANDLER": "insured.api_errors.exception_handler",
@@ -181,6 +186,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The one error shape as a component, and links from a list to its objects (insured.api_schema).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "insured.api_schema.postprocess_error_component",
+        "insured.api_schema.postprocess_links",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "PersonStatusEnum": "insured.models.InsuredPerson.Status",
         "BatchStatusEnum": "payments.models.NoticeBatch.Status",

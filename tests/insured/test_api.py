@@ -166,7 +166,9 @@ def test_a_resident_id_in_the_url_is_refused_and_not_searched(client, clerk, per
     client.force_login(clerk)
     response = client.get(f"{LIST}?q={person.id_no}")
     assert response.status_code == 400
-    assert "lookup" in response.json()["q"][0] and person.name not in response.content.decode()
+    body = response.json()
+    assert body["code"] == "id_in_url" and "lookup" in body["errors"]["q"][0]
+    assert person.name not in response.content.decode()
 
 
 def test_search_by_name_prefix(client, clerk, tree, person):

@@ -548,3 +548,21 @@ def test_an_unknown_client_is_refused_before_its_large_body_is_read(signed, insu
 def test_other_routes_keep_djangos_small_body_limit(client, db):
     response = client.post("/login/", {"username": "x" * (3 * 1024 * 1024), "password": "y"})
     assert response.status_code == 400
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "paid_at", ["2026-03-02T12:00:00+21:53", "2026-03-02T12:00:00-15:00", "2026-03-02T12:00:00+05:00:30"]
+)
+def test_an_offset_postgresql_cannot_store_is_refused_not_a_500(signed, insured, paid_at):
+    """Found by Schemathesis (issue 17): +21:53 parsed, then failed the batch's COPY with a 500."""
+    response = signed.push(batch([notice(insured, paid_at=paid_at)]))
+    assert response.status_code == 400, response.content
+    assert [e["field"] for e in _errors(response)] == ["paid_at"]
+    _nothing_stored()
+
+
+@pytest.mark.django_db
+def test_the_widest_real_offsets_are_taken(signed, insured):
+    response = signed.push(batch([notice(insured, paid_at="2026-03-02T12:00:00+14:00")]))
+    assert response.status_code == 202, response.content

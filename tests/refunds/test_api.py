@@ -86,7 +86,7 @@ def test_a_copy_of_the_wrong_type_is_400_and_nothing_is_saved(person, staff):
     body["entries"] = body["entries"][0]
     body["id_card_copy"] = SimpleUploadedFile("id.png", b"GIF89a....", "image/png")
     response = _client(staff["town"]).post(LIST, data=body, format="multipart")
-    assert response.status_code == 400 and "id_card_copy" in response.json()
+    assert response.status_code == 400 and "id_card_copy" in response.json()["errors"]
     assert RefundApplication.objects.count() == 0
 
 
@@ -115,7 +115,7 @@ def test_an_amount_is_never_accepted(person, staff):
 
 def test_person_of_another_township_is_not_found(person, staff):
     response = _post(_client(staff["other_town"]), LIST, _payload(person))
-    assert response.status_code == 400 and "person_id_no" in response.json()
+    assert response.status_code == 400 and "person_id_no" in response.json()["errors"]
 
 
 def test_access_anonymous_wrong_role_and_out_of_scope(person, staff):
@@ -185,7 +185,7 @@ def test_failed_payment_over_the_api_leaves_the_ledger(person, staff):
 def test_payment_date_must_be_a_date(person, staff):
     application = advance(take(person, staff), staff, "requested")
     response = _post(_client(staff["finance"]), f"{LIST}{application.pk}/payment/", {"paid_on": "yesterday"})
-    assert response.status_code == 400 and "paid_on" in response.json()
+    assert response.status_code == 400 and "paid_on" in response.json()["errors"]
 
 
 def test_cases_and_requests_are_listed(person, staff):
@@ -221,3 +221,10 @@ def test_schema_contains_the_refund_paths(staff):
         "/api/v1/refunds/hand-over/",
     ):
         assert path in paths, path
+
+
+@pytest.mark.parametrize("body", ["null", "[]", '"text"'])
+def test_a_correction_that_is_not_an_object_is_400_not_500(person, staff, body):
+    application = take(person, staff)
+    response = _client(staff["town"]).post(f"{LIST}{application.pk}/correct/", body, content_type="application/json")
+    assert response.status_code == 400 and response.json()["code"] == "invalid"

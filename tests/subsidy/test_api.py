@@ -245,7 +245,8 @@ def test_own_contribution_not_arrived_is_refused(payload, clerk, policy, benefic
 def test_amount_that_is_not_a_decimal_string_is_refused(payload, clerk, beneficiary, url, amount):
     response = _post(_client(clerk), url, payload(amount=amount))
     assert response.status_code == 400
-    assert list(response.json()) == ["amount"]
+    body = response.json()
+    assert body["code"] == "invalid" and list(body["errors"]) == ["amount"]
     _nothing_saved(beneficiary)
 
 
@@ -259,7 +260,8 @@ def test_beneficiary_outside_the_callers_scope_is_not_found(payload, clerk, bene
     outsider = InsuredPersonFactory(village=other_county["village11"], name="赵远方")
     response = _post(_client(clerk), LIST, payload(beneficiary_id_no=outsider.id_no))
     assert response.status_code == 400
-    assert response.json()["beneficiary_id_no"]
+    body = response.json()
+    assert body["code"] == "beneficiary_not_found" and body["errors"]["beneficiary_id_no"]
     assert "赵远方" not in response.content.decode()
     _nothing_saved(beneficiary)
 
@@ -267,7 +269,9 @@ def test_beneficiary_outside_the_callers_scope_is_not_found(payload, clerk, bene
 def test_missing_fields_are_refused(clerk, beneficiary):
     response = _post(_client(clerk), LIST, {"amount": "100.00"})
     assert response.status_code == 400
-    assert {"sponsor_name", "sponsor_id_no", "beneficiary_id_no", "year", "relation"} <= set(response.json())
+    body = response.json()
+    assert body["code"] == "invalid"
+    assert {"sponsor_name", "sponsor_id_no", "beneficiary_id_no", "year", "relation"} <= set(body["errors"])
     _nothing_saved(beneficiary)
 
 
