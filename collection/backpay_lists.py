@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from collection import backpay_selectors as selectors
 from collection.backpay_models import BackPaymentApplication
-from collection.plugin import BACKPAY_REVIEW
+from collection.capabilities import BACKPAY_REVIEW
 from insured import access
 from insured.exports import Column, Kind, ListExport
 from insured.history import staff_name

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from collection import backpay_services as services
 from collection.backpay_models import BackPaymentApplication, BackPaymentScheme, BackPaymentYear
-from collection.plugin import BACKPAY_ENTER
+from collection.capabilities import BACKPAY_ENTER
 from insured import access, rules
 from insured.history import Change, changes_of
 from insured.identity import normalize_id_no

@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from collection.backpay_models import BackPaymentApplication, BackPaymentScheme, BackPaymentYear
-from collection.plugin import BACKPAY_SOURCE_TYPE
+from collection.capabilities import BACKPAY_SOURCE_TYPE
 from insured import ledger, numbering, rules
 from insured.models import AccountEntry, InsuredPerson, Region
 from insured.selectors import PolicyResolver, policy_for

@@ -22,7 +22,7 @@ from collection import backpay_selectors as selectors
 from collection import backpay_services as services
 from collection.backpay_forms import BackPaymentForm, PersonLookupForm, RejectForm, SchemeForm
 from collection.backpay_models import BackPaymentApplication, BackPaymentScheme
-from collection.plugin import BACKPAY_ENTER, BACKPAY_REVIEW, BACKPAY_VIEW
+from collection.capabilities import BACKPAY_ENTER, BACKPAY_REVIEW, BACKPAY_VIEW
 from insured import access, access_log, exports, rules
 from insured.forms import add_rule_error
 from insured.history import staff_name

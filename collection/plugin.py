@@ -19,16 +19,20 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from collection.capabilities import (
+    BACKPAY_ENTER,
+    BACKPAY_REVIEW,
+    BACKPAY_SOURCE_TYPE,
+    BACKPAY_VIEW,
+    GROUPS_IMPORT,
+    GROUPS_VIEW,
+)
 from insured.models import InsuredPerson, Role
 from insured.plugins import DemoContext, DemoStep, MenuEntry, PersonPanel, Plugin, SourceLink
 
 # --- Back payment 补缴 and the supplementary pension 补充养老保险 (003 六(三); 002 四(四); 004) ----------
 # The township office enters an application for a person of its township (002 四(四)); a county
 # reviewer approves it (never the one who entered it); everyone else at the county reads.
-BACKPAY_VIEW = "backpay.view"
-BACKPAY_ENTER = "backpay.enter"  # township office: enter and withdraw
-BACKPAY_REVIEW = "backpay.review"  # county reviewer: approve or reject
-BACKPAY_SOURCE_TYPE = "collection.backpay"  # its receivables; the source ref is "<application number>-<year>"
 
 BACKPAY_GRANTS: dict[str, set[str]] = {
     Role.TOWNSHIP_OFFICE: {BACKPAY_VIEW, BACKPAY_ENTER},
@@ -79,9 +83,6 @@ BACKPAY_RECORD_LINKS = {BACKPAY_SOURCE_TYPE: _backpay_links}
 # After payments' step (the accounts) and before refunds' (which takes persons of its own).
 BACKPAY_DEMO = DemoStep(_backpay_demo, order=30)
 # --- end of back payment ------------------------------------------------------------------------
-
-GROUPS_VIEW = "collection.groups_view"  # the lists, their differences, the 台账, what is unpaid
-GROUPS_IMPORT = "collection.groups_import"  # import a department's list; generate the receivables
 
 
 def _person_panel(request: HttpRequest, person: InsuredPerson) -> dict[str, Any]:

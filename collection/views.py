@@ -20,9 +20,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from collection import jobs as collection_jobs
 from collection import layouts, lists, selectors, services
+from collection.capabilities import GROUPS_IMPORT, GROUPS_VIEW
 from collection.forms import GroupListUploadForm, LedgerForm, OutcomeFilterForm
 from collection.models import GroupListRow
-from collection.plugin import GROUPS_IMPORT, GROUPS_VIEW
 from insured import access, exports, jobs
 from insured.models import Region
 from insured.spreadsheets import XLSX_CONTENT_TYPE, template

@@ -12,7 +12,7 @@ from django.conf import settings
 
 from insured.history import staff_name
 from insured.printing import Metadata, printed_at, render_pdf
-from oversight.services.reports import WeeklyFigures
+from oversight.selectors.weekly import WeeklyFigures
 
 TITLE = "城乡居民基本养老保险征缴进度周报"
 

@@ -16,7 +16,7 @@ from openpyxl.styles import Font, PatternFill
 from insured import formats
 from insured.history import staff_name
 from insured.spreadsheets import safe_cell
-from oversight.services.reports import WeekLine, WeeklyFigures
+from oversight.selectors.weekly import WeekLine, WeeklyFigures
 
 HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
 MONEY = "#,##0.00"

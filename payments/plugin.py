@@ -10,13 +10,14 @@ from django.utils.translation import gettext_lazy as _
 from insured.access import ACCOUNT_VIEW
 from insured.models import InsuredPerson, Role
 from insured.plugins import DemoStep, MenuEntry, PersonPanel, Plugin
-
-PAYMENTS_VIEW = "payments.view"  # notice batches, receivables, the unmatched queue
-PAYMENTS_ASSIGN = "payments.assign"  # propose a manual assignment of a waiting notice
-PAYMENTS_CONFIRM = "payments.confirm"  # confirm or reject someone else's assignment
-RECEIVABLES_EXPORT = "receivables.export"  # make the file of receivables for tax
-RECONCILIATION_VIEW = "reconciliation.view"
-BANK_STATEMENT_IMPORT = "reconciliation.bank_import"  # import the bank statement of the fund's income account
+from payments.capabilities import (
+    BANK_STATEMENT_IMPORT,
+    PAYMENTS_ASSIGN,
+    PAYMENTS_CONFIRM,
+    PAYMENTS_VIEW,
+    RECEIVABLES_EXPORT,
+    RECONCILIATION_VIEW,
+)
 
 _READERS = {PAYMENTS_VIEW, RECONCILIATION_VIEW}
 

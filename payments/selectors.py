@@ -20,6 +20,7 @@ from insured.models import AccountEntry
 from insured.plugins import SourceLink
 from insured.workdays import WorkCalendar
 from payments import handlers
+from payments.capabilities import PAYMENTS_VIEW
 from payments.models import ArrivalNotice, ManualAssignment, NoticeBatch, Receivable, ReceivableExport
 
 
@@ -461,8 +462,6 @@ def entry_sources(entries: list[AccountEntry]) -> dict[int, list[SourceLink]]:
     """What a clerk recognises behind credits from tax: the e-tax voucher and line (its batch
     linked), the receivable it paid and the record that receivable was for (an application, a
     roster), as the apps name them (insured.plugins.record_links)."""
-    from payments.plugin import PAYMENTS_VIEW
-
     vouchers = {e.pk: ledger.voucher_of(e.source_key) for e in entries}
     wanted = {v for v in vouchers.values() if v is not None}
     if not wanted:

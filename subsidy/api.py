@@ -19,8 +19,8 @@ from rest_framework.views import APIView
 
 from insured import access, api_query
 from subsidy import selectors, services
+from subsidy.capabilities import SPONSORSHIP_ENTER, SPONSORSHIP_REVIEW, SPONSORSHIP_VIEW
 from subsidy.models import SponsorshipApplication
-from subsidy.plugin import SPONSORSHIP_ENTER, SPONSORSHIP_REVIEW, SPONSORSHIP_VIEW
 from subsidy.serializers import (
     SponsorshipCheckOutput,
     SponsorshipCreateInput,

@@ -13,8 +13,8 @@ from insured import access
 from insured.exports import Column, Kind, ListExport
 from insured.history import staff_name
 from subsidy import selectors
+from subsidy.capabilities import SPONSORSHIP_REVIEW
 from subsidy.models import SponsorshipApplication
-from subsidy.plugin import SPONSORSHIP_REVIEW
 
 Status = SponsorshipApplication.Status
 REVIEW_TAB = "review"

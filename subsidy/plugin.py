@@ -15,11 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from insured.models import Role
 from insured.plugins import DemoContext, DemoStep, MenuEntry, Plugin, SourceLink
-
-SPONSORSHIP_VIEW = "sponsorship.view"
-SPONSORSHIP_ENTER = "sponsorship.enter"  # take the application at the window, print, record signatures
-SPONSORSHIP_REVIEW = "sponsorship.review"  # approve or reject (never one's own)
-SOURCE_TYPE = "subsidy.sponsorship"  # the source type of its receivables; their source ref is the application number
+from subsidy.capabilities import SOURCE_TYPE, SPONSORSHIP_ENTER, SPONSORSHIP_REVIEW, SPONSORSHIP_VIEW
 
 
 def _application_links(numbers: Sequence[str]) -> dict[str, SourceLink]:

@@ -21,8 +21,8 @@ from insured.models import InsuredPerson, PersonYear, PolicyYear, Region
 from insured.selectors import YearStanding, policy_for, year_standing
 from payments import services as payment_services
 from payments.models import PaymentKind, Receivable
+from subsidy.capabilities import SOURCE_TYPE
 from subsidy.models import SponsorshipApplication
-from subsidy.plugin import SOURCE_TYPE
 
 Status = SponsorshipApplication.Status
 NUMBER_PREFIX = "ZZ"  # 资助

@@ -27,9 +27,9 @@ from insured.rules import RuleViolation
 from insured.selectors import YearStanding, cap_preview, standing_in, year_standing
 from payments.models import ArrivalNotice
 from subsidy import lists, selectors, services
+from subsidy.capabilities import SPONSORSHIP_ENTER, SPONSORSHIP_REVIEW, SPONSORSHIP_VIEW
 from subsidy.forms import BeneficiaryLookupForm, RejectForm, SponsorshipForm, VerifyForm
 from subsidy.models import SponsorshipApplication
-from subsidy.plugin import SPONSORSHIP_ENTER, SPONSORSHIP_REVIEW, SPONSORSHIP_VIEW
 
 Status = SponsorshipApplication.Status
 # The states a clerk may still withdraw from: before payment (000 三(三)).

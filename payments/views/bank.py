@@ -19,9 +19,9 @@ from insured.models import Region
 from insured.spreadsheets import XLSX_CONTENT_TYPE, template
 from payments import bank
 from payments import jobs as payments_jobs
+from payments.capabilities import BANK_STATEMENT_IMPORT, RECONCILIATION_VIEW
 from payments.forms import BankStatementForm
 from payments.models import BankStatement
-from payments.plugin import BANK_STATEMENT_IMPORT, RECONCILIATION_VIEW
 
 ERRORS_ON_PAGE = 500
 # A longer statement is checked and stored by a worker while the page shows the progress.

@@ -18,9 +18,9 @@ from insured.identity import normalize_id_no
 from insured.models import InsuredPerson
 from insured.rules import RuleViolation
 from payments import exports, lists, selectors, services
+from payments.capabilities import PAYMENTS_ASSIGN, PAYMENTS_CONFIRM, PAYMENTS_VIEW, RECEIVABLES_EXPORT
 from payments.forms import AssignForm, ReceivableFilterForm
 from payments.models import ArrivalNotice, ManualAssignment
-from payments.plugin import PAYMENTS_ASSIGN, PAYMENTS_CONFIRM, PAYMENTS_VIEW, RECEIVABLES_EXPORT
 
 
 @access.capability_required(PAYMENTS_VIEW)

@@ -20,11 +20,11 @@ from insured import access, access_log, formats
 from insured.identity import mask_id_no
 from insured.models import InsuredPerson
 from payments import reconciliation
+from payments.capabilities import RECONCILIATION_VIEW
 from payments.exports import safe_cell
 from payments.forms import ReconciliationForm
 from payments.models import ReconciliationRun
 from payments.pdf import reconciliation_pdf as reconciliation_pdf_render
-from payments.plugin import RECONCILIATION_VIEW
 from payments.reconciliation import Reconciliation
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
