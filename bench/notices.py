@@ -278,6 +278,31 @@ def build_county(persons: int, unknown: int) -> County:
     return County(ids=ids, names=names, unknown_ids=unknown_ids)
 
 
+def enrol_gov_paid_members(records: list) -> int:
+    """Rule 10 (002 四(三)): a government-paid contribution is credited only to a member of a group
+    the year pays for (or against its receivable). Every person the stream pays for that way is
+    made a member (低保对象 since 2015), as the departments' lists would have them."""
+    from insured.models import InsuredPerson, SpecialGroup, SpecialGroupMembership
+
+    wanted = sorted({rec[1] for rec in records if rec[3] == "government_paid" and rec[1] >= 0})
+    person_ids = dict(
+        InsuredPerson.objects.filter(person_no__in=[f"B{i:010d}" for i in wanted]).values_list("person_no", "pk")
+    )
+    SpecialGroupMembership.objects.bulk_create(
+        [
+            SpecialGroupMembership(
+                person_id=person_ids[f"B{i:010d}"],
+                group=SpecialGroup.DIBAO_RECIPIENT,
+                source_department="基准县民政局",
+                valid_from=dt.date(2015, 1, 1),
+            )
+            for i in wanted
+        ],
+        batch_size=10_000,
+    )
+    return len(wanted)
+
+
 # --------------------------------------------------------------------------- the notices
 
 # A notice, compactly: (seq, person, year, kind, amount, paid_at, channel, reverses_seq, expect).
@@ -1110,6 +1135,7 @@ def main(argv: list[str] | None = None) -> int:
     primaries = goods + bad
     rng.shuffle(primaries)
     stream = make_stream(rng, primaries, n_dups, n_reversals, args.batch_size, first_seq=1)
+    enrol_gov_paid_members(stream.records)
 
     sample = min(args.naive_sample, n)
     s_dups, s_unmatched, s_reversals = (

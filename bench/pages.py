@@ -106,6 +106,7 @@ def build(args: argparse.Namespace, rng: random.Random) -> None:
     n = args.notices
     goods, bad = nb.make_primaries(rng, args.persons, n - n // 100, n // 100)
     stream = nb.make_stream(rng, goods + bad, 0, 0, 10_000, first_seq=1)
+    nb.enrol_gov_paid_members(stream.records)
     print(f"pushing and crediting {n:,} notices", flush=True)
     stored: list[int] = []
     tasks.batch_dispatch = stored.append  # processed below, one after another

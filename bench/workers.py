@@ -98,6 +98,7 @@ def run(args: argparse.Namespace, workers: int) -> dict:
     primaries = goods + bad
     rng.shuffle(primaries)
     stream = nb.make_stream(rng, primaries, n_dups, n_reversals, args.batch_size, first_seq=1)
+    nb.enrol_gov_paid_members(stream.records)
     if args.by_person:
         order = sorted(range(len(stream.records)), key=lambda i: (stream.records[i][1], stream.records[i][0]))
         stream.records = [stream.records[i] for i in order]

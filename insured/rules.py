@@ -1346,12 +1346,21 @@ def hardship_tier_closes_on(year: int) -> dt.date:
 
 # Rule 7 — 002 四(三): "如个人除政府代缴外又缴费的，于3月1日后，重新选择除100元外的缴费档次".
 def check_tier_beside_government_paid(
-    policy: PolicyYear, amount: Decimal, *, paid_on: dt.date, is_government_paid: bool, name: str
+    policy: PolicyYear,
+    amount: Decimal,
+    *,
+    paid_on: dt.date,
+    is_government_paid: bool | Callable[[], bool],
+    name: str,
 ) -> None:
-    if not is_government_paid or paid_on < hardship_tier_closes_on(policy.year):
+    """`is_government_paid` may be a function: it is asked only for the hardship tier from 1 March
+    (the crediting engine's answer costs a look-up)."""
+    if paid_on < hardship_tier_closes_on(policy.year):
         return
     tier = policy.tier_for(amount, "basic")
-    if tier is not None and tier.is_hardship_only:
+    if tier is None or not tier.is_hardship_only:
+        return
+    if is_government_paid() if callable(is_government_paid) else is_government_paid:
         raise RuleViolation(
             "hardship_tier_beside_gov_paid",
             _(

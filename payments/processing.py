@@ -27,7 +27,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, Min, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -172,6 +172,7 @@ def batch_process(batch_pk: int) -> bool:
         if batch.status == NoticeBatch.Status.PROCESSED:
             return False
         waiting = batch.notices.filter(state=State.RECEIVED)
+        _refuse_while_earlier_batch_waits(batch.pk, waiting.exclude(reverses_voucher_no=""))
         totals = Outcomes()
         # Payments first, then reversals: a reversal may take back a payment of this very batch.
         passes = (
@@ -252,6 +253,22 @@ def _claim(batch_pk: int) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s::int, %s::int)", [BATCH_LOCK_CLASS, batch_pk])
+
+
+def _refuse_while_earlier_batch_waits(batch_pk: int, reversals: QuerySet[ArrivalNotice]) -> None:
+    """Before any work: a reversal of a payment still waiting in an earlier batch (one that is not
+    failing) sends this batch back at once, instead of after its payments are decided. The same
+    check runs again under the locks (Facts._wait_for_earlier_batches), where it is authoritative."""
+    waiting_payment = ArrivalNotice.objects.filter(
+        voucher_no=OuterRef("reverses_voucher_no"),
+        line_no=OuterRef("reverses_line_no"),
+        state=State.RECEIVED,
+        batch_id__lt=batch_pk,
+        batch__status=NoticeBatch.Status.RECEIVED,
+        batch__attempts__lt=NoticeBatch.FAILING_AFTER,
+    )
+    if reversals.filter(Exists(waiting_payment)).exists():
+        raise EarlierBatchWaiting(f"a reversal of batch {batch_pk} waits for an earlier batch to be processed")
 
 
 def _reversal_person_years(reversals: QuerySet[ArrivalNotice]) -> set[tuple[int, int]]:
@@ -582,11 +599,15 @@ def _credit(n: Notice, person: Person, receivable: Receivable | None, facts: Fac
                 rules.check_own_contribution_tier(
                     policy, n.amount, groups=lambda: facts.active_groups(person.id, paid_on), name=person.name
                 )
-                gov_paid = person_year.gov_paid_amount + delta.gov_paid > 0 or facts.has_gov_paid_receivable(
-                    person.id, n.year
-                )
                 rules.check_tier_beside_government_paid(
-                    policy, n.amount, paid_on=paid_on, is_government_paid=gov_paid, name=person.name
+                    policy,
+                    n.amount,
+                    paid_on=paid_on,
+                    is_government_paid=lambda: (
+                        person_year.gov_paid_amount + delta.gov_paid > 0
+                        or facts.has_gov_paid_receivable(person.id, n.year)
+                    ),
+                    name=person.name,
                 )
         elif n.kind == PaymentKind.SUPPLEMENTARY:
             rules.check_in_basic_scheme(person.status, person.name)  # 004 一(二)

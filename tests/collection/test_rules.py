@@ -85,6 +85,28 @@ def test_the_1_march_rule(policy: PolicyYear):
     assert caught.value.code == "hardship_tier_beside_gov_paid"
 
 
+def test_the_1_march_rule_asks_whether_the_government_pays_only_for_the_hardship_tier(policy: PolicyYear):
+    """002 四(三): the engine's answer costs a look-up; a tier other than the hardship one never needs it."""
+    asked = []
+
+    def government_pays() -> bool:
+        asked.append(True)
+        return True
+
+    rules.check_tier_beside_government_paid(
+        policy, Decimal("500"), paid_on=dt.date(2026, 3, 1), is_government_paid=government_pays, name="甲"
+    )
+    rules.check_tier_beside_government_paid(
+        policy, Decimal("100"), paid_on=dt.date(2026, 2, 1), is_government_paid=government_pays, name="甲"
+    )
+    assert asked == []
+    with pytest.raises(rules.RuleViolation):
+        rules.check_tier_beside_government_paid(
+            policy, Decimal("100"), paid_on=dt.date(2026, 3, 1), is_government_paid=government_pays, name="甲"
+        )
+    assert asked == [True]
+
+
 @pytest.mark.parametrize(
     ("today", "state"),
     [

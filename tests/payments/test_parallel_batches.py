@@ -122,7 +122,7 @@ def test_two_workers_on_overlapping_batches_credit_each_payment_once(tax_client,
     _check_ledger_clean()
 
 
-def test_a_reversal_of_a_payment_in_a_batch_in_progress_waits_for_it(tax_client, policy, monkeypatch):
+def test_a_reversal_of_a_payment_in_a_batch_in_progress_is_sent_back_until_it_commits(tax_client, policy, monkeypatch):
     person = InsuredPersonFactory(village=first_village(policy.region))
     paying = _store(tax_client, [notice(person, voucher="PAY")], "PAYING")
     reversing = _store(
@@ -142,14 +142,15 @@ def test_a_reversal_of_a_payment_in_a_batch_in_progress_waits_for_it(tax_client,
 
     monkeypatch.setattr(ledger, "person_years_lock", lock_and_hold)
     payer = _in_thread(processing.batch_process, paying.pk, name="paying")
-    assert holding.wait(30)
-    # REVERSING needs PAYING's person-year: it waits for it, then reads the payment as credited.
-    reverser = _in_thread(processing.batch_process, reversing.pk)
-    reverser.join(1)
-    assert reverser.is_alive(), "the reversal did not wait for the payment's batch"
-    released.set()
-    payer.join(60)
-    reverser.join(60)
+    try:
+        assert holding.wait(30)
+        # Another worker holds the payment's batch: the reversal's batch goes back before any work.
+        with pytest.raises(processing.EarlierBatchWaiting):
+            processing.batch_process(reversing.pk)
+    finally:
+        released.set()
+        payer.join(60)
+    assert processing.batch_process(reversing.pk) is True
     assert dict(ArrivalNotice.objects.values_list("voucher_no", "state")) == {"PAY": "reversed", "REV": "credited"}
     assert sum(AccountEntry.objects.values_list("amount", flat=True)) == Decimal("0.00")
     _check_ledger_clean()
