@@ -24,25 +24,22 @@ What it does, in order:
 from __future__ import annotations
 
 import argparse
-import contextlib
 import csv
 import datetime as dt
 import io
-import os
-import platform
 import sys
 import time
-import warnings
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench import common  # noqa: E402 - after the path is set
+from bench.common import machine, recreate_database, setup_django, sql_exec  # noqa: E402
+
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/pension_bench_collection"
-PROTECTED_DATABASES = {"postgres", "template0", "template1", "pension", "test_pension", "test", "root"}
 COUNTY = "211398"
 YEAR = 2026
 TARGET_GENERATE = 5.0
@@ -50,8 +47,6 @@ TARGET_IMPORT = 5.0
 NEW = 1000
 LEFT = 1000
 PAYER = ("基准县财政局", "11211398012345670E")
-BEGIN = "<!-- bench/collection.py: begin -->"
-END = "<!-- bench/collection.py: end -->"
 TITLE = "## Special-group lists and government-paid receivables (`bench/collection.py`)"
 
 
@@ -66,44 +61,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if not LEFT + NEW < args.members + NEW <= args.persons or args.rows < args.members - LEFT + NEW:
         parser.error("need persons ≥ members + 1,000 and rows ≥ members (the list's kept, new and strangers)")
     return args
-
-
-def recreate_database(url: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    if not name or "bench" not in name or name in PROTECTED_DATABASES:
-        raise SystemExit(f"refusing to drop database {name!r}: the bench database's name must contain 'bench'")
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-def setup_django(url: str, scratch: Path) -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.dev"
-    os.environ["DATABASE_URL"] = url
-    os.environ["REDIS_URL"] = ""
-    os.environ["DEBUG"] = "false"
-    os.environ["PRIVATE_FILES_ROOT"] = str(scratch)
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    warnings.filterwarnings("ignore", message="No directory at")
-    django.setup()
-    from django.conf import settings
-
-    assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
-
-
-def sql_exec(statement: str) -> list[tuple]:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(statement)
-        return cursor.fetchall() if cursor.description else []
 
 
 def resident_id(birth: dt.date, seq: int, area: str = COUNTY) -> str:
@@ -257,31 +214,6 @@ def run(args: argparse.Namespace) -> dict:
     return figures
 
 
-def machine() -> dict[str, object]:
-    memory = "?"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
-    cpu = platform.processor() or "?"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    import django
-
-    return {
-        "nproc": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
-        "cpu": cpu,
-        "memory": memory,
-        "postgres": sql_exec("SHOW server_version")[0][0],
-        "python": platform.python_version(),
-        "django": django.get_version(),
-        "load": " ".join(f"{x:.2f}" for x in os.getloadavg()),
-    }
-
-
 def met(ok: bool) -> str:
     return "met" if ok else "**not met**"
 
@@ -329,17 +261,6 @@ def render(args: argparse.Namespace, info: dict, f: dict, command: str) -> str:
     )
 
 
-def write_section(path: Path, body: str) -> None:
-    section = f"{BEGIN}\n{TITLE}\n\n{body}\n{END}"
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        text = head + section + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.write_text(text, encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> int:
     import tempfile
 
@@ -362,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
     body = render(args, info, figures, command)
     print(body)
     if args.write:
-        write_section(Path(args.write), body)
+        common.write_section(Path(args.write), body, script="collection.py", title=TITLE)
     return 0
 
 

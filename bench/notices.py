@@ -34,7 +34,6 @@ Develop with small sizes, e.g. --notices 20000 --persons 5000 --batch-size 5000.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import cProfile
 import datetime as dt
 import functools
@@ -42,27 +41,25 @@ import io
 import json
 import logging
 import math
-import os
-import platform
 import pstats
 import random
 import re
 import resource
 import sys
 import time
-import warnings
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench import common  # noqa: E402 - after the path is set
+from bench.common import machine, recreate_database, sql_exec  # noqa: E402
+
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/pension_bench"
-PROTECTED_DATABASES = {"postgres", "template0", "template1", "pension", "test_pension", "test", "root"}
 
 TARGET_RATE = 20_000  # notices/s end to end (issue 3)
 TARGET_NAIVE_RATIO = 30  # end to end at least 30x the naive loop
@@ -121,48 +118,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 # --------------------------------------------------------------------------- database and Django
 
 
-def recreate_database(url: str) -> str:
-    import psycopg
-    from psycopg import sql
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    if not name or "bench" not in name or name in PROTECTED_DATABASES:
-        raise SystemExit(f"refusing to drop database {name!r}: the bench database's name must contain 'bench'")
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return name
-
-
 def setup_django(url: str) -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.dev"
-    os.environ["DATABASE_URL"] = url
-    os.environ["REDIS_URL"] = ""  # no broker: Celery runs tasks in-process (CELERY_TASK_ALWAYS_EAGER)
-    os.environ["DEBUG"] = "false"  # DEBUG would record every query
-    os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    warnings.filterwarnings("ignore", message="No directory at")  # staticfiles/ is made by collectstatic
-    django.setup()
+    """bench/common's set-up; the benchmark also needs Celery in process."""
+    common.setup_django(url)
     from django.conf import settings
 
     logging.getLogger("kombu.connection").setLevel(logging.ERROR)  # "No hostname was supplied" (memory://)
-
-    if "testserver" not in settings.ALLOWED_HOSTS:
-        settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     assert settings.CELERY_TASK_ALWAYS_EAGER, "Celery must run in-process for the benchmark"
-    assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
-
-
-def sql_exec(statement: str, params: list | None = None) -> list[tuple]:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        return cursor.fetchall() if cursor.description else []
 
 
 def checkpoint() -> None:
@@ -897,31 +859,6 @@ def check(stream: Stream, push: dict) -> tuple[bool, list[str]]:
 # --------------------------------------------------------------------------- report
 
 
-def machine() -> dict[str, object]:
-    memory = "?"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
-    cpu = platform.processor() or "?"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    import django
-
-    return {
-        "nproc": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
-        "cpu": cpu,
-        "memory": memory,
-        "postgres": sql_exec("SHOW server_version")[0][0],
-        "python": platform.python_version(),
-        "django": django.get_version(),
-        "load": " ".join(f"{x:.2f}" for x in os.getloadavg()),
-    }
-
-
 def met(ok: bool) -> str:
     return "met" if ok else "**not met**"
 
@@ -1067,28 +1004,7 @@ def render(args, info, stream, naive, copy, push, timers: Timers, figures: dict,
     return "\n".join(lines)
 
 
-BEGIN = "<!-- bench/notices.py: begin -->"
-END = "<!-- bench/notices.py: end -->"
 TITLE = "## Arrival notices: push and process (`bench/notices.py`)"
-
-
-def write_section(path: Path, body: str) -> None:
-    section = f"{BEGIN}\n{TITLE}\n\n{body}\n{END}"
-    if path.exists():
-        text = path.read_text(encoding="utf-8")
-        if BEGIN in text and END in text:
-            head, rest = text.split(BEGIN, 1)
-            tail = rest.split(END, 1)[1]
-            text = head + section + tail
-        else:
-            text = text.rstrip("\n") + "\n\n" + section + "\n"
-    else:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        text = (
-            "# Benchmarks\n\nFigures measured by the scripts in `bench/`. Each script rewrites its own section; "
-            "run them on a quiet machine.\n\n" + section + "\n"
-        )
-    path.write_text(text, encoding="utf-8")
 
 
 def print_profiles(timers: Timers, directory: Path) -> None:
@@ -1194,7 +1110,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.write:
             print(f"\nprofiled run: figures not written to {args.write}")
     elif args.write:
-        write_section(Path(args.write), report)
+        common.write_section(Path(args.write), report, script="notices.py", title=TITLE)
         print(f"\nwritten to {args.write}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\ntotal run time {time.perf_counter() - started:,.1f} s; peak memory of this process {peak:,.0f} MiB")

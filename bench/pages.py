@@ -48,13 +48,13 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench import notices as nb  # noqa: E402 - after the path is set
+from bench import common  # noqa: E402 - after the path is set
+from bench import notices as nb  # noqa: E402
 
 PASSWORD = "bench-pages-Pw-2026"
 AIM_LOOKUP_P95_MS = 50
 AIM_PAGE_P95_MS = 150
 AIM_PDF_SECONDS = 5
-BEGIN, END = "<!-- bench/pages.py: begin -->", "<!-- bench/pages.py: end -->"
 TITLE = "## Pages under load on a county of a million persons (`bench/pages.py`)"
 
 
@@ -381,17 +381,6 @@ def render(args, info, looked, rows, extra, printed) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_section(path: Path, body: str) -> None:
-    section = f"{BEGIN}\n{TITLE}\n\n{body}{END}"
-    text = path.read_text(encoding="utf-8")
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        text = head + section + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.write_text(text, encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     rng = random.Random(args.seed)
@@ -414,7 +403,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(report)
     if args.write:
-        write_section(Path(args.write), report)
+        common.write_section(Path(args.write), report, script="pages.py", title=TITLE)
         print(f"written to {args.write}")
     return 0
 

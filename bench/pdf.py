@@ -29,30 +29,26 @@ import argparse
 import contextlib
 import datetime as dt
 import io
-import os
-import platform
 import re
 import resource
 import statistics
 import sys
 import tempfile
 import time
-import warnings
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench import common  # noqa: E402 - after the path is set
+from bench.common import recreate_database, setup_django  # noqa: E402
+
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/pension_bench_printing"
-PROTECTED_DATABASES = {"postgres", "template0", "template1", "pension", "test_pension", "test", "root"}
 TARGET_SECONDS = 0.2  # a one-page form, warm (issue 15)
 TARGET_KB = 60
 TARGET_BATCH_SECONDS = 30.0  # 500 forms
-BEGIN = "<!-- bench/pdf.py: begin -->"
-END = "<!-- bench/pdf.py: end -->"
 TITLE = "## Printed forms: time, size, pages; a batch of 500 (`bench/pdf.py`)"
 
 
@@ -66,36 +62,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.runs < 1 or not 1 <= args.batch <= 2000:
         parser.error("--runs must be positive and --batch between 1 and 2,000")
     return args
-
-
-def recreate_database(url: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    if not name or "bench" not in name or name in PROTECTED_DATABASES:
-        raise SystemExit(f"refusing to drop database {name!r}: the bench database's name must contain 'bench'")
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-def setup_django(url: str, scratch: Path) -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.dev"
-    os.environ["DATABASE_URL"] = url
-    os.environ["REDIS_URL"] = ""  # Celery runs the job in process, as `make run` does
-    os.environ["DEBUG"] = "false"
-    os.environ["PRIVATE_FILES_ROOT"] = str(scratch)
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    warnings.filterwarnings("ignore", message="No directory at")
-    django.setup()
-    from django.conf import settings
-
-    assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
 
 def build_demo() -> float:
@@ -372,29 +338,9 @@ def _meta():  # type: ignore[no-untyped-def]
 
 
 def machine() -> dict[str, object]:
-    memory = "?"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
-    cpu = platform.processor() or "?"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    import django
     import weasyprint
 
-    return {
-        "nproc": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
-        "cpu": cpu,
-        "memory": memory,
-        "python": platform.python_version(),
-        "django": django.get_version(),
-        "weasyprint": weasyprint.__version__,
-        "load": " ".join(f"{x:.2f}" for x in os.getloadavg()),
-    }
+    return {**common.machine(), "weasyprint": weasyprint.__version__}
 
 
 def faces() -> str:
@@ -466,17 +412,6 @@ def report(args: argparse.Namespace, info: dict, forms: list[dict], batch: dict,
     return "\n".join(rows)
 
 
-def write_section(path: Path, body: str) -> None:
-    section = f"{BEGIN}\n{TITLE}\n\n{body}\n{END}"
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        text = head + section + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.write_text(text, encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     recreate_database(args.database_url)
@@ -498,7 +433,7 @@ def main(argv: list[str] | None = None) -> int:
     body = report(args, info, forms, batch, command, build)
     print(body)
     if args.write:
-        write_section(Path(args.write), body)
+        common.write_section(Path(args.write), body, script="pdf.py", title=TITLE)
     return 0
 
 

@@ -28,27 +28,24 @@ What it does, in order:
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import json
-import os
-import platform
 import random
 import statistics
 import sys
 import tempfile
 import time
-import warnings
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench import common  # noqa: E402 - after the path is set
+from bench.common import machine, recreate_database, setup_django, sql_exec  # noqa: E402
+
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/pension_bench_oversight"
-PROTECTED_DATABASES = {"postgres", "template0", "template1", "pension", "test_pension", "test", "root"}
 COUNTY = "211397"
 YEARS = (2025, 2026)
 AS_OF = dt.date(2026, 11, 22)
@@ -57,8 +54,6 @@ BATCH = 10_000
 TIERS = (("200", "35"), ("300", "40"), ("500", "60"), ("1000", "100"), ("2000", "180"), ("5000", "300"))
 TIER_WEIGHTS = (40, 25, 20, 8, 5, 2)
 GROUPS = ("poverty_alleviated", "dibao_recipient", "extreme_poverty_person", "severely_disabled")
-BEGIN = "<!-- bench/progress.py: begin -->"
-END = "<!-- bench/progress.py: end -->"
 TITLE = "## Collection progress page and its summary (`bench/progress.py`)"
 
 
@@ -73,45 +68,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.persons < 1000 or args.villages < 10 or args.villages % 10 or args.villages > 9990:
         parser.error("--persons at least 1,000; --villages a multiple of 10 up to 9,990")
     return args
-
-
-def recreate_database(url: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    if not name or "bench" not in name or name in PROTECTED_DATABASES:
-        raise SystemExit(f"refusing to drop database {name!r}: the bench database's name must contain 'bench'")
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-def setup_django(url: str, scratch: Path) -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.dev"
-    os.environ["DATABASE_URL"] = url
-    os.environ["REDIS_URL"] = ""
-    os.environ["DEBUG"] = "false"
-    os.environ["PRIVATE_FILES_ROOT"] = str(scratch)
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    warnings.filterwarnings("ignore", message="No directory at")
-    django.setup()
-    from django.conf import settings
-
-    settings.ALLOWED_HOSTS = ["testserver", *settings.ALLOWED_HOSTS]
-    assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
-
-
-def sql_exec(statement: str) -> list[tuple]:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(statement)
-        return cursor.fetchall() if cursor.description else []
 
 
 def resident_id(birth: dt.date, seq: int) -> str:
@@ -348,31 +304,6 @@ def run(args: argparse.Namespace) -> dict:
     return figures
 
 
-def machine() -> dict[str, object]:
-    memory = "?"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
-    cpu = platform.processor() or "?"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    import django
-
-    return {
-        "nproc": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
-        "cpu": cpu,
-        "memory": memory,
-        "postgres": sql_exec("SHOW server_version")[0][0],
-        "python": platform.python_version(),
-        "django": django.get_version(),
-        "load": " ".join(f"{x:.2f}" for x in os.getloadavg()),
-    }
-
-
 def render(args: argparse.Namespace, info: dict, f: dict, command: str) -> str:
     def ms(seconds: float) -> str:
         return f"{seconds * 1000:,.0f}"
@@ -413,17 +344,6 @@ def render(args: argparse.Namespace, info: dict, f: dict, command: str) -> str:
     )
 
 
-def write_section(path: Path, body: str) -> None:
-    section = f"{BEGIN}\n{TITLE}\n\n{body}\n{END}"
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        text = head + section + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.write_text(text, encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     recreate_database(args.database_url)
@@ -444,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
     body = render(args, info, figures, command)
     print(body)
     if args.write:
-        write_section(Path(args.write), body)
+        common.write_section(Path(args.write), body, script="progress.py", title=TITLE)
     return 0
 
 

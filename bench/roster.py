@@ -26,24 +26,21 @@ What it does, in order:
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import io
-import os
-import platform
 import sys
 import time
-import warnings
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench import common  # noqa: E402 - after the path is set
+from bench.common import machine, recreate_database, setup_django, sql_exec  # noqa: E402
+
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/pension_bench_collective"
-PROTECTED_DATABASES = {"postgres", "template0", "template1", "pension", "test_pension", "test", "root"}
 COUNTY = "211398"
 YEAR = 2026
 TODAY = dt.date(2026, 11, 23)
@@ -54,8 +51,6 @@ TARGET_SUMMARY = 5.0  # seconds for 1,000 villages
 TIERS = (("200", "35"), ("300", "40"), ("500", "60"), ("1000", "100"), ("2000", "180"), ("5000", "300"))
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华玉萍红娥玲芬燕琴云凤春梅兵荣新建国利民"
-BEGIN = "<!-- bench/roster.py: begin -->"
-END = "<!-- bench/roster.py: end -->"
 TITLE = "## Collective subsidy roster: check, commit, summary form (`bench/roster.py`)"
 
 
@@ -69,44 +64,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.rows < 1 or not 1 <= args.villages <= 1000:
         parser.error("--rows must be positive and --villages between 1 and 1,000")
     return args
-
-
-def recreate_database(url: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    if not name or "bench" not in name or name in PROTECTED_DATABASES:
-        raise SystemExit(f"refusing to drop database {name!r}: the bench database's name must contain 'bench'")
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-def setup_django(url: str, scratch: Path) -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.dev"
-    os.environ["DATABASE_URL"] = url
-    os.environ["REDIS_URL"] = ""
-    os.environ["DEBUG"] = "false"
-    os.environ["PRIVATE_FILES_ROOT"] = str(scratch)
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    warnings.filterwarnings("ignore", message="No directory at")
-    django.setup()
-    from django.conf import settings
-
-    assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
-
-
-def sql_exec(statement: str) -> list[tuple]:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(statement)
-        return cursor.fetchall() if cursor.description else []
 
 
 def resident_id(birth: dt.date, seq: int) -> str:
@@ -367,31 +324,6 @@ def run(args: argparse.Namespace) -> dict:
     return figures
 
 
-def machine() -> dict[str, object]:
-    memory = "?"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
-    cpu = platform.processor() or "?"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    import django
-
-    return {
-        "nproc": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
-        "cpu": cpu,
-        "memory": memory,
-        "postgres": sql_exec("SHOW server_version")[0][0],
-        "python": platform.python_version(),
-        "django": django.get_version(),
-        "load": " ".join(f"{x:.2f}" for x in os.getloadavg()),
-    }
-
-
 def met(ok: bool) -> str:
     return "met" if ok else "**not met**"
 
@@ -464,17 +396,6 @@ def render(args: argparse.Namespace, info: dict, f: dict, command: str) -> str:
     return "\n".join(rows)
 
 
-def write_section(path: Path, body: str) -> None:
-    section = f"{BEGIN}\n{TITLE}\n\n{body}\n{END}"
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        text = head + section + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.write_text(text, encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> int:
     import tempfile
 
@@ -497,7 +418,7 @@ def main(argv: list[str] | None = None) -> int:
     body = render(args, info, figures, command)
     print(body)
     if args.write:
-        write_section(Path(args.write), body)
+        common.write_section(Path(args.write), body, script="roster.py", title=TITLE)
     return 0
 
 
