@@ -9,6 +9,8 @@ Checked, each with a few set-based queries (never one query per notice):
   notice names a notice that is marked reversed; a credited notice has nothing reversed;
 - every notice-sourced entry belongs to a notice credited (or reversed) under its key, so a
   payment refunded from the unmatched queue has none;
+- every notice's voucher line is recorded, and a credited or reversed notice is the first stored
+  of its line (payments.models.VoucherLine): the duplicate check's own table agrees with the ledger;
 - and the ledger's own half (insured.ledger_audit): each person-year's cached figures equal the
   ledger's sums.
 Each difference is one line of text naming the person; `manage.py check_ledger` prints them.
@@ -39,7 +41,7 @@ from insured.ledger_audit import who as _who
 from insured.models import AccountEntry, PersonYear, Region
 from insured.selectors import PolicyResolver
 from payments.kinds import ENTRY_KIND, SUBSIDY_KIND
-from payments.models import ArrivalNotice
+from payments.models import ArrivalNotice, VoucherLine
 from payments.reconciliation import ZERO, notices_named_by
 
 State = ArrivalNotice.State
@@ -79,6 +81,7 @@ def ledger_problems(scope: Scope) -> Iterator[str]:
     yield from _subsidy_amount_problems(scope)
     yield from _reversal_problems(scope)
     yield from _entries_without_notice(scope)
+    yield from _voucher_line_problems(scope)
     yield from ledger_audit.ledger_problems(scope.year, scope.region)
 
 
@@ -236,6 +239,16 @@ def _reversal_problems(scope: Scope) -> Iterator[str]:
             f"{_notice_who(n)}: reversal notice {n} "
             f"is credited, but the notice it reverses ({n.reverses_voucher_no}/{n.reverses_line_no}) is not reversed"
         )
+
+
+def _voucher_line_problems(scope: Scope) -> Iterator[str]:
+    recorded = VoucherLine.objects.filter(voucher_no=OuterRef("voucher_no"), line_no=OuterRef("line_no"))
+    for n in scope.notices().filter(~Exists(recorded)).select_related("person").order_by("id"):
+        yield f"{_notice_who(n)}: notice {n} has no voucher line recorded, so its duplicates would not be found"
+    first = VoucherLine.objects.filter(notice=OuterRef("pk"))
+    settled = scope.notices().filter(state__in=SETTLED).filter(~Exists(first)).select_related("person")
+    for n in settled.order_by("id"):
+        yield f"{_notice_who(n)}: notice {n} is {n.state}, but another notice of its voucher line was stored first"
 
 
 def _entries_without_notice(scope: Scope) -> Iterator[str]:

@@ -367,6 +367,35 @@ class ArrivalNotice(models.Model):
         return f"notice:{self.voucher_no}:{self.line_no}"
 
 
+class VoucherLine(models.Model):
+    """Each e-tax voucher line ever stored, once, with the first notice that carried it: any other
+    notice of the same line is a duplicate, and a reversal names its payment by it.
+
+    The database writes it (a trigger on the notice table, migration 0012), in the statement that
+    stores the notices, so no way of storing a notice can skip it. The first stored wins: a second
+    push of the same line in another transaction waits on the unique key until the first commits.
+    The crediting engine looks a batch's lines up here by key, in a table a fraction of the notice
+    table's width, instead of grouping every notice ever stored by voucher (docs/benchmarks.md)."""
+
+    notice = models.OneToOneField(
+        ArrivalNotice,
+        verbose_name=_("first notice"),
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    voucher_no = models.CharField(_("e-tax voucher number"), max_length=40)
+    line_no = models.PositiveIntegerField(_("line"))
+
+    class Meta:
+        verbose_name = _("voucher line")
+        verbose_name_plural = _("voucher lines")
+        constraints = [models.UniqueConstraint(fields=["voucher_no", "line_no"], name="voucher_line_once")]
+
+    def __str__(self) -> str:
+        return f"{self.voucher_no}/{self.line_no}"
+
+
 class ManualAssignment(models.Model):
     """手工划账: a clerk assigns a waiting notice; a different person confirms; then it posts."""
 

@@ -27,7 +27,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, F, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -401,15 +401,10 @@ class Facts:
 
     @staticmethod
     def _first_notice_ids(source: QuerySet[ArrivalNotice]) -> dict[tuple[str, int], int]:
-        """The first notice ever stored for each voucher line the pass mentions: any later
-        one with the same voucher and line is a duplicate."""
-        mentioned = Q(voucher_no__in=source.values("voucher_no")) | Q(
-            voucher_no__in=source.exclude(reverses_voucher_no="").values("reverses_voucher_no")
-        )
-        firsts = (
-            ArrivalNotice.objects.filter(mentioned).values("voucher_no", "line_no").annotate(first=Min("id")).order_by()
-        )
-        return {(r["voucher_no"], r["line_no"]): r["first"] for r in firsts}
+        """The first notice ever stored for each voucher line the pass mentions (its own lines and
+        the lines its reversals take back): any other notice of the same line is a duplicate. Looked
+        up by key in the voucher lines, which the database fills as notices are stored."""
+        return storage.first_notices(source)
 
     def _reversed_payments(self, notices: list[Notice]) -> tuple[dict[int, ArrivalNotice], dict[int, list]]:
         targets = {
@@ -522,7 +517,7 @@ def _entry(
 
 
 def _decide_payment(n: Notice, facts: Facts, out: Outcomes) -> None:
-    if facts.first_seen.get(n.key, n.id) < n.id:
+    if facts.first_seen.get(n.key, n.id) != n.id:
         out.notices.append((n.id, State.DUPLICATE, "", None, None))
         out.duplicates += 1
         return
@@ -661,7 +656,7 @@ def _credit(n: Notice, person: Person, receivable: Receivable | None, facts: Fac
 
 
 def _decide_reversal(n: Notice, facts: Facts, out: Outcomes) -> None:
-    if facts.first_seen.get(n.key, n.id) < n.id:
+    if facts.first_seen.get(n.key, n.id) != n.id:
         out.notices.append((n.id, State.DUPLICATE, "", None, None))
         out.duplicates += 1
         return

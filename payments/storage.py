@@ -1,16 +1,18 @@
-"""Set-based writes of the notice tables (insured.bulk does the I/O): the batch's notices as
-they arrive, and their outcomes once processed. Ledger entries and person-years are written by
-insured.ledger; every decision is made in processing.py."""
+"""Set-based SQL on the notice tables (insured.bulk does the I/O): the batch's notices as they
+arrive, the first notice of each voucher line they mention, and their outcomes once processed.
+Ledger entries and person-years are written by insured.ledger; every decision is made in
+processing.py."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from django.db import connection
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from insured import bulk
-from payments.models import ArrivalNotice, Receivable
+from payments.models import ArrivalNotice, Receivable, VoucherLine
 
 NOTICE_COLUMNS = (
     "voucher_no",
@@ -42,6 +44,25 @@ def notices_insert(batch_id: int, rows: list[tuple]) -> None:
     ArrivalNotice.objects.bulk_create(
         [ArrivalNotice(**dict(zip(columns, row + extra, strict=True))) for row in rows], batch_size=500
     )
+
+
+def first_notices(notices: QuerySet[ArrivalNotice]) -> dict[tuple[str, int], int]:
+    """The first notice stored for each voucher line the notices carry or reverse, by key from the
+    voucher lines (a join on the unique key, driven by the notices, whatever the table's size)."""
+    own = notices.order_by().values_list("voucher_no", "line_no")
+    reversed_ = (
+        notices.exclude(reverses_voucher_no="").order_by().values_list("reverses_voucher_no", "reverses_line_no")
+    )
+    own_sql, own_params = own.query.sql_with_params()
+    reversed_sql, reversed_params = reversed_.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT v.voucher_no, v.line_no, v.notice_id FROM {VoucherLine._meta.db_table} v "
+            f"JOIN (SELECT * FROM ({own_sql}) o UNION SELECT * FROM ({reversed_sql}) r) m (voucher_no, line_no) "
+            "ON v.voucher_no = m.voucher_no AND v.line_no = m.line_no",
+            [*own_params, *reversed_params],
+        )
+        return {(voucher, line): first for voucher, line, first in cursor.fetchall()}
 
 
 def notices_update(rows: list[tuple[int, str, str, int | None, int | None]]) -> None:

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from insured.models import AccountEntry, PersonYear
-from payments.models import ArrivalNotice
+from payments.models import ArrivalNotice, VoucherLine
 from tests.payments import test_reconciliation
 
 pytestmark = pytest.mark.django_db
@@ -115,6 +115,21 @@ def test_reversed_mark_without_reversal_entries_is_named(world):
     assert "reversed, but its entry is not offset by a reversal entry" in output
     assert "reversed, but its subsidy entry is not offset" in output
     assert "no credited reversal notice names it" in output
+
+
+def test_duplicate_marked_credited_is_named(world):
+    # The second V1/2 was stored after the first: it is a duplicate whatever its state says.
+    duplicate = ArrivalNotice.objects.get(voucher_no="V1", line_no=2, state="duplicate")
+    ArrivalNotice.objects.filter(pk=duplicate.pk).update(state="credited")
+    output = check_fails()
+    assert "居民B" in output
+    assert "is credited, but another notice of its voucher line was stored first" in output
+
+
+def test_notice_without_its_voucher_line_is_named(world):
+    VoucherLine.objects.filter(voucher_no="V1", line_no=9).delete()
+    output = check_fails()
+    assert "居民H" in output and "V1/9 has no voucher line recorded" in output
 
 
 def test_subsidy_that_is_not_the_tiers_is_named(world, policy_tier_subsidy_change):

@@ -13,9 +13,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from insured.models import AccountEntry, InsuredPerson, PolicyTier
-from payments import processing, services
+from payments import intake, processing, services, storage
 from payments.intake import CSV_COLUMNS
-from payments.models import ArrivalNotice, NoticeBatch, Receivable
+from payments.models import ArrivalNotice, NoticeBatch, Receivable, VoucherLine
 from tests.factories import InsuredPersonFactory, MembershipFactory, PolicyYearFactory, first_village
 from tests.payments.conftest import batch, notice
 from tests.payments.helpers import (
@@ -182,6 +182,36 @@ def test_same_voucher_line_in_a_second_batch_credits_once(tax_client, insured):
     assert second.notices.get().state == "duplicate"
     assert (second.credited_count, second.duplicate_count) == (0, 1)
     assert person_year(insured).own_amount == Decimal("500.00")
+
+
+def test_each_voucher_line_is_recorded_once_with_the_notice_stored_first(tax_client, insured):
+    first = process(tax_client, [notice(insured), notice(insured)], batch_id="B1")
+    second = process(tax_client, [notice(insured), notice(insured, line=2)], batch_id="B2")
+
+    first_notice = first.notices.order_by("id").first()
+    recorded = {(v.voucher_no, v.line_no): v.notice_id for v in VoucherLine.objects.all()}
+    line_two = second.notices.get(line_no=2)
+    assert recorded == {("V0001", 1): first_notice.pk, ("V0001", 2): line_two.pk}
+    assert storage.first_notices(ArrivalNotice.objects.filter(batch=second)) == recorded
+
+
+def test_a_later_batch_processed_first_is_still_the_duplicate(tax_client, insured):
+    """The first notice of a line is the one stored first, whatever order the batches are
+    processed in (two workers may take them the other way round)."""
+    raw = [json.dumps(batch([notice(insured)], b), ensure_ascii=False).encode() for b in ("B1", "B2")]
+    stored = [
+        services.batch_store(
+            client=tax_client, parsed=intake.parse_batch_json(r), fingerprint=intake.body_fingerprint(r)
+        ).batch
+        for r in raw
+    ]
+
+    processing.batch_process(stored[1].pk)
+    processing.batch_process(stored[0].pk)
+
+    assert stored[1].notices.get().state == "duplicate"
+    assert stored[0].notices.get().state == "credited"
+    assert ledger(insured) == [("government_subsidy", Decimal("60.00")), ("own", Decimal("500.00"))]
 
 
 def test_other_line_of_the_same_voucher_is_not_a_duplicate(tax_client, insured, policy):
