@@ -10,12 +10,12 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 
 from insured import ledger
 from insured.models import AccountEntry
 from payments import intake, processing, services
-from payments.models import ArrivalNotice, NoticeBatch
+from payments.models import ArrivalNotice, NoticeBatch, VoucherLine
 from tests.factories import InsuredPersonFactory, first_village
 from tests.payments.conftest import batch, notice
 
@@ -183,3 +183,28 @@ def test_a_reversal_of_a_payment_in_a_batch_that_keeps_failing_waits_in_the_queu
 
     rev = ArrivalNotice.objects.get(voucher_no="REV")
     assert (rev.state, rev.reason) == ("unmatched", ArrivalNotice.Reason.REVERSAL_UNKNOWN)
+
+
+def test_a_voucher_line_pushed_twice_at_once_is_first_for_the_push_that_stored_it_first(tax_client, policy):
+    """Two pushes carry the same voucher line at the same moment: the second waits on the voucher
+    line's unique key until the first commits, and its notice is the duplicate, whichever batch a
+    worker takes first."""
+    person = InsuredPersonFactory(village=first_village(policy.region))
+    stored: dict[str, NoticeBatch] = {}
+    with transaction.atomic():
+        stored["first"] = _store(tax_client, [notice(person, voucher="VX")], "FIRST")
+        thread = _in_thread(
+            lambda: stored.setdefault("second", _store(tax_client, [notice(person, voucher="VX")], "SECOND"))
+        )
+        thread.join(1)
+        assert thread.is_alive(), "the second push did not wait for the first"
+    thread.join(30)
+    assert not thread.is_alive()
+
+    lines = list(VoucherLine.objects.values_list("voucher_no", "line_no", "notice__batch__batch_id"))
+    assert lines == [("VX", 1, "FIRST")]
+    processing.batch_process(stored["second"].pk)
+    processing.batch_process(stored["first"].pk)
+    states = dict(ArrivalNotice.objects.values_list("batch__batch_id", "state"))
+    assert states == {"FIRST": "credited", "SECOND": "duplicate"}
+    _check_ledger_clean()
