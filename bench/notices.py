@@ -788,7 +788,7 @@ def check(stream: Stream, push: dict) -> tuple[bool, list[str]]:
     from django.db.models import Count, Sum
 
     from insured.models import AccountEntry, PersonYear
-    from payments.models import ArrivalNotice, NoticeBatch
+    from payments.models import ArrivalNotice, NoticeBatch, VoucherLine
 
     counts = stream.counts
     expected = stream.expected()
@@ -850,6 +850,16 @@ def check(stream: Stream, push: dict) -> tuple[bool, list[str]]:
         "WHERE state IN ('credited', 'reversed') GROUP BY voucher_no, line_no HAVING count(*) > 1) d"
     )[0][0]
     verify("voucher lines credited twice", doubly_credited, 0)
+    not_first = sql_exec(
+        "SELECT count(*) FROM payments_arrivalnotice n WHERE state IN ('credited', 'reversed') "
+        "AND NOT EXISTS (SELECT 1 FROM payments_voucherline v WHERE v.notice_id = n.id)"
+    )[0][0]
+    verify("credited notices that are not the first of their voucher line", not_first, 0)
+    verify(
+        "voucher lines recorded",
+        VoucherLine.objects.count(),
+        sql_exec("SELECT count(*) FROM (SELECT DISTINCT voucher_no, line_no FROM payments_arrivalnotice) d")[0][0],
+    )
     years = PersonYear.objects.aggregate(own=Sum("own_amount"), gov=Sum("gov_paid_amount"))
     verify("person-year own contributions", years["own"] or Decimal("0.00"), expected["own_total"])
     verify("person-year government-paid", years["gov"] or Decimal("0.00"), expected["gov_paid_total"])
