@@ -31,7 +31,7 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from insured import ledger, rules
+from insured import bulk, ledger, rules
 from insured.models import AccountEntry, InsuredPerson, OutsideWindow, PolicyYear, SpecialGroupMembership
 from insured.selectors import PolicyResolver
 from payments import handlers, storage
@@ -309,9 +309,9 @@ class Facts:
             )
         }
         self.persons_by_pk = {p.id: p for p in self.persons.values()}
-        # The same persons as a subquery, for the facts loaded on first use: a join, not ten
-        # thousand ids sent as parameters.
-        self.person_pks = InsuredPerson.objects.filter(person_q).values("pk")
+        # The same persons for the facts loaded on first use: their ids as one array parameter (a
+        # join on the notices would look every person up by ID number again).
+        self.person_pks = bulk.any_of(self.persons_by_pk, "bigint")
         receivable_q = Q(number__in=source.exclude(receivable_no="").values("receivable_no"))
         if forced and forced[1]:
             receivable_q |= Q(pk=forced[1])
