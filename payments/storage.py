@@ -48,7 +48,8 @@ def notices_insert(batch_id: int, rows: list[tuple]) -> None:
 
 def first_notices(notices: QuerySet[ArrivalNotice]) -> dict[tuple[str, int], int]:
     """The first notice stored for each voucher line the notices carry or reverse, by key from the
-    voucher lines (a join on the unique key, driven by the notices, whatever the table's size)."""
+    voucher lines (a join on the unique key, driven by the notices, whatever the table's size). The
+    union's columns are named by its first part, the notices' own voucher_no and line_no."""
     own = notices.order_by().values_list("voucher_no", "line_no")
     reversed_ = (
         notices.exclude(reverses_voucher_no="").order_by().values_list("reverses_voucher_no", "reverses_line_no")
@@ -58,7 +59,7 @@ def first_notices(notices: QuerySet[ArrivalNotice]) -> dict[tuple[str, int], int
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT v.voucher_no, v.line_no, v.notice_id FROM {VoucherLine._meta.db_table} v "
-            f"JOIN (SELECT * FROM ({own_sql}) o UNION SELECT * FROM ({reversed_sql}) r) m (voucher_no, line_no) "
+            f"JOIN (SELECT * FROM ({own_sql}) o UNION SELECT * FROM ({reversed_sql}) r) m "
             "ON v.voucher_no = m.voucher_no AND v.line_no = m.line_no",
             [*own_params, *reversed_params],
         )
