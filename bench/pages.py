@@ -233,6 +233,7 @@ def load(args: argparse.Namespace) -> tuple[list[dict], dict]:
         "LOG_LEVEL": "WARNING",
         "PAGES_BENCH_DATA": str(data),
         "CACHE_URL": "redis://127.0.0.1:6379/8",  # one cache for the web workers, as in production
+        "CONN_MAX_AGE": "60",  # each worker keeps its database connection, as in production
     }
     server = subprocess.Popen(
         [

@@ -85,6 +85,11 @@ TEMPLATES = [
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'demo.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# How long a web worker keeps its database connection between requests (production: 60 s). Each
+# new PostgreSQL connection is a server process started and authenticated: under twenty clerks on
+# two cores that was a fork per page.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Concurrent writers queue on the write lock instead of failing with "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {}).update(

@@ -8,6 +8,9 @@ SECRET_KEY = env("SECRET_KEY")
 FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY")
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+# A connection kept across requests is checked before a request uses it, so a restarted database
+# costs no worker an error page.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 CELERY_BROKER_URL = env("REDIS_URL")
 # One cache for every web worker (the home page's figures, the API's throttles): Redis, the
 # broker's unless CACHE_URL names another.
