@@ -336,7 +336,9 @@ class Facts:
                 self.back_payments.setdefault((r.person_id, r.year, r.kind), r)
         self._supplementary_paid: set[tuple[int, int]] | None = None
         self.supplementary_in_pass: set[tuple[int, int]] = set()
-        self.first_seen = self._first_notice_ids(source)
+        # The first notice ever stored of each voucher line the pass carries or reverses: any other
+        # notice of the same line is a duplicate (payments.VoucherLine, looked up by key).
+        self.first_seen = storage.first_notices(source)
         self.policies = PolicyResolver()
         self._memberships: dict[int, list[tuple[str, dt.date, dt.date | None]]] | None = None
         self._gov_paid_receivables: set[tuple[int, int]] | None = None
@@ -401,13 +403,6 @@ class Facts:
             ).exists()
         ):
             raise EarlierBatchWaiting(f"a reversal waits for batch {min(earlier)} to be processed")
-
-    @staticmethod
-    def _first_notice_ids(source: QuerySet[ArrivalNotice]) -> dict[tuple[str, int], int]:
-        """The first notice ever stored for each voucher line the pass mentions (its own lines and
-        the lines its reversals take back): any other notice of the same line is a duplicate. Looked
-        up by key in the voucher lines, which the database fills as notices are stored."""
-        return storage.first_notices(source)
 
     def _reversed_payments(self, notices: list[Notice]) -> tuple[dict[int, ArrivalNotice], dict[int, list]]:
         targets = {

@@ -20,15 +20,20 @@ from tests.payments.conftest import batch
 SPONSOR_ID = make_id_no(dt.date(1960, 1, 1), 777)
 
 
+def store(client: TaxClient, notices: list[dict], batch_id: str = "B0001") -> NoticeBatch:
+    """Store a batch as the API would, without processing it."""
+    raw = json.dumps(batch(notices, batch_id), ensure_ascii=False).encode()
+    return services.batch_store(
+        client=client, parsed=intake.parse_batch_json(raw), fingerprint=intake.body_fingerprint(raw)
+    ).batch
+
+
 def process(client: TaxClient, notices: list[dict], batch_id: str = "B0001") -> NoticeBatch:
     """Store a batch as the API would and process it at once (on_commit never fires inside a
     non-transactional test)."""
-    raw = json.dumps(batch(notices, batch_id), ensure_ascii=False).encode()
-    result = services.batch_store(
-        client=client, parsed=intake.parse_batch_json(raw), fingerprint=intake.body_fingerprint(raw)
-    )
-    processing.batch_process(result.batch.pk)
-    return NoticeBatch.objects.get(pk=result.batch.pk)
+    stored = store(client, notices, batch_id)
+    processing.batch_process(stored.pk)
+    return NoticeBatch.objects.get(pk=stored.pk)
 
 
 def stranger(village) -> InsuredPerson:

@@ -4,7 +4,6 @@ and receivables another batch holds, and every guarantee of serial processing st
 from __future__ import annotations
 
 import io
-import json
 import threading
 from decimal import Decimal
 
@@ -14,18 +13,13 @@ from django.db import connection, transaction
 
 from insured import ledger
 from insured.models import AccountEntry
-from payments import intake, processing, services
+from payments import processing
 from payments.models import ArrivalNotice, NoticeBatch, VoucherLine
 from tests.factories import InsuredPersonFactory, first_village
-from tests.payments.conftest import batch, notice
+from tests.payments.conftest import notice
+from tests.payments.helpers import store
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _store(tax_client, notices: list[dict], batch_id: str) -> NoticeBatch:
-    raw = json.dumps(batch(notices, batch_id), ensure_ascii=False).encode()
-    parsed = intake.parse_batch_json(raw)
-    return services.batch_store(client=tax_client, parsed=parsed, fingerprint=intake.body_fingerprint(raw)).batch
 
 
 def _in_thread(target, *args, name: str | None = None) -> threading.Thread:
@@ -48,8 +42,8 @@ def test_a_batch_of_other_persons_is_processed_while_another_batch_is_in_progres
     village = first_village(policy.region)
     first = [InsuredPersonFactory(village=village) for _ in range(3)]
     second = [InsuredPersonFactory(village=village) for _ in range(3)]
-    slow = _store(tax_client, [notice(p, voucher=f"VA{i}") for i, p in enumerate(first)], "SLOW")
-    quick = _store(tax_client, [notice(p, voucher=f"VB{i}") for i, p in enumerate(second)], "QUICK")
+    slow = store(tax_client, [notice(p, voucher=f"VA{i}") for i, p in enumerate(first)], "SLOW")
+    quick = store(tax_client, [notice(p, voucher=f"VB{i}") for i, p in enumerate(second)], "QUICK")
 
     holding, released = threading.Event(), threading.Event()
     real_lock = ledger.person_years_lock
@@ -90,8 +84,8 @@ def test_two_workers_on_overlapping_batches_credit_each_payment_once(tax_client,
     right = [notice(p, voucher=f"R{round_no}-{i}") for i, p in enumerate(reversed(persons))]
     repeated = [notice(p, voucher=f"L{round_no}-{i}") for i, p in enumerate(persons[:3])]
     batches = [
-        _store(tax_client, left, f"LEFT{round_no}"),
-        _store(tax_client, right + repeated, f"RIGHT{round_no}"),
+        store(tax_client, left, f"LEFT{round_no}"),
+        store(tax_client, right + repeated, f"RIGHT{round_no}"),
     ]
     start = threading.Barrier(2)
     errors: list[BaseException] = []
@@ -124,8 +118,8 @@ def test_two_workers_on_overlapping_batches_credit_each_payment_once(tax_client,
 
 def test_a_reversal_of_a_payment_in_a_batch_in_progress_is_sent_back_until_it_commits(tax_client, policy, monkeypatch):
     person = InsuredPersonFactory(village=first_village(policy.region))
-    paying = _store(tax_client, [notice(person, voucher="PAY")], "PAYING")
-    reversing = _store(
+    paying = store(tax_client, [notice(person, voucher="PAY")], "PAYING")
+    reversing = store(
         tax_client,
         [notice(person, voucher="REV", reverses={"voucher_no": "PAY", "line_no": 1})],
         "REVERSING",
@@ -158,8 +152,8 @@ def test_a_reversal_of_a_payment_in_a_batch_in_progress_is_sent_back_until_it_co
 
 def test_a_reversal_never_overtakes_its_payment_stored_in_an_earlier_batch(tax_client, policy):
     person = InsuredPersonFactory(village=first_village(policy.region))
-    paying = _store(tax_client, [notice(person, voucher="PAY")], "PAYING")
-    reversing = _store(tax_client, [notice(person, voucher="REV", reverses={"voucher_no": "PAY", "line_no": 1})], "REV")
+    paying = store(tax_client, [notice(person, voucher="PAY")], "PAYING")
+    reversing = store(tax_client, [notice(person, voucher="REV", reverses={"voucher_no": "PAY", "line_no": 1})], "REV")
 
     # A second worker picked up the later batch first: it is tried again, nothing written.
     with pytest.raises(processing.EarlierBatchWaiting):
@@ -175,8 +169,8 @@ def test_a_reversal_never_overtakes_its_payment_stored_in_an_earlier_batch(tax_c
 
 def test_a_reversal_of_a_payment_in_a_batch_that_keeps_failing_waits_in_the_queue(tax_client, policy):
     person = InsuredPersonFactory(village=first_village(policy.region))
-    paying = _store(tax_client, [notice(person, voucher="PAY")], "PAYING")
-    reversing = _store(tax_client, [notice(person, voucher="REV", reverses={"voucher_no": "PAY", "line_no": 1})], "REV")
+    paying = store(tax_client, [notice(person, voucher="PAY")], "PAYING")
+    reversing = store(tax_client, [notice(person, voucher="REV", reverses={"voucher_no": "PAY", "line_no": 1})], "REV")
     NoticeBatch.objects.filter(pk=paying.pk).update(attempts=NoticeBatch.FAILING_AFTER, last_error="boom")
 
     processing.batch_process(reversing.pk)
@@ -192,9 +186,9 @@ def test_a_voucher_line_pushed_twice_at_once_is_first_for_the_push_that_stored_i
     person = InsuredPersonFactory(village=first_village(policy.region))
     stored: dict[str, NoticeBatch] = {}
     with transaction.atomic():
-        stored["first"] = _store(tax_client, [notice(person, voucher="VX")], "FIRST")
+        stored["first"] = store(tax_client, [notice(person, voucher="VX")], "FIRST")
         thread = _in_thread(
-            lambda: stored.setdefault("second", _store(tax_client, [notice(person, voucher="VX")], "SECOND"))
+            lambda: stored.setdefault("second", store(tax_client, [notice(person, voucher="VX")], "SECOND"))
         )
         thread.join(1)
         assert thread.is_alive(), "the second push did not wait for the first"

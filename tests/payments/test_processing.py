@@ -13,7 +13,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from insured.models import AccountEntry, InsuredPerson, PolicyTier
-from payments import intake, processing, services, storage
+from payments import processing, services, storage
 from payments.intake import CSV_COLUMNS
 from payments.models import ArrivalNotice, NoticeBatch, Receivable, VoucherLine
 from tests.factories import InsuredPersonFactory, MembershipFactory, PolicyYearFactory, first_village
@@ -27,6 +27,7 @@ from tests.payments.helpers import (
     own_paid,
     person_year,
     process,
+    store,
     stranger,
     support_receivable,
 )
@@ -198,13 +199,7 @@ def test_each_voucher_line_is_recorded_once_with_the_notice_stored_first(tax_cli
 def test_a_later_batch_processed_first_is_still_the_duplicate(tax_client, insured):
     """The first notice of a line is the one stored first, whatever order the batches are
     processed in (two workers may take them the other way round)."""
-    raw = [json.dumps(batch([notice(insured)], b), ensure_ascii=False).encode() for b in ("B1", "B2")]
-    stored = [
-        services.batch_store(
-            client=tax_client, parsed=intake.parse_batch_json(r), fingerprint=intake.body_fingerprint(r)
-        ).batch
-        for r in raw
-    ]
+    stored = [store(tax_client, [notice(insured)], b) for b in ("B1", "B2")]
 
     processing.batch_process(stored[1].pk)
     processing.batch_process(stored[0].pk)
