@@ -282,7 +282,7 @@ class ArrivalNotice(models.Model):
             _("the supplementary pension contribution for this year has already arrived"),
         )
 
-    # The foreign keys below are indexed by the composite indexes that start with them.
+    # The foreign keys below are indexed by the indexes in Meta that start with them.
     batch = models.ForeignKey(
         NoticeBatch, verbose_name=_("batch"), on_delete=models.PROTECT, related_name="notices", db_index=False
     )
@@ -320,6 +320,7 @@ class ArrivalNotice(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="notices",
+        db_index=False,
     )
     processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
     refunded_at = models.DateTimeField(_("refunded at"), null=True, blank=True)
@@ -336,7 +337,11 @@ class ArrivalNotice(models.Model):
             models.Index(fields=["voucher_no", "line_no"], name="notice_voucher_idx"),
             models.Index(fields=["batch", "state"], name="notice_batch_state_idx"),
             models.Index(fields=["state", "paid_at"], name="notice_state_paid_idx"),
-            models.Index(fields=["person", "year"], name="notice_person_year_idx"),
+            # Only the rows a look-up can find: a notice has no person until it is processed and
+            # most never have a receivable, and a row left out of an index costs no entry in it when
+            # it is stored or given its outcome (a look-up by person or receivable implies NOT NULL).
+            models.Index(fields=["person", "year"], name="notice_person_year_idx", condition=Q(person__isnull=False)),
+            models.Index(fields=["receivable"], name="notice_receivable_idx", condition=Q(receivable__isnull=False)),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="notice_amount_positive"),
