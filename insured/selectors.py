@@ -39,6 +39,7 @@ class PolicyResolver:
 
     def __init__(self) -> None:
         self._by_year: dict[int, dict[str, PolicyYear]] = {}
+        self._found: dict[tuple[str, int], PolicyYear | None] = {}
 
     def _load(self, year: int) -> dict[str, PolicyYear]:
         if year not in self._by_year:
@@ -51,12 +52,13 @@ class PolicyResolver:
         return self._by_year[year]
 
     def get(self, village_code: str, year: int) -> PolicyYear | None:
+        key = (village_code, year)
+        if key in self._found:
+            return self._found[key]
         by_prefix = self._load(year)
-        for length in (6, 4, 2):
-            policy = by_prefix.get(village_code[:length])
-            if policy is not None:
-                return policy
-        return None
+        policy = next((p for length in (6, 4, 2) if (p := by_prefix.get(village_code[:length])) is not None), None)
+        self._found[key] = policy
+        return policy
 
 
 def policy_for(village: Region, year: int) -> PolicyYear:

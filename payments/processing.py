@@ -100,6 +100,13 @@ class Notice:
     receivable_no: str
     reverses_voucher_no: str
     reverses_line_no: int | None
+    # Worked out once, when the notice is loaded: every step of the pass asks.
+    paid_on: dt.date = field(init=False)
+    is_back_payment: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.paid_on = as_date(self.paid_at)
+        self.is_back_payment = rules.is_back_payment(self.kind, self.year, self.paid_on)
 
     @property
     def key(self) -> tuple[str, int]:
@@ -318,7 +325,7 @@ class Facts:
         # A past year's own or supplementary payment pays its approved back payment (rule 5, 003
         # 六(三)) even when tax reports no receivable number: the live back-payment receivables of
         # those persons are read (and locked) with the others.
-        paying_back = {n.insured_id_no for n in notices if rules.is_back_payment(n.kind, n.year, as_date(n.paid_at))}
+        paying_back = {n.insured_id_no for n in notices if n.is_back_payment}
         if paying_back and not forced:
             receivable_q |= Q(
                 # A subquery, not a join: FOR UPDATE then locks the receivables only.
@@ -375,7 +382,7 @@ class Facts:
         missing = {
             (person.id, n.year, rules.RECEIVABLE_KIND_OF_PAST_PAYMENT[n.kind])
             for n in notices
-            if rules.is_back_payment(n.kind, n.year, as_date(n.paid_at))
+            if n.is_back_payment
             and (person := self.persons.get(n.insured_id_no)) is not None
             and (person.id, n.year, rules.RECEIVABLE_KIND_OF_PAST_PAYMENT[n.kind]) not in self.back_payments
         }
@@ -547,7 +554,7 @@ def _match(n: Notice, facts: Facts) -> tuple[Person, Receivable | None]:
             receivable = facts.receivables.get(n.receivable_no)
             if receivable is None:
                 raise Unmatched(Reason.NO_RECEIVABLE)
-    is_back_payment = rules.is_back_payment(n.kind, n.year, as_date(n.paid_at))
+    is_back_payment = n.is_back_payment
     if receivable is None and is_back_payment and not facts.forced:
         past_kind = rules.RECEIVABLE_KIND_OF_PAST_PAYMENT[n.kind]
         receivable = facts.back_payments.get((person.id, n.year, past_kind))
@@ -578,12 +585,12 @@ def _credit(n: Notice, person: Person, receivable: Receivable | None, facts: Fac
     policy = facts.policy(person, n.year)
     person_year = facts.person_years[(person.id, n.year)]
     delta = out.delta(person.id, n.year)
-    paid_on = as_date(n.paid_at)
+    paid_on = n.paid_on
     reserved = person_year.support_reserved + delta.reserved
     is_support = n.kind in rules.SUPPORT_KINDS
     # Rule 5 (003 六(三)): a past year's payment was matched to its approved back payment in
     # _match, at the tier the application was checked for; it gets no subsidy.
-    is_back_payment = rules.is_back_payment(n.kind, n.year, paid_on)
+    is_back_payment = n.is_back_payment
     try:
         if n.kind == PaymentKind.OWN:
             paid = person_year.own_amount + delta.own > 0 or (person.id, n.year) in facts.paid_in_pass
