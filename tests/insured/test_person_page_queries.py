@@ -1,0 +1,47 @@
+"""What the person page costs: a fixed number of queries whatever the length of the person's
+history, with every app's panel on it (bench/person_page.py measures the time)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from insured.models import Role
+from tests.factories import PolicyYearFactory, make_user, region_tree
+from tests.rich_person import rich_person
+
+pytestmark = pytest.mark.django_db
+
+# The page of a county clerk (every panel) on a person with years of history.
+MAX_QUERIES = 35
+
+
+@pytest.fixture
+def tree():
+    tree = region_tree()
+    this_year = timezone.localdate().year
+    for year in range(this_year - 4, this_year + 1):
+        PolicyYearFactory(region=tree["county"], year=year)
+    return tree
+
+
+def _queries(client, person) -> int:
+    url = reverse("insured:person-detail", args=[person.pk])
+    client.get(url)  # the session and the caches, as a clerk's second page
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(captured)
+
+
+def test_person_page_queries_do_not_grow_with_the_history(client, tree):
+    this_year = timezone.localdate().year
+    short = rich_person(tree["village11"], [this_year - 1, this_year], tag="SHORT")
+    long = rich_person(tree["village12"], list(range(this_year - 4, this_year + 1)), tag="LONG")
+    client.force_login(make_user(Role.CLERK, tree["county"]))
+    counts = _queries(client, short), _queries(client, long)
+    assert counts[0] == counts[1]
+    assert counts[1] <= MAX_QUERIES
