@@ -134,14 +134,18 @@ class SupplementaryYear:
     subsidy: Decimal
 
 
-def supplementary_account(person: InsuredPerson) -> list[SupplementaryYear]:
+def supplementary_account(person: InsuredPerson, entries: list[AccountEntry] | None = None) -> list[SupplementaryYear]:
     """The supplementary pension in the account, year by year, apart from the basic pension (004):
-    contributions and their subsidy, less what a reversal or a refund took out."""
-    entries = list(person.entries.select_related("reverses").order_by("-year", "posted_at", "id"))
+    contributions and their subsidy, less what a reversal or a refund took out. `entries`: every
+    entry of the person, when read already."""
+    if entries is None:
+        entries = list(person.entries.select_related("reverses").order_by("-year", "posted_at", "id"))
+    kinds = {e.pk: e.kind for e in entries}
     contribution: dict[int, Decimal] = {}
     subsidy: dict[int, Decimal] = {}
     for e in entries:
-        kind = e.reverses.kind if e.reverses_id else e.kind
+        # An entry takes out one of the same person's (insured.ledger); the fallback reads it.
+        kind = (kinds.get(e.reverses_id) or e.reverses.kind) if e.reverses_id else e.kind
         if kind == Kind.SUPPLEMENTARY:
             contribution[e.year] = contribution.get(e.year, Decimal("0.00")) + e.amount
         elif kind == Kind.SUPPLEMENTARY_SUBSIDY:
@@ -150,8 +154,9 @@ def supplementary_account(person: InsuredPerson) -> list[SupplementaryYear]:
     return [SupplementaryYear(y, contribution.get(y, Decimal("0.00")), subsidy.get(y, Decimal("0.00"))) for y in years]
 
 
-def person_panel(user: Any, person: InsuredPerson) -> dict[str, Any]:
-    supplementary = supplementary_account(person)
+def person_panel(user: Any, person: InsuredPerson, *, entries: list[AccountEntry] | None = None) -> dict[str, Any]:
+    """The back-payment panel of the person page; `entries`: the person's ledger if read already."""
+    supplementary = supplementary_account(person, entries)
     return {
         "person": person,
         "applications": list(

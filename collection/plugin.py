@@ -27,8 +27,8 @@ from collection.capabilities import (
     GROUPS_IMPORT,
     GROUPS_VIEW,
 )
-from insured.models import InsuredPerson, Role
-from insured.plugins import DemoContext, DemoStep, MenuEntry, PersonPanel, Plugin, SourceLink
+from insured.models import Role
+from insured.plugins import DemoContext, DemoStep, MenuEntry, PersonPage, PersonPanel, Plugin, SourceLink
 
 # --- Back payment 补缴 and the supplementary pension 补充养老保险 (003 六(三); 002 四(四); 004) ----------
 # The township office enters an application for a person of its township (002 四(四)); a county
@@ -44,10 +44,11 @@ BACKPAY_GRANTS: dict[str, set[str]] = {
 }
 
 
-def _backpay_panel(request: HttpRequest, person: InsuredPerson) -> dict[str, Any]:
+def _backpay_panel(request: HttpRequest, page: PersonPage) -> dict[str, Any]:
     from collection import backpay_selectors
 
-    return backpay_selectors.person_panel(request.user, person)
+    entries = page.account.entries if page.account is not None else None
+    return backpay_selectors.person_panel(request.user, page.person, entries=entries)
 
 
 def _backpay_links(refs: Sequence[str]) -> dict[str, SourceLink]:
@@ -85,15 +86,13 @@ BACKPAY_DEMO = DemoStep(_backpay_demo, order=30)
 # --- end of back payment ------------------------------------------------------------------------
 
 
-def _person_panel(request: HttpRequest, person: InsuredPerson) -> dict[str, Any]:
-    from django.utils import timezone
-
+def _person_panel(request: HttpRequest, page: PersonPage) -> dict[str, Any]:
     from collection import selectors
 
-    year = timezone.localdate().year
+    year = page.today.year
     return {
-        "group_memberships": selectors.person_groups(person),
-        "gov_paid_receivable": selectors.person_gov_paid(person, year),
+        "group_memberships": selectors.groups_in_order(page.person.memberships.all()),
+        "gov_paid_receivable": selectors.person_gov_paid(page.person, year),
         "gov_paid_year": year,
     }
 

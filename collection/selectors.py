@@ -4,6 +4,7 @@ township 台账 of notice 003 二(一) and 五(三), what the government still h
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -173,8 +174,10 @@ def gov_paid_standing(user: Any, region: Region, year: int, today: dt.date) -> G
     )
 
 
-def person_groups(person: InsuredPerson) -> QuerySet[SpecialGroupMembership]:
-    return person.memberships.order_by("group", "-valid_from")
+def groups_in_order(memberships: Iterable[SpecialGroupMembership]) -> list[SpecialGroupMembership]:
+    """A person's memberships (read already, with the person) by group, the latest first."""
+    latest_first = sorted(memberships, key=lambda m: m.valid_from, reverse=True)
+    return sorted(latest_first, key=lambda m: m.group)
 
 
 def person_gov_paid(person: InsuredPerson, year: int) -> Receivable | None:

@@ -16,8 +16,8 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from insured.models import InsuredPerson, Role
-from insured.plugins import DemoStep, MenuEntry, PersonPanel, Plugin
+from insured.models import Role
+from insured.plugins import DemoStep, MenuEntry, PersonPage, PersonPanel, Plugin
 
 COLLECTIVE_VIEW = "collective.view"  # organisations, filings, rosters, the printed forms
 COLLECTIVE_FILE = "collective.file"  # register the organisation, file the plan, upload and submit rosters
@@ -30,10 +30,10 @@ COLLECTIVE_SUMMARY = "collective.summary"  # the summary form 汇总表
 _READ = {COLLECTIVE_VIEW, COLLECTIVE_SUMMARY}
 
 
-def _person_panel(request: HttpRequest, person: InsuredPerson) -> dict[str, Any]:
+def _person_panel(request: HttpRequest, page: PersonPage) -> dict[str, Any]:
     from collective import selectors
 
-    return {"collective_rows": selectors.person_rows(person.pk)[:50]}
+    return {"collective_rows": selectors.person_rows(page.person.pk)[:50]}
 
 
 def _pending_support(person_ids: Collection[int], year: int) -> dict[int, Decimal]:

@@ -3,7 +3,8 @@
 Each app declares, in its own `plugin.py`, what it adds:
 - capabilities and the roles that hold them (who may do what; insured.access checks them);
 - menu entries, each shown to the roles holding its capability;
-- sections of the person page (a template and the context it needs);
+- sections of the person page (a template and the context it needs, made from what the page
+  has read already: `PersonPage`);
 - what a clerk recognises behind an account entry (`entry_sources`: the tax voucher and the
   receivable behind a credit) and behind a receivable (`record_links`, by the receivable's source
   type: the application or roster it pays for), linked;
@@ -28,6 +29,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from insured.models import AccountEntry, InsuredPerson, Region
+from insured.selectors import PersonAccount
 
 
 @dataclass(frozen=True)
@@ -43,10 +45,21 @@ class MenuEntry:
 
 
 @dataclass(frozen=True)
+class PersonPage:
+    """What the person page has read before the panels: the person (with the chain of their
+    village and their special group memberships), the day, and their ledger when the user may see
+    it (None otherwise). A panel takes from it what it needs instead of reading the rows again."""
+
+    person: InsuredPerson
+    today: dt.date
+    account: PersonAccount | None = None
+
+
+@dataclass(frozen=True)
 class PersonPanel:
     template: str
     capability: str
-    context: Callable[[HttpRequest, InsuredPerson], dict[str, Any]]
+    context: Callable[[HttpRequest, PersonPage], dict[str, Any]]
     order: int = 100
 
 

@@ -241,7 +241,11 @@ class YearContribution:
 
 
 def year_contribution(person: InsuredPerson, year: int) -> YearContribution:
-    person_year = PersonYear.objects.filter(person=person, year=year).first()
+    return contribution_of(year, PersonYear.objects.filter(person=person, year=year).first())
+
+
+def contribution_of(year: int, person_year: PersonYear | None) -> YearContribution:
+    """The year's contribution from the person-year already read (None: none recorded)."""
     if person_year is not None and person_year.own_arrived_on is not None:
         return YearContribution(year, PaymentState.OWN, person_year.own_arrived_on, person_year.own_amount)
     if person_year is not None and person_year.gov_paid_amount > 0:
@@ -274,19 +278,43 @@ class YearAccount:
         )
 
 
+@dataclass(frozen=True)
+class PersonAccount:
+    """A person's ledger read once (two queries), for a page that shows it several ways: every
+    entry, newest year first, and every person-year by year."""
+
+    entries: list[AccountEntry]
+    person_years: dict[int, PersonYear]
+
+    @property
+    def balance(self) -> Decimal:
+        return quantize(sum((e.amount for e in self.entries), Decimal("0")))
+
+    def by_year(self) -> list[YearAccount]:
+        by_year: dict[int, list[AccountEntry]] = {}
+        for entry in self.entries:
+            by_year.setdefault(entry.year, []).append(entry)
+        years = sorted(set(by_year) | set(self.person_years), reverse=True)
+        return [
+            YearAccount(
+                year=y,
+                total=sum((e.amount for e in by_year.get(y, [])), Decimal("0.00")),
+                entries=by_year.get(y, []),
+                person_year=self.person_years.get(y),
+            )
+            for y in years
+        ]
+
+
+def person_account(person: InsuredPerson) -> PersonAccount:
+    return PersonAccount(
+        entries=list(person.entries.order_by("-year", "posted_at", "id")),
+        person_years={py.year: py for py in person.years.all()},
+    )
+
+
 def account_by_year(person: InsuredPerson) -> list[YearAccount]:
-    entries = list(person.entries.order_by("-year", "posted_at", "id"))
-    person_years = {py.year: py for py in person.years.all()}
-    years = sorted({e.year for e in entries} | set(person_years), reverse=True)
-    return [
-        YearAccount(
-            year=y,
-            total=sum((e.amount for e in entries if e.year == y), Decimal("0.00")),
-            entries=[e for e in entries if e.year == y],
-            person_year=person_years.get(y),
-        )
-        for y in years
-    ]
+    return person_account(person).by_year()
 
 
 def account_balance(person: InsuredPerson) -> Decimal:
@@ -312,7 +340,11 @@ def year_standing(person: InsuredPerson, today: dt.date) -> YearStanding:
 
 def standing_in(person: InsuredPerson, year: int) -> YearStanding:
     policy = policy_for_or_none(person.village, year)
-    person_year = PersonYear.objects.filter(person=person, year=year).first()
+    return standing_of(year, policy, PersonYear.objects.filter(person=person, year=year).first())
+
+
+def standing_of(year: int, policy: PolicyYear | None, person_year: PersonYear | None) -> YearStanding:
+    """The standing from the policy and the person-year already read (None: none)."""
     used = person_year.support_used if person_year else Decimal("0.00")
     cap = policy.top_tier if policy else None
     return YearStanding(
@@ -359,7 +391,11 @@ class WindowStatus:
 def collection_window_status(region_code: str, day: dt.date) -> WindowStatus | None:
     """For a region (its code begins with the county's), from the most specific policy year; None
     when no policy of the year covers it."""
-    policy = PolicyResolver().get(region_code, day.year)
+    return window_status_of(PolicyResolver().get(region_code, day.year), day)
+
+
+def window_status_of(policy: PolicyYear | None, day: dt.date) -> WindowStatus | None:
+    """The same from the policy of `day`'s year already found."""
     if policy is None:
         return None
     return WindowStatus(

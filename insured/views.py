@@ -18,7 +18,7 @@ from insured import access, access_log, exports, ledger, lists, selectors, servi
 from insured.forms import AccessLogFilterForm, PersonFilterForm, PersonForm, PersonSearchForm, add_rule_error
 from insured.history import person_history
 from insured.models import AccountEntry, InsuredPerson
-from insured.plugins import SourceLink, person_panels
+from insured.plugins import PersonPage, SourceLink, person_panels
 from insured.plugins import entry_sources as person_entry_sources
 from insured.rules import RuleViolation
 from insured.selectors import PaymentState
@@ -106,38 +106,58 @@ def person_export(request: HttpRequest) -> HttpResponse:
     return exports.export(request, lists.PERSONS, _list_params(request), _list_url(request))
 
 
+# The whole chain of the village: the page names the household registration from the province down.
+PERSON_PAGE_RELATED = "village__parent__parent__parent__parent"
+
+
 @access.capability_required(access.PERSON_VIEW)
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    person = access.scoped_get(_persons(request).prefetch_related("memberships"), request.user, "village", pk=pk)
+    persons = _persons(request).select_related(PERSON_PAGE_RELATED).prefetch_related("memberships")
+    person = access.scoped_get(persons, request.user, "village", pk=pk)
     today = timezone.localdate()
     show_account = access.has_capability(request.user, access.ACCOUNT_VIEW)
     access_log.record(request.user, [person.pk], access_log.What.ACCOUNT if show_account else access_log.What.PAGE)
-    years = selectors.account_by_year(person) if show_account else []
-    entries = [e for y in years for e in y.entries]
-    sources = _entry_sources(entries, request.user)
-    for entry in entries:
-        entry.sources = sources[entry.pk]
+    # The ledger and the year's policy are read once here; the figures, the account and the
+    # panels below are all made from them.
+    account = selectors.person_account(person) if show_account else None
+    policy = selectors.policy_for_or_none(person.village, today.year)
+    years = account.by_year() if account else []
+    _describe_entries([e for y in years for e in y.entries], request.user)
+    standing = selectors.standing_of(today.year, policy, account.person_years.get(today.year)) if account else None
+    page = PersonPage(person=person, today=today, account=account)
     context = {
         "person": person,
         "full_id": access.has_capability(request.user, access.PERSON_FULL_ID),
         "groups": person.memberships.all(),
-        "contribution": (
-            selectors.year_contribution(person, today.year)
-            if access.has_capability(request.user, access.CONTRIBUTION_VIEW)
-            else None
-        ),
-        "standing": selectors.year_standing(person, today) if show_account else None,
+        "contribution": _contribution(request, person, today.year, account),
+        "standing": standing,
         "years": years,
-        "balance": selectors.account_balance(person) if show_account else None,
+        "balance": account.balance if account else None,
         "history": person_history(person),
-        "window": _window(person.village, today),
+        "window": selectors.window_status_of(policy, today),
         "panels": [
-            (panel.template, panel.context(request, person))
+            (panel.template, panel.context(request, page))
             for panel in person_panels()
             if access.has_capability(request.user, panel.capability)
         ],
     }
     return render(request, "insured/person_detail.html", context)
+
+
+def _contribution(
+    request: HttpRequest, person: InsuredPerson, year: int, account: selectors.PersonAccount | None
+) -> selectors.YearContribution | None:
+    if not access.has_capability(request.user, access.CONTRIBUTION_VIEW):
+        return None
+    if account is None:
+        return selectors.year_contribution(person, year)
+    return selectors.contribution_of(year, account.person_years.get(year))
+
+
+def _describe_entries(entries: list[AccountEntry], user: Any) -> None:
+    sources = _entry_sources(entries, user)
+    for entry in entries:
+        entry.sources = sources[entry.pk]
 
 
 def _entry_sources(entries: list[AccountEntry], user: Any) -> dict[int, list[SourceLink]]:

@@ -8,8 +8,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from insured.access import ACCOUNT_VIEW
-from insured.models import InsuredPerson, Role
-from insured.plugins import DemoStep, MenuEntry, PersonPanel, Plugin
+from insured.models import Role
+from insured.plugins import DemoStep, MenuEntry, PersonPage, PersonPanel, Plugin
 from payments.capabilities import (
     BANK_STATEMENT_IMPORT,
     PAYMENTS_ASSIGN,
@@ -22,10 +22,10 @@ from payments.capabilities import (
 _READERS = {PAYMENTS_VIEW, RECONCILIATION_VIEW}
 
 
-def _payments_panel(request: HttpRequest, person: InsuredPerson) -> dict[str, Any]:
+def _payments_panel(request: HttpRequest, page: PersonPage) -> dict[str, Any]:
     from payments import selectors
 
-    return {"payments": selectors.person_payments(person.pk)[:100]}
+    return {"payments": selectors.person_payments(page.person.pk)[:100]}
 
 
 def _entry_sources(entries: Any) -> Any:

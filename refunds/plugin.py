@@ -12,8 +12,8 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from insured.models import InsuredPerson, Role
-from insured.plugins import DemoStep, MenuEntry, PersonPanel, Plugin
+from insured.models import Role
+from insured.plugins import DemoStep, MenuEntry, PersonPage, PersonPanel, Plugin
 
 REFUND_VIEW = "refund.view"  # applications, their copies and forms
 REFUND_ENTER = "refund.enter"  # township: take, correct, withdraw
@@ -26,13 +26,13 @@ REFUND_REPORT = "refund.report"  # county: pass the paid refunds to tax
 _COUNTY_READERS = {REFUND_VIEW, REFUND_BATCHES}
 
 
-def _person_panel(request: HttpRequest, person: InsuredPerson) -> dict[str, Any]:
+def _person_panel(request: HttpRequest, page: PersonPage) -> dict[str, Any]:
     from insured import access
     from refunds import selectors
 
     return {
-        "person": person,
-        "refunds": list(selectors.person_refunds(person)[:50]),
+        "person": page.person,
+        "refunds": list(selectors.person_refunds(page.person)[:50]),
         "can_enter": access.has_capability(request.user, REFUND_ENTER),
     }
 

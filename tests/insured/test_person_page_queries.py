@@ -16,7 +16,7 @@ from tests.rich_person import rich_person
 pytestmark = pytest.mark.django_db
 
 # The page of a county clerk (every panel) on a person with years of history.
-MAX_QUERIES = 35
+MAX_QUERIES = 25
 
 
 @pytest.fixture
