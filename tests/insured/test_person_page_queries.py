@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from insured import selectors
 from insured.models import Role
 from tests.factories import PolicyYearFactory, make_user, region_tree
 from tests.rich_person import rich_person
@@ -45,3 +46,21 @@ def test_person_page_queries_do_not_grow_with_the_history(client, tree):
     counts = _queries(client, short), _queries(client, long)
     assert counts[0] == counts[1]
     assert counts[1] <= MAX_QUERIES
+
+
+def test_the_page_read_once_shows_what_each_read_showed(client, tree):
+    """The figures made from the ledger read once are those the separate reads gave."""
+    this_year = timezone.localdate().year
+    person = rich_person(tree["village11"], [this_year - 1, this_year])
+    client.force_login(make_user(Role.CLERK, tree["county"]))
+    response = client.get(reverse("insured:person-detail", args=[person.pk]))
+    context = response.context
+    assert context["balance"] == selectors.account_balance(person)
+    assert context["standing"] == selectors.standing_in(person, this_year)
+    assert context["contribution"] == selectors.year_contribution(person, this_year)
+    assert context["window"] == selectors.collection_window_status(person.village.code, timezone.localdate())
+    panels = dict(context["panels"])
+    groups = panels["collection/person_panel.html"]["group_memberships"]
+    assert groups == list(person.memberships.order_by("group", "-valid_from"))
+    content = response.content.decode()
+    assert person.village.full_name in content
