@@ -93,7 +93,7 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
 
     person = InsuredPerson.objects.get(id_no__startswith=RICH_ID_BODY)
     client = Client()
-    client.force_login(get_user_model().objects.get(username=CLERK))
+    client.force_login(get_user_model().objects.get(username=CLERK), backend="insured.auth.StaffBackend")
     url = reverse("insured:person-detail", args=[person.pk])
     assert client.get(url).status_code == 200
     with CaptureQueriesContext(connection) as captured:

@@ -87,3 +87,28 @@ def test_failures_and_logins_are_logged_as_json(client, clerk, caplog):
     events = [json.loads(handler.format(r)) for r in caplog.records if r.name == "security"]
     assert [e["event"] for e in events] == ["login_failed", "login"]
     assert events[0]["username"] == clerk.username and events[0]["ip"] == "10.0.0.1"
+
+
+def test_each_request_reads_the_user_with_the_profile_and_region_once(client, clerk, django_assert_num_queries):
+    """A password login's session names insured.auth.StaffBackend, which reads the user with the
+    staff profile and its region in one query: the role and the scope cost no more queries."""
+    _login(client, clerk.username, PASSWORD)
+    assert client.session["_auth_user_backend"] == "insured.auth.StaffBackend"
+    request = client.get(reverse("insured:home")).wsgi_request
+    user = request.user
+    with django_assert_num_queries(0):
+        assert (user.staff.role, user.staff.region.code) == (Role.CLERK, clerk.staff.region.code)
+
+
+def test_a_session_ends_when_its_user_is_deactivated_or_is_a_machine(client, clerk):
+    _login(client, clerk.username, PASSWORD)
+    assert client.get(reverse("insured:home")).wsgi_request.user.is_authenticated
+    clerk.is_active = False
+    clerk.save()
+    assert not client.get(reverse("insured:home")).wsgi_request.user.is_authenticated
+    clerk.is_active = True
+    clerk.save()
+    _login(client, clerk.username, PASSWORD)
+    clerk.staff.role = Role.TAX_CLIENT
+    clerk.staff.save()
+    assert not client.get(reverse("insured:home")).wsgi_request.user.is_authenticated
