@@ -1,8 +1,10 @@
-"""Request-wide guards: the language every page speaks, and no control characters in input."""
+"""Request-wide guards: the language every page speaks, no control characters in input, and the
+session's idle timeout."""
 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 
 from django.conf import settings
@@ -80,3 +82,26 @@ def _refused(request: HttpRequest) -> HttpResponse:
     return HttpResponseBadRequest(
         _("The request contains a control character; nothing was done."), content_type="text/plain; charset=utf-8"
     )
+
+
+class IdleSessionMiddleware:
+    """A session ends after SESSION_COOKIE_AGE seconds without a request (idle time, not time since
+    login). Each request moves the end, but the session's row is written again only when its last
+    write is SESSION_TOUCH_SECONDS old: SESSION_SAVE_EVERY_REQUEST wrote and committed it on every
+    page, three statements and a flush to disk a click. So an idle session ends between
+    SESSION_COOKIE_AGE minus SESSION_TOUCH_SECONDS and SESSION_COOKIE_AGE after the last request.
+    Only an existing session is touched: a visitor without one is not given one."""
+
+    KEY = "_touched"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        session = request.session
+        touched = session.get(self.KEY)
+        now = int(time.time())
+        stale = not isinstance(touched, int) or not 0 <= now - touched < settings.SESSION_TOUCH_SECONDS
+        if session.session_key and stale:
+            session[self.KEY] = now  # saved, with its end moved, as the response goes
+        return self.get_response(request)

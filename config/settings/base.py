@@ -47,6 +47,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "insured.middleware.IdleSessionMiddleware",
     "insured.middleware.ChineseFirstLocaleMiddleware",
     "insured.middleware.RefuseControlCharactersMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -121,7 +122,9 @@ AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
 
 # Counter PCs are shared: a session ends after 30 idle minutes and when the browser closes.
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+# Idle time, not time since login: insured.middleware.IdleSessionMiddleware moves the end with each
+# request and writes the session again at most once a minute (not on every page).
+SESSION_TOUCH_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -3,14 +3,21 @@ browser closes, tokens are hashed and expire, and every such event is logged for
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
+import time
 
 import pytest
 from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from knox.models import AuthToken
 
+from insured.middleware import IdleSessionMiddleware
 from insured.models import Role
 from tests.factories import make_user, region_tree
 
@@ -61,8 +68,39 @@ def test_the_token_endpoint_is_guarded_as_well(client, clerk):
 
 def test_sessions_end_after_thirty_idle_minutes_and_with_the_browser():
     assert settings.SESSION_COOKIE_AGE == 30 * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True  # idle time, not time since login
+    assert settings.SESSION_TOUCH_SECONDS == 60
     assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE is True
+
+
+def _session_writes(client) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(reverse("insured:home")).status_code == 200
+    return sum(q["sql"].startswith(("UPDATE", "INSERT")) and "django_session" in q["sql"] for q in captured)
+
+
+def test_a_request_moves_the_sessions_end_but_writes_it_at_most_once_a_minute(client, clerk):
+    _login(client, clerk.username, PASSWORD)
+    _session_writes(client)
+    assert _session_writes(client) == 0  # touched a moment ago
+    end = Session.objects.get(session_key=client.session.session_key).expire_date
+    session = client.session
+    session[IdleSessionMiddleware.KEY] = int(time.time()) - settings.SESSION_TOUCH_SECONDS
+    session.save()
+    assert _session_writes(client) == 1
+    moved = Session.objects.get(session_key=client.session.session_key).expire_date
+    assert moved >= end
+    assert moved >= timezone.now() + dt.timedelta(seconds=settings.SESSION_COOKIE_AGE - 5)
+
+
+def test_an_idle_session_ends_and_a_visitor_is_given_none(client, clerk):
+    _login(client, clerk.username, PASSWORD)
+    Session.objects.filter(session_key=client.session.session_key).update(expire_date=timezone.now())
+    response = client.get(reverse("insured:home"))
+    assert response.status_code == 302 and reverse("login") in response["Location"]
+    client.cookies.clear()
+    count = Session.objects.count()
+    client.get(reverse("login"))
+    assert Session.objects.count() == count
 
 
 def test_the_login_page_says_so(client):
