@@ -16,5 +16,5 @@ def freeze_what_is_loaded(**_kwargs) -> None:
     """Once a worker process has started, everything loaded so far (Django, the apps, Celery)
     lives as long as the process: frozen, Python's cycle collector no longer traverses it at
     every full collection while a batch of ten thousand notices is credited (docs/benchmarks.md,
-    "The cycle collector"). What a task makes afterwards is collected as before."""
+    "Third pass"). What a task makes afterwards is collected as before."""
     gc.freeze()
