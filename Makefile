@@ -16,10 +16,14 @@ TEST_PACKAGES := $(PDF_PACKAGES) chromium poppler-utils
 .PHONY: run test install sysdeps sysdeps-test lint messages lock schema bench bench-install clean
 
 # Every dependency at its locked version, checked against its hash; then the project itself.
+# --no-deps: the lock is the whole set, so pip installs it as it is instead of resolving again
+# (resolving, this venv's pip asks a dependency's extra, weasyprint's fonttools[woff], for a pin of
+# its own, and fails as soon as the index has a newer fonttools); pip check then proves the set whole.
 $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install -q --require-hashes -r requirements.lock
+	$(PIP) install -q --no-deps --require-hashes -r requirements.lock
 	$(PIP) install -q --no-deps --no-build-isolation -e .
+	$(PIP) check
 	touch $@
 
 install: $(VENV)/.installed
@@ -70,7 +74,8 @@ lock: install
 
 # The benchmarks' own tools (locust for bench/pages.py), locked like the rest; run by hand.
 bench-install: install
-	$(PIP) install -q --require-hashes -r requirements-bench.lock
+	$(PIP) install -q --no-deps --require-hashes -r requirements-bench.lock
+	$(PIP) check
 
 # After changing an API view or serializer: write the published schema (tests/test_openapi_file.py
 # fails until docs/openapi.yaml is the schema /api/schema/ serves), validated against OpenAPI 3.
