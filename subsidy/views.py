@@ -111,11 +111,12 @@ def counter(request: HttpRequest) -> HttpResponse:
 # --- The list and the reviewer's queue ---------------------------------------------------------
 
 
-def _tabs(request: HttpRequest, can_review: bool) -> list[tuple[str, str, int]]:
-    counts = selectors.status_counts(request.user)
+def _tabs(request: HttpRequest) -> list[tuple[str, str, int]]:
+    """(tab, label, how many) for each tab; the tabs and the pager's count come from one query."""
+    counts, waiting = selectors.tab_counts(request.user)
     tabs: list[tuple[str, str, int]] = []
-    if can_review:
-        tabs.append((REVIEW_TAB, gettext_lazy("Waiting for my review"), selectors.review_queue(request.user).count()))
+    if access.has_capability(request.user, SPONSORSHIP_REVIEW):
+        tabs.append((REVIEW_TAB, gettext_lazy("Waiting for my review"), waiting))
     tabs += [(value, label, counts.get(value, 0)) for value, label in Status.choices]
     tabs.append((ALL_TAB, gettext_lazy("All"), sum(counts.values())))
     return tabs
@@ -124,12 +125,12 @@ def _tabs(request: HttpRequest, can_review: bool) -> list[tuple[str, str, int]]:
 @access.capability_required(SPONSORSHIP_VIEW)
 @require_GET
 def application_list(request: HttpRequest) -> HttpResponse:
-    applications = lists.application_rows(request.user, request.GET)
-    context = {
-        "page": Paginator(applications, 50).get_page(request.GET.get("page")),
-        "status": lists.tab_of(request.user, request.GET),
-        "tabs": _tabs(request, access.has_capability(request.user, SPONSORSHIP_REVIEW)),
-    }
+    status = lists.tab_of(request.user, request.GET)
+    tabs = _tabs(request)
+    paginator = Paginator(lists.application_rows(request.user, request.GET), 50)
+    # The tab shown has just been counted with the others: the pager is told, not asked again.
+    paginator.count = next(n for tab, _label, n in tabs if tab == status)
+    context = {"page": paginator.get_page(request.GET.get("page")), "status": status, "tabs": tabs}
     return render(request, "subsidy/application_list.html", context)
 
 

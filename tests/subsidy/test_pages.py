@@ -7,6 +7,8 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
@@ -16,7 +18,14 @@ from insured.models import InsuredPerson, PersonYear
 from payments.models import PaymentKind, Receivable, TaxClient
 from subsidy import services
 from subsidy.models import SponsorshipApplication
-from tests.factories import InsuredPersonFactory, first_village, make_id_no, make_user, region_tree
+from tests.factories import (
+    InsuredPersonFactory,
+    SponsorshipApplicationFactory,
+    first_village,
+    make_id_no,
+    make_user,
+    region_tree,
+)
 from tests.payments.conftest import SECRET, notice
 from tests.payments.helpers import process
 from tests.subsidy.conftest import SPONSOR_ID, TODAY
@@ -462,6 +471,25 @@ def test_the_list_filters_by_status(client, clerk, submitted, sponsorship_input,
     tabs = {value: n for value, _label, n in rejected.context["tabs"]}
     assert (tabs["submitted"], tabs["rejected"], tabs["all"]) == (1, 1, 2)
     assert "review" not in tabs  # a clerk has no review queue
+
+
+def test_the_reviewers_queue_and_its_tabs_are_counted_once(
+    client, clerk, submitted, sponsorship_input, county, reviewer
+):
+    """The queue holds what others entered; the tabs and the pager's count come from one query."""
+    services.application_submit(sponsorship_input(amount=Decimal("200.00")), user=clerk, agency_region=county)
+    own = SponsorshipApplicationFactory(beneficiary=submitted.beneficiary, submitted_by=reviewer, status="submitted")
+    client.force_login(reviewer)
+    with CaptureQueriesContext(connection) as captured:
+        queue = client.get(reverse("subsidy:list"))
+    assert queue.context["status"] == "review"
+    tabs = {value: n for value, _label, n in queue.context["tabs"]}
+    assert (tabs["review"], tabs["submitted"], tabs["all"]) == (2, 3, 3)
+    page = queue.context["page"]
+    assert page.paginator.count == 2 and own.pk not in {a.pk for a in page}
+    assert sum("COUNT(" in q["sql"] for q in captured) == 1
+    everything = client.get(reverse("subsidy:list"), {"status": "all"})
+    assert everything.context["page"].paginator.count == 3 and len(everything.context["page"]) == 3
 
 
 def test_verify_finds_a_printed_form_by_its_check_code(client, clerk, submitted):
