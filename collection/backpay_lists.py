@@ -12,13 +12,13 @@ from django.utils.translation import gettext_lazy
 from collection import backpay_selectors as selectors
 from collection.backpay_models import BackPaymentApplication
 from collection.capabilities import BACKPAY_REVIEW
-from insured import access
+from insured import access, queues
 from insured.exports import Column, Kind, ListExport
 from insured.history import staff_name
 
 Status = BackPaymentApplication.Status
-REVIEW_TAB = "review"
-ALL_TAB = "all"
+REVIEW_TAB = queues.REVIEW_TAB
+ALL_TAB = queues.ALL_TAB
 
 
 def tab_of(user: Any, params: Mapping[str, Any]) -> str:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -49,11 +49,6 @@ def review_queue(user: Any) -> QuerySet[BackPaymentApplication]:
         .exclude(submitted_by=user)
         .order_by("submitted_at", "id")
     )
-
-
-def status_counts(user: Any) -> dict[str, int]:
-    rows = applications_for(user).order_by().values("status").annotate(n=Count("pk"))
-    return {row["status"]: row["n"] for row in rows}
 
 
 def person_in_scope(user: Any, id_no: str) -> InsuredPerson | None:

@@ -8,13 +8,11 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from collection import backpay_lists as lists
@@ -23,7 +21,7 @@ from collection import backpay_services as services
 from collection.backpay_forms import BackPaymentForm, PersonLookupForm, RejectForm, SchemeForm
 from collection.backpay_models import BackPaymentApplication, BackPaymentScheme
 from collection.capabilities import BACKPAY_ENTER, BACKPAY_REVIEW, BACKPAY_VIEW
-from insured import access, access_log, exports, rules
+from insured import access, access_log, exports, queues, rules
 from insured.forms import add_rule_error
 from insured.history import staff_name
 from insured.models import InsuredPerson
@@ -120,28 +118,20 @@ def intake(request: HttpRequest, person_pk: int) -> HttpResponse:
 # --- The list and the reviewer's queue ---------------------------------------------------------
 
 
-def _tabs(request: HttpRequest, can_review: bool) -> list[tuple[str, str, int]]:
-    counts = selectors.status_counts(request.user)
-    tabs: list[tuple[str, str, int]] = []
-    if can_review:
-        tabs.append(
-            (lists.REVIEW_TAB, gettext_lazy("Waiting for my review"), selectors.review_queue(request.user).count())
-        )
-    tabs += [(value, label, counts.get(value, 0)) for value, label in Status.choices]
-    tabs.append((lists.ALL_TAB, gettext_lazy("All"), sum(counts.values())))
-    return tabs
-
-
 @access.capability_required(BACKPAY_VIEW)
 @require_GET
 def application_list(request: HttpRequest) -> HttpResponse:
-    rows = lists.application_rows(request.user, request.GET)
-    context = {
-        "page": Paginator(rows, 50).get_page(request.GET.get("page")),
-        "status": lists.tab_of(request.user, request.GET),
-        "tabs": _tabs(request, access.has_capability(request.user, BACKPAY_REVIEW)),
-    }
-    return render(request, "collection/backpay/application_list.html", context)
+    user = request.user
+    status = lists.tab_of(user, request.GET)
+    tabs = queues.status_tabs(
+        selectors.applications_for(user),
+        user,
+        submitted=Status.SUBMITTED,
+        choices=Status.choices,
+        can_review=access.has_capability(user, BACKPAY_REVIEW),
+    )
+    page = queues.tab_page(lists.application_rows(user, request.GET), tabs, status, request.GET.get("page"))
+    return render(request, "collection/backpay/application_list.html", {"page": page, "status": status, "tabs": tabs})
 
 
 @access.capability_required(BACKPAY_VIEW)

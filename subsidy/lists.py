@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy
 
-from insured import access
+from insured import access, queues
 from insured.exports import Column, Kind, ListExport
 from insured.history import staff_name
 from subsidy import selectors
@@ -17,8 +17,8 @@ from subsidy.capabilities import SPONSORSHIP_REVIEW
 from subsidy.models import SponsorshipApplication
 
 Status = SponsorshipApplication.Status
-REVIEW_TAB = "review"
-ALL_TAB = "all"
+REVIEW_TAB = queues.REVIEW_TAB
+ALL_TAB = queues.ALL_TAB
 
 
 def tab_of(user: Any, params: Mapping[str, Any]) -> str:

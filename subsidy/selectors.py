@@ -7,7 +7,7 @@ from collections.abc import Collection
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from insured import access, bulk
@@ -43,24 +43,6 @@ def review_queue(user: Any) -> QuerySet[SponsorshipApplication]:
         .exclude(submitted_by=user)
         .order_by("submitted_at", "id")
     )
-
-
-def status_counts(user: Any) -> dict[str, int]:
-    return tab_counts(user)[0]
-
-
-def tab_counts(user: Any) -> tuple[dict[str, int], int]:
-    """The applications in the user's scope by status, and how many of them wait for this user's
-    review (`review_queue`: submitted, entered by someone else), with one query: each count joins
-    every person of the scope."""
-    rows = list(
-        applications_for(user)
-        .order_by()
-        .values("status")
-        .annotate(n=Count("pk"), own=Count("pk", filter=Q(submitted_by=user)))
-    )
-    waiting = sum(row["n"] - row["own"] for row in rows if row["status"] == SponsorshipApplication.Status.SUBMITTED)
-    return {row["status"]: row["n"] for row in rows}, waiting
 
 
 def beneficiary_by_id_no(user: Any, id_no: str) -> InsuredPerson | None:

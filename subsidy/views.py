@@ -8,16 +8,14 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from insured import access, exports
+from insured import access, exports, queues
 from insured.forms import add_rule_error, focus, unfocus
 from insured.history import staff_name
 from insured.identity import parse_resident_id
@@ -111,27 +109,20 @@ def counter(request: HttpRequest) -> HttpResponse:
 # --- The list and the reviewer's queue ---------------------------------------------------------
 
 
-def _tabs(request: HttpRequest) -> list[tuple[str, str, int]]:
-    """(tab, label, how many) for each tab; the tabs and the pager's count come from one query."""
-    counts, waiting = selectors.tab_counts(request.user)
-    tabs: list[tuple[str, str, int]] = []
-    if access.has_capability(request.user, SPONSORSHIP_REVIEW):
-        tabs.append((REVIEW_TAB, gettext_lazy("Waiting for my review"), waiting))
-    tabs += [(value, label, counts.get(value, 0)) for value, label in Status.choices]
-    tabs.append((ALL_TAB, gettext_lazy("All"), sum(counts.values())))
-    return tabs
-
-
 @access.capability_required(SPONSORSHIP_VIEW)
 @require_GET
 def application_list(request: HttpRequest) -> HttpResponse:
-    status = lists.tab_of(request.user, request.GET)
-    tabs = _tabs(request)
-    paginator = Paginator(lists.application_rows(request.user, request.GET), 50)
-    # The tab shown has just been counted with the others: the pager is told, not asked again.
-    paginator.count = next(n for tab, _label, n in tabs if tab == status)
-    context = {"page": paginator.get_page(request.GET.get("page")), "status": status, "tabs": tabs}
-    return render(request, "subsidy/application_list.html", context)
+    user = request.user
+    status = lists.tab_of(user, request.GET)
+    tabs = queues.status_tabs(
+        selectors.applications_for(user),
+        user,
+        submitted=Status.SUBMITTED,
+        choices=Status.choices,
+        can_review=access.has_capability(user, SPONSORSHIP_REVIEW),
+    )
+    page = queues.tab_page(lists.application_rows(user, request.GET), tabs, status, request.GET.get("page"))
+    return render(request, "subsidy/application_list.html", {"page": page, "status": status, "tabs": tabs})
 
 
 @access.capability_required(SPONSORSHIP_VIEW)

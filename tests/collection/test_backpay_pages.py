@@ -7,6 +7,8 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -138,6 +140,17 @@ def test_reviewer_approves_from_the_page(client, person, staff, today):
     assert Receivable.objects.filter(source_ref__startswith=application.number).count() == 2
     history = client.get(reverse("collection:backpay-detail", args=[application.pk])).context["history"]
     assert len(history) >= 4  # the application entered and approved, each year entered and approved
+
+
+def test_the_queue_its_tabs_and_its_pager_are_counted_by_one_query(client, person, staff, today):
+    application = enter(person, staff, years=[2024])
+    client.force_login(staff["reviewer"])
+    with CaptureQueriesContext(connection) as captured:
+        listing = client.get(reverse("collection:backpay-list"))
+    tabs = {value: n for value, _label, n in listing.context["tabs"]}
+    assert (tabs["review"], tabs["submitted"], tabs["all"]) == (1, 1, 1)
+    assert listing.context["page"].paginator.count == 1 and list(listing.context["page"]) == [application]
+    assert sum("COUNT(" in q["sql"] for q in captured) == 1
 
 
 def test_the_maker_sees_no_approve_button_and_reject_needs_a_reason(client, person, staff, today):
