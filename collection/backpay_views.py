@@ -121,17 +121,12 @@ def intake(request: HttpRequest, person_pk: int) -> HttpResponse:
 @access.capability_required(BACKPAY_VIEW)
 @require_GET
 def application_list(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    status = lists.tab_of(user, request.GET)
-    tabs = queues.status_tabs(
-        selectors.applications_for(user),
-        user,
-        submitted=Status.SUBMITTED,
-        choices=Status.choices,
-        can_review=access.has_capability(user, BACKPAY_REVIEW),
+    user, params = request.user, request.GET
+    rows = lists.application_rows(user, params)
+    context = queues.list_context(
+        user, params, in_scope=selectors.applications_for(user), rows=rows, statuses=Status, review=BACKPAY_REVIEW
     )
-    page = queues.tab_page(lists.application_rows(user, request.GET), tabs, status, request.GET.get("page"))
-    return render(request, "collection/backpay/application_list.html", {"page": page, "status": status, "tabs": tabs})
+    return render(request, "collection/backpay/application_list.html", context)
 
 
 @access.capability_required(BACKPAY_VIEW)

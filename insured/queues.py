@@ -5,18 +5,41 @@ the user's scope, so the list once counted the same rows three times (docs/bench
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from insured import access
+
 REVIEW_TAB = "review"
 ALL_TAB = "all"
 PER_PAGE = 50
 
 Tab = tuple[str, Any, int]  # (tab, label, how many)
+
+
+def shown_tab(params: Mapping[str, Any], *, statuses: Any, can_review: bool) -> str:
+    """The tab asked for (`statuses`: the application's Status choices); reviewers land on their
+    queue, everyone else on all."""
+    status = params.get("status") or (REVIEW_TAB if can_review else ALL_TAB)
+    if status == REVIEW_TAB and can_review:
+        return REVIEW_TAB
+    return status if status in statuses.values else ALL_TAB
+
+
+def list_context(
+    user: Any, params: Mapping[str, Any], *, in_scope: QuerySet, rows: QuerySet, statuses: Any, review: str
+) -> dict[str, Any]:
+    """What a list page shows: the tab shown, every tab counted, and the page of `rows` (the shown
+    tab's applications) asked for. `in_scope`: the user's applications; `review`: the capability of
+    the reviewers."""
+    can_review = access.has_capability(user, review)
+    shown = shown_tab(params, statuses=statuses, can_review=can_review)
+    tabs = status_tabs(in_scope, user, submitted=statuses.SUBMITTED, choices=statuses.choices, can_review=can_review)
+    return {"page": tab_page(rows, tabs, shown, params.get("page")), "status": shown, "tabs": tabs}
 
 
 def status_tabs(

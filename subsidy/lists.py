@@ -22,12 +22,7 @@ ALL_TAB = queues.ALL_TAB
 
 
 def tab_of(user: Any, params: Mapping[str, Any]) -> str:
-    """The tab asked for; reviewers land on their queue, everyone else on all."""
-    can_review = access.has_capability(user, SPONSORSHIP_REVIEW)
-    status = params.get("status") or (REVIEW_TAB if can_review else ALL_TAB)
-    if status == REVIEW_TAB and can_review:
-        return REVIEW_TAB
-    return status if status in Status.values else ALL_TAB
+    return queues.shown_tab(params, statuses=Status, can_review=access.has_capability(user, SPONSORSHIP_REVIEW))
 
 
 def application_rows(user: Any, params: Mapping[str, Any]) -> QuerySet[SponsorshipApplication]:

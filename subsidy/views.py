@@ -112,17 +112,12 @@ def counter(request: HttpRequest) -> HttpResponse:
 @access.capability_required(SPONSORSHIP_VIEW)
 @require_GET
 def application_list(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    status = lists.tab_of(user, request.GET)
-    tabs = queues.status_tabs(
-        selectors.applications_for(user),
-        user,
-        submitted=Status.SUBMITTED,
-        choices=Status.choices,
-        can_review=access.has_capability(user, SPONSORSHIP_REVIEW),
+    user, params = request.user, request.GET
+    rows = lists.application_rows(user, params)
+    context = queues.list_context(
+        user, params, in_scope=selectors.applications_for(user), rows=rows, statuses=Status, review=SPONSORSHIP_REVIEW
     )
-    page = queues.tab_page(lists.application_rows(user, request.GET), tabs, status, request.GET.get("page"))
-    return render(request, "subsidy/application_list.html", {"page": page, "status": status, "tabs": tabs})
+    return render(request, "subsidy/application_list.html", context)
 
 
 @access.capability_required(SPONSORSHIP_VIEW)
