@@ -102,6 +102,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--write", metavar="PATH", help="write the figures as a section of this Markdown file")
     parser.add_argument("--seed", type=int, default=20261122)
     parser.add_argument(
+        "--parts",
+        type=int,
+        default=1,
+        help="the parts each batch is processed in (settings.BATCH_PARTS); one process takes them one after "
+        "the other, so one part (the default) is its best; bench/workers.py runs parts side by side",
+    )
+    parser.add_argument(
         "--profile",
         metavar="DIR",
         help="profile push and processing with cProfile (slows them; figures are then not written)",
@@ -914,6 +921,8 @@ def render(args, info, stream, naive, copy, push, timers: Timers, figures: dict,
     command = f"bench/notices.py --notices {args.notices} --persons {args.persons} --batch-size {args.batch_size}"
     if args.naive_sample != 10_000:
         command += f" --naive-sample {args.naive_sample}"
+    if args.parts != 1:
+        command += f" --parts {args.parts}"
     process = s["process"]
     run_pass = s["process.run_pass"]
     facts = s["process.facts"]
@@ -1048,8 +1057,10 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     name = recreate_database(args.database_url)
     setup_django(args.database_url)
+    from django.conf import settings
     from django.core.management import call_command
 
+    settings.BATCH_PARTS = args.parts
     print(f"database {name}: migrating", flush=True)
     call_command("migrate", interactive=False, verbosity=0)
     info = machine()

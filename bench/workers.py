@@ -1,17 +1,19 @@
 """Benchmark: stored batches processed by one worker and by several at once (issue 14, item 3).
 
     .venv/bin/python bench/workers.py [--notices 200000] [--persons 50000] [--batch-size 10000]
-        [--workers 1,2] [--database-url postgres://postgres@127.0.0.1:5432/pension_bench]
+        [--runs 1:1,2:1,2:2] [--database-url postgres://postgres@127.0.0.1:5432/pension_bench]
 
-For each worker count: the bench database is dropped and built again exactly as bench/notices.py
-builds it (the same county, the same notice stream from the same seed), every batch is pushed
-through the signed API with its processing held back (stored only, as when the workers are busy),
-then K worker processes take the stored batches in the order of arrival and call
-`payments.processing.batch_process`, which is all a Celery worker does for a batch. A batch whose
-reversal waits for an earlier batch another worker holds (`EarlierBatchWaiting`) and a batch
-aborted by a deadlock go back to the queue, as the Celery task retries them. The processing wall
-time is measured from the first batch taken to the last committed, and bench/notices.py's checks
-(each voucher line credited once, the counts, the ledger's totals) run on the result.
+For each run, K workers on batches cut in P parts (`--runs K:P,…`; settings.BATCH_PARTS): the
+bench database is dropped and built again exactly as bench/notices.py builds it (the same county,
+the same notice stream from the same seed), every batch is pushed through the signed API with its
+processing held back (stored only, as when the workers are busy), then K worker processes take the
+stored batches' parts in the order of arrival (each batch's parts one after the other, as
+`payments.tasks.batch_dispatch` queues them) and call `payments.processing.batch_process(batch,
+part)`, which is all a Celery worker does for a task. A part whose reversal waits for an earlier
+batch another worker holds (`EarlierBatchWaiting`) and a part aborted by a deadlock go back to the
+queue, as the Celery task retries them. The processing wall time is measured from the first part
+taken to the last committed, and bench/notices.py's checks (each voucher line credited once, the
+counts, the ledger's totals) run on the result.
 """
 
 from __future__ import annotations
@@ -38,7 +40,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--notices", type=int, default=200_000)
     parser.add_argument("--persons", type=int, default=50_000)
     parser.add_argument("--batch-size", type=int, default=10_000)
-    parser.add_argument("--workers", default="1,2", help="worker counts to compare, e.g. 1,2")
+    parser.add_argument(
+        "--runs",
+        default="1:1,2:1,2:2",
+        help="the runs to compare, each workers:parts (the parts a batch is processed in), e.g. 1:1,2:2",
+    )
     parser.add_argument("--database-url", default=nb.DEFAULT_URL)
     parser.add_argument("--seed", type=int, default=20261122)
     parser.add_argument(
@@ -63,28 +69,29 @@ def _worker(url: str, todo: mp.Queue, done: mp.Queue) -> None:
     requeued = 0
     while True:
         try:
-            pk = todo.get(timeout=0.5)
+            task = todo.get(timeout=0.5)
         except queue.Empty:
             break
         try:
-            processing.batch_process(pk)
-            done.put(("ok", pk))
+            processing.batch_process(*task)
+            done.put(("ok", task))
         except (processing.EarlierBatchWaiting, OperationalError) as exc:
             connection.close()
             requeued += 1
-            done.put((type(exc).__name__, pk))
+            done.put((type(exc).__name__, task))
             time.sleep(0.05)
-            todo.put(pk)
+            todo.put(task)
     done.put(("exit", requeued))
 
 
-def run(args: argparse.Namespace, workers: int) -> dict:
+def run(args: argparse.Namespace, workers: int, parts: int) -> dict:
     rng = random.Random(args.seed)
     n = args.notices
     n_dups, n_unmatched, n_reversals = round(n * nb.DUP_RATE), round(n * nb.UNMATCHED_RATE), round(n * nb.REVERSAL_RATE)
     n_good = n - n_dups - n_unmatched - n_reversals
     nb.recreate_database(args.database_url)
     nb.setup_django(args.database_url)
+    from django.conf import settings
     from django.core.management import call_command
     from django.db import connections
     from django.test import Client
@@ -105,13 +112,17 @@ def run(args: argparse.Namespace, workers: int) -> dict:
         stream.records = [stream.records[i] for i in order]
         stream.expect = [stream.expect[i] for i in order]
 
-    # Stored only: the workers below process them.
+    # Stored only, in `parts` parts each: the workers below process them.
     tasks.batch_dispatch = lambda batch_pk: None
+    settings.BATCH_PARTS = parts
+    settings.BATCH_PART_MIN_NOTICES = 1
     timers = nb.Timers()
     _build, post, statuses, batch_ids = nb.push_batches(
-        Client(), stream.records, county, gov_uscc, args.batch_size, timers, tag=f"W{workers}"
+        Client(), stream.records, county, gov_uscc, args.batch_size, timers, tag=f"W{workers}P{parts}"
     )
-    pks = list(NoticeBatch.objects.filter(batch_id__in=batch_ids).order_by("pk").values_list("pk", flat=True))
+    stored = NoticeBatch.objects.filter(batch_id__in=batch_ids).order_by("pk").values_list("pk", "parts")
+    pks = [pk for pk, _parts in stored]
+    assert {p for _pk, p in stored} == {parts}
     nb.sql_exec("ANALYZE")
     nb.checkpoint()
     connections.close_all()
@@ -122,8 +133,9 @@ def run(args: argparse.Namespace, workers: int) -> dict:
 
     context = mp.get_context("fork")
     todo, done = context.Queue(), context.Queue()
-    for pk in pks:
-        todo.put(pk)
+    for pk, batch_parts in stored:
+        for part in range(batch_parts):
+            todo.put((pk, part))
     began = time.perf_counter()
     procs = [context.Process(target=_worker, args=(args.database_url, todo, done)) for _ in range(workers)]
     for proc in procs:
@@ -151,6 +163,7 @@ def run(args: argparse.Namespace, workers: int) -> dict:
     connections.close_all()  # the next run drops and builds the database again
     return {
         "workers": workers,
+        "parts": parts,
         "seconds": seconds,
         "rate": n / seconds,
         "outcomes": outcomes,
@@ -164,9 +177,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     info = None
     results = []
-    for workers in [int(w) for w in args.workers.split(",")]:
-        print(f"{workers} worker(s): building and pushing {args.notices:,} notices", flush=True)
-        result = run(args, workers)
+    for workers, parts in [map(int, r.split(":")) for r in args.runs.split(",")]:
+        print(
+            f"{workers} worker(s), {parts} part(s) a batch: building and pushing {args.notices:,} notices", flush=True
+        )
+        result = run(args, workers, parts)
         if info is None:
             from django.db import connections
 
@@ -175,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
         results.append(result)
         print(
             f"  processed in {result['seconds']:.1f} s: {result['rate']:,.0f} notices/s; "
-            f"batches taken: {dict(result['outcomes'])}; checks {'passed' if result['ok'] else 'FAILED'}",
+            f"parts taken: {dict(result['outcomes'])}; checks {'passed' if result['ok'] else 'FAILED'}",
             flush=True,
         )
         if not result["ok"]:
@@ -184,15 +199,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Machine: {info}")
     print(
         f"Command: .venv/bin/python bench/workers.py --notices {args.notices} --persons {args.persons} "
-        f"--batch-size {args.batch_size} --workers {args.workers}" + (" --by-person" if args.by_person else "")
+        f"--batch-size {args.batch_size} --runs {args.runs}" + (" --by-person" if args.by_person else "")
     )
-    print("| workers | processing s | notices/s | vs one worker | batches taken (ok / requeued) | checks |")
-    print("|---:|---:|---:|---:|---|---|")
+    print("| workers | parts | processing s | notices/s | vs the first run | parts taken (ok / requeued) | checks |")
+    print("|---:|---:|---:|---:|---:|---|---|")
     base = results[0]["rate"]
     for r in results:
         requeued = sum(v for k, v in r["outcomes"].items() if k != "ok")
         print(
-            f"| {r['workers']} | {r['seconds']:.1f} | {r['rate']:,.0f} | {r['rate'] / base:.2f}× | "
+            f"| {r['workers']} | {r['parts']} | {r['seconds']:.1f} | {r['rate']:,.0f} | {r['rate'] / base:.2f}× | "
             f"{r['outcomes']['ok']} / {requeued} | {'all passed' if r['ok'] else 'FAILED'} |"
         )
     return 0 if all(r["ok"] for r in results) else 1

@@ -209,6 +209,9 @@ class NoticeBatch(models.Model):
     duplicate_count = models.PositiveIntegerField(_("duplicates"), default=0)
     unmatched_count = models.PositiveIntegerField(_("unmatched"), default=0)
     reversed_count = models.PositiveIntegerField(_("reversals applied"), default=0)
+    # Processed in this many parts, each a set of persons (payments.processing): two workers credit
+    # two parts at once without waiting on each other's person-years. Fixed when the batch is stored.
+    parts = models.PositiveSmallIntegerField(_("processing parts"), default=1)
     # Recovery (payments.tasks): when the batch was last handed to a worker, and what went wrong.
     dispatched_at = models.DateTimeField(_("last handed to a worker at"), null=True, blank=True)
     attempts = models.PositiveIntegerField(_("failed processing attempts"), default=0)

@@ -1,13 +1,17 @@
 """Crediting a batch of arrival notices to the personal accounts.
 
-One batch is processed in one transaction, so a worker killed half-way leaves nothing
-behind and the redelivered task starts again from the stored notices. Several workers process
-several batches at once. What one batch decides from another's work is read under the locks of
-what it touches, taken in one global order (receivables by key, then person-years by key): the
-own contribution once a year and the cap under the person-year's lock, a receivable's state under
-its own, a reversed payment's state and entries under its person-year's lock (its payment's batch
-held that lock until it committed). Which notice of a voucher line is the first does not depend on
-the order batches are processed in: it is the one stored first.
+A batch is processed in parts, each a set of persons (a large batch in settings.BATCH_PARTS
+parts, a small one in one), and each part in one transaction, so a worker killed half-way leaves
+nothing of its part behind and the redelivered task starts again from the part's stored notices;
+the part that commits last marks the batch processed. Several workers process several parts, of
+one batch or of several, at once; the parts of one batch never share a person, and the same
+person falls in the same part of every batch. What one part decides from another's work is read
+under the locks of what it touches, taken in one global order (receivables by key, then
+person-years by key, then the batch's row): the own contribution once a year and the cap under
+the person-year's lock, a receivable's state under its own, a reversed payment's state and
+entries under its person-year's lock (its payment's part held that lock until it committed).
+Which notice of a voucher line is the first does not depend on the order batches or parts are
+processed in: it is the one stored first.
 
 The work is set-based: one query loads each kind of fact the batch needs, the decisions
 are made in memory (asking insured.rules), and the results are written with COPY and a few
@@ -44,10 +48,11 @@ State = ArrivalNotice.State
 Reason = ArrivalNotice.Reason
 Entry = AccountEntry.Kind
 ZERO = Decimal("0.00")
-# Any fixed number: the class of the per-batch lock that says "this batch is being processed now"
-# (payments.selectors reads it from pg_locks: a worker that dies loses its connection and with it
-# the lock).
+# Any fixed number: the class of the lock that says "this batch is being processed now", plus the
+# part (payments.selectors reads it from pg_locks: a worker that dies loses its connection and with
+# it the lock).
 BATCH_LOCK_CLASS = 7_110_004
+MAX_PARTS = 16
 
 # Which queue reason a rule's refusal leaves a payment under.
 REASON_OF_RULE = {
@@ -171,14 +176,29 @@ class Unmatched(Exception):
         return cls(REASON_OF_RULE.get(exc.code, Reason.POLICY_INCOMPLETE))
 
 
-def batch_process(batch_pk: int) -> bool:
-    """Process a stored batch. Safe to call again: a processed batch is left alone."""
+def batch_process(batch_pk: int, part: int | None = None) -> bool:
+    """Process a stored batch, or one of its parts (`part`). Safe to call again: what is processed
+    is left alone. True when this call finished the batch (its last part committed here)."""
+    parts = NoticeBatch.objects.filter(pk=batch_pk).values_list("parts", flat=True).first()
+    if parts is None:
+        raise NoticeBatch.DoesNotExist(f"batch {batch_pk}")
+    finished = False
+    for each in range(parts) if part is None else [part]:
+        finished = _part_process(batch_pk, each, parts) or finished
+    return finished
+
+
+def _part_process(batch_pk: int, part: int, parts: int) -> bool:
+    """Credit one part of a batch in one transaction; the part that commits last marks the batch
+    processed in the same transaction. True if this part finished the batch."""
+    if not 0 <= part < parts:
+        raise ValueError(f"batch {batch_pk} has {parts} parts, not a part {part}")
     with transaction.atomic():
-        _claim(batch_pk)
-        batch = NoticeBatch.objects.select_for_update().get(pk=batch_pk)
+        _claim(batch_pk, part)
+        batch = NoticeBatch.objects.select_related("client__region").get(pk=batch_pk)
         if batch.status == NoticeBatch.Status.PROCESSED:
             return False
-        waiting = batch.notices.filter(state=State.RECEIVED)
+        waiting = storage.of_part(batch.notices.filter(state=State.RECEIVED), part, parts)
         _refuse_while_earlier_batch_waits(batch.pk, waiting.exclude(reverses_voucher_no=""))
         totals = Outcomes()
         # Payments first, then reversals: a reversal may take back a payment of this very batch.
@@ -199,26 +219,36 @@ def batch_process(batch_pk: int) -> bool:
                 totals.duplicates += outcome.duplicates
                 totals.unmatched += outcome.unmatched
                 totals.reversals += outcome.reversals
-        updated = NoticeBatch.objects.filter(pk=batch.pk, status=NoticeBatch.Status.RECEIVED).update(
-            status=NoticeBatch.Status.PROCESSED,
-            processed_at=timezone.now(),
-            credited_count=totals.credited,
-            duplicate_count=totals.duplicates,
-            unmatched_count=totals.unmatched,
-            reversed_count=totals.reversals,
-        )
-        if updated != 1:
+        # Last, and held until COMMIT: the batch's row. The parts of a batch add their counts under
+        # it one after the other, and the one that finds no other part's notice waiting (every
+        # other part has committed) marks the batch processed.
+        batch = NoticeBatch.objects.select_for_update().get(pk=batch_pk)
+        if batch.status != NoticeBatch.Status.RECEIVED:
             raise RuntimeError(f"batch {batch.pk} changed state while it was processed")
-        handlers.batch_processed(batch.pk)
+        counts = {
+            "credited_count": F("credited_count") + totals.credited,
+            "duplicate_count": F("duplicate_count") + totals.duplicates,
+            "unmatched_count": F("unmatched_count") + totals.unmatched,
+            "reversed_count": F("reversed_count") + totals.reversals,
+        }
+        finished = not (parts > 1 and batch.notices.filter(state=State.RECEIVED).exists())
+        if finished:
+            counts.update(status=NoticeBatch.Status.PROCESSED, processed_at=timezone.now())
+        NoticeBatch.objects.filter(pk=batch_pk).update(**counts)
+        if finished:
+            handlers.batch_processed(batch.pk)
     logger.info(
-        "batch %s processed: %s credited, %s duplicate, %s unmatched, %s reversed",
+        "batch %s part %s/%s processed: %s credited, %s duplicate, %s unmatched, %s reversed%s",
         batch.batch_id,
+        part + 1,
+        parts,
         totals.credited,
         totals.duplicates,
         totals.unmatched,
         totals.reversals,
+        "; the batch is processed" if finished else "",
     )
-    return True
+    return finished
 
 
 def notice_assign(notice_pk: int, *, person_id: int, receivable_id: int | None) -> ArrivalNotice:
@@ -255,11 +285,12 @@ def refuse_if_held(notice_pk: int) -> None:
         )
 
 
-def _claim(batch_pk: int) -> None:
-    """Say, for as long as this transaction lasts, that this batch is being processed."""
+def _claim(batch_pk: int, part: int) -> None:
+    """Say, for as long as this transaction lasts, that this part of the batch is being processed
+    (and wait while another worker processes it)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s::int, %s::int)", [BATCH_LOCK_CLASS, batch_pk])
+            cursor.execute("SELECT pg_advisory_xact_lock(%s::int, %s::int)", [BATCH_LOCK_CLASS + part, batch_pk])
 
 
 def _refuse_while_earlier_batch_waits(batch_pk: int, reversals: QuerySet[ArrivalNotice]) -> None:
@@ -668,6 +699,11 @@ def _decide_reversal(n: Notice, facts: Facts, out: Outcomes) -> None:
     original = facts.originals.get(facts.first_seen.get((n.reverses_voucher_no, n.reverses_line_no)))
     if original is not None and original.state == State.REFUNDED:
         _unmatched(n, out, Reason.REFUNDED, original)
+        return
+    if original is not None and original.state == State.RECEIVED and original.batch_id == facts.batch_pk:
+        # A payment of this batch still waiting is in another part, and a part is a set of persons:
+        # it is another person's, so this reversal does not match it.
+        _unmatched(n, out, Reason.REVERSAL_MISMATCH, original)
         return
     if original is None or original.state != State.CREDITED:
         _unmatched(n, out, Reason.REVERSAL_UNKNOWN, original)

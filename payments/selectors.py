@@ -53,7 +53,7 @@ FAILING_RETRY_AFTER = dt.timedelta(minutes=10)
 
 
 def batches_to_redispatch(now: dt.datetime | None = None) -> list[int]:
-    from payments.processing import BATCH_LOCK_CLASS
+    from payments.processing import BATCH_LOCK_CLASS, MAX_PARTS
 
     now = now or timezone.now()
     in_progress = set()
@@ -63,7 +63,7 @@ def batches_to_redispatch(now: dt.datetime | None = None) -> list[int]:
                 "SELECT classid::bigint, objid::bigint, objsubid FROM pg_locks WHERE locktype = 'advisory' AND granted"
             )
             for classid, objid, objsubid in cursor.fetchall():
-                if objsubid == 2 and classid == BATCH_LOCK_CLASS:
+                if objsubid == 2 and BATCH_LOCK_CLASS <= classid < BATCH_LOCK_CLASS + MAX_PARTS:
                     in_progress.add(objid)
     busy = bool(in_progress)
     after = dt.timedelta(seconds=settings.BATCH_REDISPATCH_AFTER_SECONDS)

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -58,6 +59,13 @@ class BatchConflict(Exception):
     """The batch id was used before for a different body."""
 
 
+def parts_for(count: int) -> int:
+    """How many parts a batch of `count` notices is processed in (settings.BATCH_PARTS)."""
+    if not bulk.is_postgres() or count < settings.BATCH_PART_MIN_NOTICES:
+        return 1
+    return max(1, min(settings.BATCH_PARTS, processing.MAX_PARTS))
+
+
 def batch_store(
     *, client: TaxClient, parsed: ParsedBatch, fingerprint: str, source: str = NoticeBatch.Source.API
 ) -> StoreResult:
@@ -78,6 +86,7 @@ def batch_store(
                 sent_at=parsed.sent_at,
                 declared_count=parsed.count,
                 declared_total=parsed.total_amount,
+                parts=parts_for(parsed.count),
             )
             storage.notices_insert(batch.pk, parsed.rows)
         return StoreResult(batch, True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Func, IntegerField, QuerySet
 from django.utils import timezone
 
 from insured import bulk
@@ -44,6 +44,24 @@ def notices_insert(batch_id: int, rows: list[tuple]) -> None:
     ArrivalNotice.objects.bulk_create(
         [ArrivalNotice(**dict(zip(columns, row + extra, strict=True))) for row in rows], batch_size=500
     )
+
+
+class PersonPart(Func):
+    """Which of `parts` parts a resident ID's notices fall in: the first two bytes of its MD5 (in
+    SQL, the same for every batch, so the parts of two batches side by side touch different persons)."""
+
+    template = (
+        "mod(get_byte(decode(md5(%(expressions)s), 'hex'), 0) * 256"
+        " + get_byte(decode(md5(%(expressions)s), 'hex'), 1), %(parts)d)"
+    )
+    output_field = IntegerField()
+
+
+def of_part(notices: QuerySet[ArrivalNotice], part: int, parts: int) -> QuerySet[ArrivalNotice]:
+    """The notices of one part of a batch processed in `parts` parts: a set of persons."""
+    if parts == 1:
+        return notices
+    return notices.alias(person_part=PersonPart("insured_id_no", parts=parts)).filter(person_part=part)
 
 
 def first_notices(notices: QuerySet[ArrivalNotice]) -> dict[tuple[str, int], int]:

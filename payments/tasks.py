@@ -44,9 +44,10 @@ EARLIER_BATCH_RETRIES = 150  # five minutes; then it is a failure like any other
     retry_jitter=True,
     max_retries=12,
 )
-def process_batch(self, batch_pk: int) -> bool:
+def process_batch(self, batch_pk: int, part: int | None = None) -> bool:
+    """One part of a batch, or (part None: a message sent before batches had parts) all of it."""
     try:
-        return processing.batch_process(batch_pk)
+        return processing.batch_process(batch_pk, part)
     except processing.EarlierBatchWaiting as exc:
         # Not a fault: another worker is about to credit the payment one of its reversals takes back.
         raise self.retry(exc=exc, countdown=EARLIER_BATCH_RETRY_SECONDS, max_retries=EARLIER_BATCH_RETRIES) from None
@@ -69,7 +70,8 @@ def _record_failure(batch_pk: int, exc: Exception, *, retrying: bool) -> None:
 
 
 def batch_dispatch(batch_pk: int) -> None:
-    """Hand a stored batch to a worker once the transaction that stored it has committed.
+    """Hand a stored batch to the workers once the transaction that stored it has committed: one
+    task a part, so that as many workers as there are parts credit it side by side.
 
     A broker that is down does not turn the stored batch's 202 into a 500: the failure is logged
     and the sweep hands the batch over once the broker is back.
@@ -79,7 +81,9 @@ def batch_dispatch(batch_pk: int) -> None:
 
 def _send(batch_pk: int) -> bool:
     try:
-        process_batch.delay(batch_pk)
+        parts = NoticeBatch.objects.filter(pk=batch_pk).values_list("parts", flat=True).first() or 1
+        for part in range(parts):
+            process_batch.delay(batch_pk, part)
     except Exception as exc:  # in-process tasks (the demo) raise the task's own errors here too
         logger.warning(
             "dispatch_failed", extra={"fields": {"batch": batch_pk, "error": f"{type(exc).__name__}: {exc}"[:300]}}

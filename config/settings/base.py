@@ -335,6 +335,13 @@ DEMO_ALLOWED = env.bool("DEMO_ALLOWED", default=False)
 # A waiting batch is handed to a worker again when its last hand-over is this old and nobody works on it.
 BATCH_REDISPATCH_AFTER_SECONDS = env.int("BATCH_REDISPATCH_AFTER_SECONDS", default=30)
 
+# A batch of at least BATCH_PART_MIN_NOTICES notices is processed in BATCH_PARTS parts, each a set of
+# persons, as separate tasks: as many as the crediting workers (docker-compose runs two), so they
+# credit one batch side by side. A smaller batch is one part. PostgreSQL only (the parts are locked
+# apart); at most 16.
+BATCH_PARTS = env.int("BATCH_PARTS", default=2)
+BATCH_PART_MIN_NOTICES = env.int("BATCH_PART_MIN_NOTICES", default=1000)
+
 # /healthz answers 503 when a batch has waited longer than this to be processed.
 HEALTH_WAITING_LIMIT_SECONDS = env.int("HEALTH_WAITING_LIMIT_SECONDS", default=120)
 

@@ -28,3 +28,6 @@ MEDIA_ROOT = Path(tempfile.gettempdir()) / f"pension-test-media-{env('TEST_DATAB
 PRIVATE_FILES_ROOT = MEDIA_ROOT / "private"
 # Tests count the home page's figures at every request (one test keeps them, to see the cache work).
 REGION_COUNTS_SECONDS = 0
+# A batch of two notices or more is processed in two parts (production: a thousand or more), so the
+# whole suite credits through the parts; a batch of one notice is one part, as before.
+BATCH_PART_MIN_NOTICES = env.int("BATCH_PART_MIN_NOTICES", default=2)

@@ -126,11 +126,11 @@ def test_a_passing_database_fault_is_retried_and_the_batch_credited(tax_client, 
     real = processing.batch_process
     calls = []
 
-    def flaky(pk):
+    def flaky(pk, part=None):
         calls.append(pk)
         if len(calls) < 3:
             raise OperationalError("terminating connection due to administrator command")
-        return real(pk)
+        return real(pk, part)
 
     monkeypatch.setattr(processing, "batch_process", flaky)
     # In-process (eager) Celery runs the retries at once, as a worker would after the backoff.
@@ -146,7 +146,7 @@ def test_a_passing_database_fault_is_retried_and_the_batch_credited(tax_client, 
 def test_a_batch_that_keeps_failing_is_marked_shown_and_not_dropped(client, tax_client, insured, monkeypatch):
     stored = _stored(tax_client, insured, received_at=dt.timedelta(minutes=5))
 
-    def broken(pk):
+    def broken(pk, part=None):
         raise RuntimeError("a bug in the engine")
 
     monkeypatch.setattr(processing, "batch_process", broken)

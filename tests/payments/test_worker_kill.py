@@ -1,6 +1,6 @@
 """A real Celery worker on Redis, killed with SIGKILL in the middle of the work and started
 again, leaves every notice credited exactly once (acks_late + reject_on_worker_lost, one
-transaction per batch)."""
+transaction per part of a batch)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,246 @@
+"""A batch is processed in parts, each a set of persons (issue 14): two workers credit the parts
+of one batch side by side, the part that commits last marks the batch processed, and every
+guarantee of processing a batch whole still holds."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import threading
+from decimal import Decimal
+
+import psycopg
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+from django.test import override_settings
+
+from insured import ledger
+from insured.models import AccountEntry
+from payments import handlers, processing, selectors, services, storage, tasks
+from payments.models import ArrivalNotice, NoticeBatch
+from tests.factories import InsuredPersonFactory, first_village
+from tests.payments.conftest import notice
+from tests.payments.helpers import store
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _part_of(id_no: str, parts: int) -> int:
+    """The part as the SQL works it out (storage.PersonPart), written again here to check it."""
+    digest = hashlib.md5(id_no.encode()).digest()
+    return (digest[0] * 256 + digest[1]) % parts
+
+
+def _persons_in_both_parts(village, count: int):
+    """Registered persons, some in each of two parts."""
+    persons = [InsuredPersonFactory(village=village) for _ in range(count)]
+    assert {_part_of(p.id_no, 2) for p in persons} == {0, 1}
+    return persons
+
+
+def _in_thread(target, *args, name: str | None = None) -> threading.Thread:
+    def run() -> None:
+        try:
+            target(*args)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run, name=name)
+    thread.start()
+    return thread
+
+
+def _check_ledger_clean() -> None:
+    call_command("check_ledger", stdout=io.StringIO())  # raises CommandError on any difference
+
+
+def test_a_batch_is_cut_in_parts_by_its_size(tax_client, policy):
+    person = InsuredPersonFactory(village=first_village(policy.region))
+    assert settings.BATCH_PART_MIN_NOTICES == 2  # the test settings: every batch of two or more
+    one = store(tax_client, [notice(person, voucher="ONE")], "ONE")
+    two = store(tax_client, [notice(person, voucher="TWO", line=i) for i in (1, 2)], "TWO")
+    assert (one.parts, two.parts) == (1, settings.BATCH_PARTS)
+    with override_settings(BATCH_PARTS=99, BATCH_PART_MIN_NOTICES=1):
+        assert services.parts_for(1) == processing.MAX_PARTS
+    with override_settings(BATCH_PART_MIN_NOTICES=1000):
+        assert services.parts_for(999) == 1 and services.parts_for(1000) == settings.BATCH_PARTS
+
+
+def test_the_parts_split_the_notices_by_person_the_same_way_in_every_batch(tax_client, policy):
+    persons = _persons_in_both_parts(first_village(policy.region), 40)
+    first = store(tax_client, [notice(p, voucher=f"A{i}") for i, p in enumerate(persons)], "A")
+    second = store(tax_client, [notice(p, voucher=f"B{i}", kind="own") for i, p in enumerate(persons)], "B")
+    for stored in (first, second):
+        sizes = [storage.of_part(stored.notices.all(), p, 2).count() for p in range(2)]
+        assert sum(sizes) == 40 and min(sizes) > 0  # each notice in one part, and both parts used
+    for part in range(2):
+        # The same persons in the same part of both batches, where the ID number's hash puts them.
+        ids = {
+            b: set(storage.of_part(b.notices.all(), part, 2).values_list("insured_id_no", flat=True))
+            for b in (first, second)
+        }
+        assert ids[first] == ids[second] == {p.id_no for p in persons if _part_of(p.id_no, 2) == part}
+    # Four parts cut the same notices finer; every notice still in exactly one.
+    assert sum(storage.of_part(first.notices.all(), p, 4).count() for p in range(4)) == 40
+
+
+def test_the_part_that_commits_last_marks_the_batch_processed(tax_client, policy, monkeypatch):
+    persons = _persons_in_both_parts(first_village(policy.region), 20)
+    stored = store(tax_client, [notice(p, voucher=f"V{i}") for i, p in enumerate(persons)], "PARTS")
+    assert stored.parts == 2
+    finished = []
+    monkeypatch.setattr(handlers, "batch_processed", lambda pk: finished.append(pk))
+    in_part = [storage.of_part(stored.notices.all(), p, 2).count() for p in range(2)]
+
+    assert processing.batch_process(stored.pk, 1) is False
+    batch = NoticeBatch.objects.get(pk=stored.pk)
+    assert (batch.status, batch.credited_count, finished) == ("received", in_part[1], [])
+    assert stored.notices.filter(state="received").count() == in_part[0]
+
+    assert processing.batch_process(stored.pk, 1) is False  # a repeat changes nothing
+    assert NoticeBatch.objects.get(pk=stored.pk).credited_count == in_part[1]
+
+    assert processing.batch_process(stored.pk, 0) is True
+    batch = NoticeBatch.objects.get(pk=stored.pk)
+    assert (batch.status, batch.credited_count, finished) == ("processed", 20, [stored.pk])
+    assert batch.processed_at is not None
+    assert processing.batch_process(stored.pk) is False  # processed: left alone
+    assert AccountEntry.objects.filter(kind=AccountEntry.Kind.OWN).count() == 20
+    with pytest.raises(ValueError):
+        processing.batch_process(stored.pk, 2)
+    _check_ledger_clean()
+
+
+def test_two_workers_credit_the_two_parts_of_one_batch_side_by_side(tax_client, policy, monkeypatch):
+    persons = _persons_in_both_parts(first_village(policy.region), 20)
+    stored = store(tax_client, [notice(p, voucher=f"V{i}") for i, p in enumerate(persons)], "SIDE")
+    holding, released = threading.Event(), threading.Event()
+    real_lock = ledger.person_years_lock
+
+    def lock_and_hold(pairs):
+        figures = real_lock(pairs)
+        if threading.current_thread().name == "part-0":
+            holding.set()  # part 0 holds its person-years and its claim, and waits
+            assert released.wait(30)
+        return figures
+
+    monkeypatch.setattr(ledger, "person_years_lock", lock_and_hold)
+    thread = _in_thread(processing.batch_process, stored.pk, 0, name="part-0")
+    try:
+        assert holding.wait(30), "part 0 never reached its locks"
+        # Part 1 touches none of part 0's persons: it commits while part 0 is in progress.
+        assert processing.batch_process(stored.pk, 1) is False
+        assert NoticeBatch.objects.get(pk=stored.pk).status == "received"
+        # The sweep sees the batch in hand (part 0's claim) and leaves it alone.
+        NoticeBatch.objects.filter(pk=stored.pk).update(received_at=stored.received_at.replace(year=2020))
+        assert stored.pk not in selectors.batches_to_redispatch()
+    finally:
+        released.set()
+        thread.join(60)
+    assert not thread.is_alive()
+    batch = NoticeBatch.objects.get(pk=stored.pk)
+    assert (batch.status, batch.credited_count, batch.unmatched_count) == ("processed", 20, 0)
+    _check_ledger_clean()
+
+
+def test_two_workers_on_the_parts_of_overlapping_batches_credit_each_payment_once(tax_client, policy):
+    """Four tasks (two batches of the same persons, two parts each) on four threads at once."""
+    persons = _persons_in_both_parts(first_village(policy.region), 16)
+    left = store(tax_client, [notice(p, voucher=f"L{i}") for i, p in enumerate(persons)], "LEFT")
+    right = store(
+        tax_client,
+        [notice(p, voucher=f"R{i}") for i, p in enumerate(persons)] + [notice(persons[0], voucher="L0")],
+        "RIGHT",
+    )
+    start = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def work(pk: int, part: int) -> None:
+        try:
+            start.wait(10)
+            processing.batch_process(pk, part)
+        except BaseException as exc:  # reported by the assertion below
+            errors.append(exc)
+
+    threads = [_in_thread(work, b.pk, part) for b in (left, right) for part in range(2)]
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    batches = {b.batch_id: b for b in NoticeBatch.objects.all()}
+    assert {b.status for b in batches.values()} == {"processed"}
+    own = AccountEntry.objects.filter(kind=AccountEntry.Kind.OWN, year=2026)
+    assert sorted(own.values_list("person_id", flat=True)) == sorted(p.pk for p in persons)  # once each
+    assert ArrivalNotice.objects.filter(state="duplicate").count() == 1
+    assert ArrivalNotice.objects.filter(state="unmatched", reason="own_already_paid").count() == 16
+    counted = sum(b.credited_count + b.duplicate_count + b.unmatched_count for b in batches.values())
+    assert counted == 33  # every notice counted once, by the part that decided it
+    _check_ledger_clean()
+
+
+def test_a_reversal_of_another_persons_payment_in_another_part_does_not_match(tax_client, policy):
+    """Processed whole, the batch credits the payment, then finds the reversal names another
+    person. In parts the payment may still wait in the other part: the reversal is refused the same."""
+    village = first_village(policy.region)
+    persons = _persons_in_both_parts(village, 12)
+    payer = next(p for p in persons if _part_of(p.id_no, 2) == 0)
+    other = next(p for p in persons if _part_of(p.id_no, 2) == 1)
+    payment = notice(payer, voucher="PAY")
+    reversal = notice(other, voucher="REV", reverses={"voucher_no": "PAY", "line_no": 1})
+    mixed = store(tax_client, [payment, reversal], "MIXED")
+    assert mixed.parts == 2
+
+    assert processing.batch_process(mixed.pk, 1) is False  # the reversal's part first
+    rev = ArrivalNotice.objects.get(voucher_no="REV")
+    assert (rev.state, rev.reason) == ("unmatched", ArrivalNotice.Reason.REVERSAL_MISMATCH)
+    assert processing.batch_process(mixed.pk, 0) is True
+    assert ArrivalNotice.objects.get(voucher_no="PAY").state == "credited"
+    assert AccountEntry.objects.filter(source_key__startswith="reversal:").count() == 0
+    _check_ledger_clean()
+
+
+def test_a_reversal_in_the_same_part_as_its_payment_takes_it_back(tax_client, policy):
+    person = InsuredPersonFactory(village=first_village(policy.region))
+    others = _persons_in_both_parts(first_village(policy.region), 8)
+    stored = store(
+        tax_client,
+        [notice(person, voucher="PAY"), notice(person, voucher="REV", reverses={"voucher_no": "PAY", "line_no": 1})]
+        + [notice(p, voucher=f"O{i}") for i, p in enumerate(others)],
+        "BOTH",
+    )
+    assert processing.batch_process(stored.pk) is True
+    states = dict(ArrivalNotice.objects.filter(voucher_no__in=["PAY", "REV"]).values_list("voucher_no", "state"))
+    assert states == {"PAY": "reversed", "REV": "credited"}
+    assert sum(AccountEntry.objects.filter(person=person).values_list("amount", flat=True)) == Decimal("0.00")
+    batch = NoticeBatch.objects.get(pk=stored.pk)
+    assert (batch.credited_count, batch.reversed_count) == (9, 1)
+    _check_ledger_clean()
+
+
+def test_a_batch_is_handed_to_the_workers_one_task_a_part(tax_client, policy, monkeypatch):
+    persons = _persons_in_both_parts(first_village(policy.region), 4)
+    stored = store(tax_client, [notice(p, voucher=f"V{i}") for i, p in enumerate(persons)], "SENT")
+    sent = []
+    monkeypatch.setattr(tasks.process_batch, "delay", lambda *args: sent.append(args))
+    assert tasks._send(stored.pk) is True
+    assert sent == [(stored.pk, 0), (stored.pk, 1)]
+    # A message from before batches had parts (no part) processes the whole batch.
+    assert tasks.process_batch.apply(args=[stored.pk]).get() is True
+    assert NoticeBatch.objects.get(pk=stored.pk).status == "processed"
+
+
+def test_the_sweep_sees_any_part_in_hand(tax_client, policy):
+    persons = _persons_in_both_parts(first_village(policy.region), 4)
+    stored = store(tax_client, [notice(p, voucher=f"V{i}") for i, p in enumerate(persons)], "HAND")
+    NoticeBatch.objects.filter(pk=stored.pk).update(received_at=stored.received_at.replace(year=2020))
+    assert selectors.batches_to_redispatch() == [stored.pk]
+    db = connection.settings_dict
+    holder = psycopg.connect(host=db["HOST"], port=db["PORT"] or 5432, user=db["USER"], dbname=db["NAME"])
+    try:
+        # Another worker is processing the batch's second part.
+        holder.execute("SELECT pg_advisory_lock(%s::int, %s::int)", [processing.BATCH_LOCK_CLASS + 1, stored.pk])
+        assert selectors.batches_to_redispatch() == []
+    finally:
+        holder.close()
+    assert selectors.batches_to_redispatch() == [stored.pk]
