@@ -199,7 +199,7 @@ def _part_process(batch_pk: int, part: int, parts: int) -> bool:
         if batch.status == NoticeBatch.Status.PROCESSED:
             return False
         waiting = storage.of_part(batch.notices.filter(state=State.RECEIVED), part, parts)
-        _refuse_while_earlier_batch_waits(batch.pk, waiting.exclude(reverses_voucher_no=""))
+        _wait_for_earlier_parts(batch.pk, waiting.exclude(reverses_voucher_no=""))
         totals = Outcomes()
         # Payments first, then reversals: a reversal may take back a payment of this very batch.
         passes = (
@@ -293,20 +293,44 @@ def _claim(batch_pk: int, part: int) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s::int, %s::int)", [BATCH_LOCK_CLASS + part, batch_pk])
 
 
-def _refuse_while_earlier_batch_waits(batch_pk: int, reversals: QuerySet[ArrivalNotice]) -> None:
-    """Before any work: a reversal of a payment still waiting in an earlier batch (one that is not
-    failing) sends this batch back at once, instead of after its payments are decided. The same
-    check runs again under the locks (Facts._wait_for_earlier_batches), where it is authoritative."""
-    waiting_payment = ArrivalNotice.objects.filter(
-        voucher_no=OuterRef("reverses_voucher_no"),
-        line_no=OuterRef("reverses_line_no"),
+def _wait_for_earlier_parts(batch_pk: int, reversals: QuerySet[ArrivalNotice]) -> None:
+    """Before any work: a reversal never overtakes its payment still waiting in an earlier batch
+    (one that is not failing). If workers are crediting those payments' parts now, this part waits
+    for them to commit; if one is not in any worker's hands, this part goes back at once
+    (EarlierBatchWaiting), instead of after its payments are decided. The same check runs again
+    under the locks (Facts._wait_for_earlier_batches), where it is authoritative."""
+    pending = _earlier_parts_waiting(batch_pk, reversals)
+    if pending and connection.vendor == "postgresql" and not any(_claim_if_free(*each) for each in pending):
+        # Every one is in a worker's hands: wait for each to commit. A part only ever waits for an
+        # earlier batch's part, so no two parts wait for each other.
+        for earlier_pk, part in pending:
+            _claim(earlier_pk, part)
+        pending = _earlier_parts_waiting(batch_pk, reversals)
+    if pending:
+        raise EarlierBatchWaiting(f"a reversal of batch {batch_pk} waits for batch {pending[0][0]} to be processed")
+
+
+def _earlier_parts_waiting(batch_pk: int, reversals: QuerySet[ArrivalNotice]) -> list[tuple[int, int]]:
+    """(batch, part) of each earlier batch's part that holds a waiting payment the reversals take back."""
+    reversing = reversals.filter(reverses_voucher_no=OuterRef("voucher_no"), reverses_line_no=OuterRef("line_no"))
+    payments = ArrivalNotice.objects.filter(
+        Exists(reversing),
         state=State.RECEIVED,
         batch_id__lt=batch_pk,
         batch__status=NoticeBatch.Status.RECEIVED,
         batch__attempts__lt=NoticeBatch.FAILING_AFTER,
     )
-    if reversals.filter(Exists(waiting_payment)).exists():
-        raise EarlierBatchWaiting(f"a reversal of batch {batch_pk} waits for an earlier batch to be processed")
+    if connection.vendor != "postgresql":  # the demo: one part a batch
+        return sorted({(pk, 0) for pk in payments.values_list("batch_id", flat=True)})
+    parts = payments.annotate(part=storage.PersonPart("insured_id_no", F("batch__parts")))
+    return sorted(set(parts.values_list("batch_id", "part")))
+
+
+def _claim_if_free(batch_pk: int, part: int) -> bool:
+    """Claim a part no worker is processing (held until this transaction ends); False if one is."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s::int, %s::int)", [BATCH_LOCK_CLASS + part, batch_pk])
+        return cursor.fetchone()[0]
 
 
 def _reversal_person_years(reversals: QuerySet[ArrivalNotice]) -> set[tuple[int, int]]:

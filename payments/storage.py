@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import connection
-from django.db.models import Func, IntegerField, QuerySet
+from django.db.models import Func, IntegerField, QuerySet, Value
 from django.utils import timezone
 
 from insured import bulk
@@ -50,18 +50,22 @@ class PersonPart(Func):
     """Which of `parts` parts a resident ID's notices fall in: the first two bytes of its MD5 (in
     SQL, the same for every batch, so the parts of two batches side by side touch different persons)."""
 
-    template = (
-        "mod(get_byte(decode(md5(%(expressions)s), 'hex'), 0) * 256"
-        " + get_byte(decode(md5(%(expressions)s), 'hex'), 1), %(parts)d)"
-    )
+    arity = 2  # the resident ID, the number of parts
     output_field = IntegerField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        id_sql, id_params = compiler.compile(self.source_expressions[0])
+        parts_sql, parts_params = compiler.compile(self.source_expressions[1])
+        digest = f"decode(md5({id_sql}), 'hex')"
+        sql = f"mod(get_byte({digest}, 0) * 256 + get_byte({digest}, 1), {parts_sql})"
+        return sql, (*id_params, *id_params, *parts_params)
 
 
 def of_part(notices: QuerySet[ArrivalNotice], part: int, parts: int) -> QuerySet[ArrivalNotice]:
     """The notices of one part of a batch processed in `parts` parts: a set of persons."""
     if parts == 1:
         return notices
-    return notices.alias(person_part=PersonPart("insured_id_no", parts=parts)).filter(person_part=part)
+    return notices.alias(person_part=PersonPart("insured_id_no", Value(parts))).filter(person_part=part)
 
 
 def first_notices(notices: QuerySet[ArrivalNotice]) -> dict[tuple[str, int], int]:

@@ -1,5 +1,6 @@
 """Two workers process two batches at once (issue 14): a batch waits only for the person-years
-and receivables another batch holds, and every guarantee of serial processing still holds."""
+and receivables another batch holds, and for the payments its reversals take back; every
+guarantee of serial processing still holds."""
 
 from __future__ import annotations
 
@@ -116,7 +117,7 @@ def test_two_workers_on_overlapping_batches_credit_each_payment_once(tax_client,
     _check_ledger_clean()
 
 
-def test_a_reversal_of_a_payment_in_a_batch_in_progress_is_sent_back_until_it_commits(tax_client, policy, monkeypatch):
+def test_a_reversal_of_a_payment_in_a_batch_in_progress_waits_until_it_commits(tax_client, policy, monkeypatch):
     person = InsuredPersonFactory(village=first_village(policy.region))
     paying = store(tax_client, [notice(person, voucher="PAY")], "PAYING")
     reversing = store(
@@ -126,9 +127,11 @@ def test_a_reversal_of_a_payment_in_a_batch_in_progress_is_sent_back_until_it_co
     )
     holding, released = threading.Event(), threading.Event()
     real_lock = ledger.person_years_lock
+    reached_locks: list[str] = []
 
     def lock_and_hold(pairs):
         figures = real_lock(pairs)
+        reached_locks.append(threading.current_thread().name)
         if threading.current_thread().name == "paying":
             holding.set()
             assert released.wait(30)
@@ -136,18 +139,70 @@ def test_a_reversal_of_a_payment_in_a_batch_in_progress_is_sent_back_until_it_co
 
     monkeypatch.setattr(ledger, "person_years_lock", lock_and_hold)
     payer = _in_thread(processing.batch_process, paying.pk, name="paying")
+    reverser = None
     try:
         assert holding.wait(30)
-        # Another worker holds the payment's batch: the reversal's batch goes back before any work.
-        with pytest.raises(processing.EarlierBatchWaiting):
-            processing.batch_process(reversing.pk)
+        # Another worker holds the payment's batch: the reversal's batch waits for it before any work.
+        reverser = _in_thread(processing.batch_process, reversing.pk, name="reversing")
+        reverser.join(1)
+        assert reverser.is_alive() and reached_locks == ["paying"]
     finally:
         released.set()
         payer.join(60)
-    assert processing.batch_process(reversing.pk) is True
+        if reverser is not None:
+            reverser.join(60)
+    assert not payer.is_alive() and not reverser.is_alive()
+    assert reached_locks == ["paying", "reversing"]
+    assert set(NoticeBatch.objects.values_list("status", flat=True)) == {"processed"}
     assert dict(ArrivalNotice.objects.values_list("voucher_no", "state")) == {"PAY": "reversed", "REV": "credited"}
     assert sum(AccountEntry.objects.values_list("amount", flat=True)) == Decimal("0.00")
     _check_ledger_clean()
+
+
+def test_a_reversal_waiting_for_a_batch_that_fails_is_sent_back(tax_client, policy, monkeypatch):
+    person = InsuredPersonFactory(village=first_village(policy.region))
+    paying = store(tax_client, [notice(person, voucher="PAY")], "PAYING")
+    reversing = store(
+        tax_client, [notice(person, voucher="REV", reverses={"voucher_no": "PAY", "line_no": 1})], "REVERSING"
+    )
+    holding, released = threading.Event(), threading.Event()
+    real_lock = ledger.person_years_lock
+
+    def lock_hold_and_fail(pairs):
+        figures = real_lock(pairs)
+        if threading.current_thread().name == "paying":
+            holding.set()
+            assert released.wait(30)
+            raise RuntimeError("the worker crediting the payment fails")
+        return figures
+
+    monkeypatch.setattr(ledger, "person_years_lock", lock_hold_and_fail)
+    outcome: list[BaseException] = []
+
+    def reverse() -> None:
+        try:
+            processing.batch_process(reversing.pk)
+        except BaseException as exc:  # checked below
+            outcome.append(exc)
+
+    def pay() -> None:
+        with pytest.raises(RuntimeError):
+            processing.batch_process(paying.pk)
+
+    payer = _in_thread(pay, name="paying")
+    try:
+        assert holding.wait(30)
+        reverser = _in_thread(reverse, name="reversing")
+        reverser.join(1)
+        assert reverser.is_alive()
+    finally:
+        released.set()
+        payer.join(60)
+    reverser.join(60)
+    # The payment was not credited after all: the reversal goes back to wait, nothing written.
+    assert len(outcome) == 1 and isinstance(outcome[0], processing.EarlierBatchWaiting)
+    assert set(NoticeBatch.objects.values_list("status", flat=True)) == {"received"}
+    assert not AccountEntry.objects.exists()
 
 
 def test_a_reversal_never_overtakes_its_payment_stored_in_an_earlier_batch(tax_client, policy):
