@@ -69,6 +69,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--lookups", type=int, default=1_000)
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/pension_bench_pages")
     parser.add_argument("--reuse", action="store_true", help="keep a county built by an earlier run")
+    parser.add_argument(
+        "--random-page-cost",
+        type=float,
+        default=1.1,
+        help="PostgreSQL's random_page_cost for the bench database, as docker-compose.yml sets it (4 is the default)",
+    )
     parser.add_argument("--write", metavar="PATH")
     parser.add_argument("--seed", type=int, default=20261205)
     return parser.parse_args(argv)
@@ -334,7 +340,8 @@ def render(args, info, looked, rows, extra, printed) -> str:
         "",
         f"Machine: {info['nproc']} CPUs ({info['cpu']}), {info['memory']} memory, PostgreSQL {info['postgres']}, "
         f"Python {info['python']}, Django {info['django']}; load average at start {info['load']}. gunicorn "
-        f"with {args.workers} sync workers and locust on the same machine as PostgreSQL.",
+        f"with {args.workers} sync workers and locust on the same machine as PostgreSQL; "
+        f"random_page_cost {args.random_page_cost:g}.",
         "",
         f"Look-ups in process ({args.lookups:,} each, `insured.selectors.person_search` on a clerk's scope, "
         f"first page read):",
@@ -393,6 +400,11 @@ def main(argv: list[str] | None = None) -> int:
         call_command("migrate", interactive=False, verbosity=0)
     else:
         build(args, rng)
+    # The planner's cost of a page read at random, as the deployment's PostgreSQL has it (new
+    # connections, the server's included, take it).
+    name = nb.sql_exec("SELECT current_database()")[0][0]
+    nb.sql_exec(f'ALTER DATABASE "{name}" SET random_page_cost = {args.random_page_cost:g}')
+    nb.sql_exec(f"SET random_page_cost = {args.random_page_cost:g}")  # this process's look-ups
     info = nb.machine()
     print("look-ups in process", flush=True)
     looked = lookups(args, rng)

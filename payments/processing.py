@@ -224,7 +224,11 @@ def _part_process(batch_pk: int, part: int, parts: int) -> bool:
         # other part has committed) marks the batch processed.
         batch = NoticeBatch.objects.select_for_update().get(pk=batch_pk)
         if batch.status != NoticeBatch.Status.RECEIVED:
-            raise RuntimeError(f"batch {batch.pk} changed state while it was processed")
+            # Another part finished the batch meanwhile: this one (a task delivered again) found
+            # nothing left to do, or that part would have seen its notices waiting.
+            if totals.credited or totals.duplicates or totals.unmatched or totals.reversals:
+                raise RuntimeError(f"batch {batch.pk} changed state while it was processed")
+            return False
         counts = {
             "credited_count": F("credited_count") + totals.credited,
             "duplicate_count": F("duplicate_count") + totals.duplicates,

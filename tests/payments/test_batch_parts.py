@@ -245,3 +245,30 @@ def test_the_sweep_sees_any_part_in_hand(tax_client, policy):
     finally:
         holder.close()
     assert selectors.batches_to_redispatch() == [stored.pk]
+
+
+def test_a_part_delivered_again_while_the_last_part_finishes_the_batch_does_nothing(tax_client, policy, monkeypatch):
+    persons = _persons_in_both_parts(first_village(policy.region), 6)
+    stored = store(tax_client, [notice(p, voucher=f"V{i}") for i, p in enumerate(persons)], "AGAIN")
+    assert processing.batch_process(stored.pk, 0) is False
+    paused, released = threading.Event(), threading.Event()
+    real_wait = processing._wait_for_earlier_parts
+
+    def pause_then_wait(batch_pk, reversals):
+        if threading.current_thread().name == "again":
+            paused.set()  # part 0 again: it read the batch waiting, and found nothing left to do
+            assert released.wait(30)
+        return real_wait(batch_pk, reversals)
+
+    monkeypatch.setattr(processing, "_wait_for_earlier_parts", pause_then_wait)
+    outcome: list = []
+    again = _in_thread(lambda: outcome.append(processing.batch_process(stored.pk, 0)), name="again")
+    try:
+        assert paused.wait(30)
+        assert processing.batch_process(stored.pk, 1) is True  # the last part finishes the batch
+    finally:
+        released.set()
+        again.join(60)
+    assert outcome == [False]  # no error: the batch was finished by the other part
+    batch = NoticeBatch.objects.get(pk=stored.pk)
+    assert (batch.status, batch.credited_count) == ("processed", len(persons))
