@@ -591,8 +591,14 @@ def on_receivables_paid(receivables: list[Receivable]) -> None:
     ids = [r.pk for r in receivables]
     paid_at = Receivable.objects.filter(pk=OuterRef("receivable_id")).values("paid_at")[:1]
     RosterRow.objects.filter(receivable_id__in=ids).update(paid_at=Subquery(paid_at))
+    # Each roster is locked first and asked afterwards, in a statement of its own: two transactions
+    # paying rows of one roster at once (two parts of a batch, or two batches) each see the other's
+    # rows unpaid until it commits, and the one that locks the roster second sees them paid.
+    locked = [roster.pk for roster in _rosters_of(ids, Status.APPROVED)]
+    if not locked:
+        return
     unpaid = RosterRow.objects.filter(roster=OuterRef("pk"), paid_at__isnull=True)
-    for roster in _rosters_of(ids, Status.APPROVED).exclude(Exists(unpaid)):
+    for roster in Roster.objects.filter(pk__in=locked).exclude(Exists(unpaid)).order_by("pk"):
         roster.status, roster.paid_at = Status.PAID, timezone.now()
         _save(roster, None)
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -230,12 +230,18 @@ class NoticeBatch(models.Model):
     def __str__(self) -> str:
         return self.batch_id
 
-    # After this many failed attempts a batch is "failing": shown to staff, retried less often.
+    # After this many failed attempts a part a batch is "failing": shown to staff, retried less often.
     FAILING_AFTER = 3
 
     @property
     def is_failing(self) -> bool:
-        return self.status == self.Status.RECEIVED and self.attempts >= self.FAILING_AFTER
+        return self.status == self.Status.RECEIVED and self.attempts >= self.FAILING_AFTER * self.parts
+
+    @classmethod
+    def failing(cls, path: str = "") -> Q:
+        """The batches that keep failing (`path`: the way to the batch from the model asked): every
+        part's failures count, so the threshold is FAILING_AFTER a part."""
+        return Q(**{f"{path}attempts__gte": F(f"{path}parts") * cls.FAILING_AFTER})
 
 
 class ArrivalNotice(models.Model):

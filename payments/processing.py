@@ -304,11 +304,9 @@ def _wait_for_earlier_parts(batch_pk: int, reversals: QuerySet[ArrivalNotice]) -
     (EarlierBatchWaiting), instead of after its payments are decided. The same check runs again
     under the locks (Facts._wait_for_earlier_batches), where it is authoritative."""
     pending = _earlier_parts_waiting(batch_pk, reversals)
-    if pending and connection.vendor == "postgresql" and not any(_claim_if_free(*each) for each in pending):
-        # Every one is in a worker's hands: wait for each to commit. A part only ever waits for an
-        # earlier batch's part, so no two parts wait for each other.
+    if pending and connection.vendor == "postgresql" and all(_in_hand(*each) for each in pending):
         for earlier_pk, part in pending:
-            _claim(earlier_pk, part)
+            _wait_until_done(earlier_pk, part)
         pending = _earlier_parts_waiting(batch_pk, reversals)
     if pending:
         raise EarlierBatchWaiting(f"a reversal of batch {batch_pk} waits for batch {pending[0][0]} to be processed")
@@ -319,10 +317,10 @@ def _earlier_parts_waiting(batch_pk: int, reversals: QuerySet[ArrivalNotice]) ->
     reversing = reversals.filter(reverses_voucher_no=OuterRef("voucher_no"), reverses_line_no=OuterRef("line_no"))
     payments = ArrivalNotice.objects.filter(
         Exists(reversing),
+        ~NoticeBatch.failing("batch__"),
         state=State.RECEIVED,
         batch_id__lt=batch_pk,
         batch__status=NoticeBatch.Status.RECEIVED,
-        batch__attempts__lt=NoticeBatch.FAILING_AFTER,
     )
     if connection.vendor != "postgresql":  # the demo: one part a batch
         return sorted({(pk, 0) for pk in payments.values_list("batch_id", flat=True)})
@@ -330,21 +328,39 @@ def _earlier_parts_waiting(batch_pk: int, reversals: QuerySet[ArrivalNotice]) ->
     return sorted(set(parts.values_list("batch_id", "part")))
 
 
-def _claim_if_free(batch_pk: int, part: int) -> bool:
-    """Claim a part no worker is processing (held until this transaction ends); False if one is."""
+# A part waits for another without claiming it (a session lock, let go at once): it holds nothing of
+# the other's, so however many parts wait for each other's earlier ones, none waits in a circle.
+def _in_hand(batch_pk: int, part: int) -> bool:
+    """Whether a worker is processing this part of a batch now (its claim is held)."""
+    key = [BATCH_LOCK_CLASS + part, batch_pk]
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_xact_lock(%s::int, %s::int)", [BATCH_LOCK_CLASS + part, batch_pk])
-        return cursor.fetchone()[0]
+        cursor.execute("SELECT pg_try_advisory_lock(%s::int, %s::int)", key)
+        if not cursor.fetchone()[0]:
+            return True
+        cursor.execute("SELECT pg_advisory_unlock(%s::int, %s::int)", key)
+        return False
+
+
+def _wait_until_done(batch_pk: int, part: int) -> None:
+    """Wait for the worker processing this part of a batch to commit or give up."""
+    key = [BATCH_LOCK_CLASS + part, batch_pk]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s::int, %s::int)", key)
+        cursor.execute("SELECT pg_advisory_unlock(%s::int, %s::int)", key)
 
 
 def _reversal_person_years(reversals: QuerySet[ArrivalNotice]) -> set[tuple[int, int]]:
-    """The person-years the batch's reversals will touch (each the same as its payment's)."""
+    """The person-years the part's reversals will touch: their payments' (a payment assigned by hand
+    is credited to the person the clerk chose, whatever ID its notice names), and their own."""
     persons = InsuredPerson.objects.filter(id_no=OuterRef("insured_id_no")).values("pk")[:1]
-    return {
+    named = {
         (person_id, year)
         for person_id, year in reversals.annotate(person_pk=Subquery(persons)).values_list("person_pk", "year")
         if person_id is not None
     }
+    reversing = reversals.filter(reverses_voucher_no=OuterRef("voucher_no"), reverses_line_no=OuterRef("line_no"))
+    paid = ArrivalNotice.objects.filter(Exists(reversing), person__isnull=False).values_list("person_id", "year")
+    return named | set(paid)
 
 
 class Facts:
@@ -465,7 +481,7 @@ class Facts:
         if (
             earlier
             and NoticeBatch.objects.filter(
-                pk__in=earlier, status=NoticeBatch.Status.RECEIVED, attempts__lt=NoticeBatch.FAILING_AFTER
+                ~NoticeBatch.failing(), pk__in=earlier, status=NoticeBatch.Status.RECEIVED
             ).exists()
         ):
             raise EarlierBatchWaiting(f"a reversal waits for batch {min(earlier)} to be processed")
@@ -627,13 +643,15 @@ def _match(n: Notice, facts: Facts) -> tuple[Person, Receivable | None]:
         raise Unmatched.refused(exc) from None
     if receivable is None:
         return person, None
+    # Whose and what the receivable is before its state, so the reason does not depend on the order
+    # parts are processed in (another person's notice in another part may pay it first).
+    fits = rules.receivable_kind_fits(n.kind, receivable.kind)
+    if receivable.person_id != person.id or not fits or receivable.year != n.year:
+        raise Unmatched(Reason.RECEIVABLE_MISMATCH)
     if receivable.status == Receivable.Status.PAID:
         raise Unmatched(Reason.RECEIVABLE_PAID)
     if receivable.status in (Receivable.Status.CANCELLED, Receivable.Status.VOIDED):
         raise Unmatched(Reason.RECEIVABLE_CLOSED)
-    fits = rules.receivable_kind_fits(n.kind, receivable.kind)
-    if receivable.person_id != person.id or not fits or receivable.year != n.year:
-        raise Unmatched(Reason.RECEIVABLE_MISMATCH)
     if receivable.amount != n.amount:
         raise Unmatched(Reason.AMOUNT_MISMATCH)
     return person, receivable
@@ -728,16 +746,16 @@ def _decide_reversal(n: Notice, facts: Facts, out: Outcomes) -> None:
     if original is not None and original.state == State.REFUNDED:
         _unmatched(n, out, Reason.REFUNDED, original)
         return
-    if original is not None and original.state == State.RECEIVED and original.batch_id == facts.batch_pk:
-        # A payment of this batch still waiting is in another part, and a part is a set of persons:
-        # it is another person's, so this reversal does not match it.
+    # What the reversal names is compared before the payment's state, so the reason does not depend
+    # on the order parts are processed in: a payment of this batch still waiting in another part (a
+    # part is a set of persons) is another person's, a mismatch whether that part has run or not.
+    if original is not None and (
+        original.amount != n.amount or original.insured_id_no != n.insured_id_no or original.kind != n.kind
+    ):
         _unmatched(n, out, Reason.REVERSAL_MISMATCH, original)
         return
     if original is None or original.state != State.CREDITED:
         _unmatched(n, out, Reason.REVERSAL_UNKNOWN, original)
-        return
-    if original.amount != n.amount or original.insured_id_no != n.insured_id_no or original.kind != n.kind:
-        _unmatched(n, out, Reason.REVERSAL_MISMATCH, original)
         return
     entries = facts.original_entries.get(original.pk, [])
     if any(e.pk in facts.refunded_entries for e in entries):

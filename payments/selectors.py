@@ -61,6 +61,8 @@ def batches_to_redispatch(now: dt.datetime | None = None) -> list[int]:
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT classid::bigint, objid::bigint, objsubid FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                # Advisory locks are the whole server's: only this database's batches.
+                " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
             )
             for classid, objid, objsubid in cursor.fetchall():
                 if objsubid == 2 and BATCH_LOCK_CLASS <= classid < BATCH_LOCK_CLASS + MAX_PARTS:
@@ -73,7 +75,7 @@ def batches_to_redispatch(now: dt.datetime | None = None) -> list[int]:
         status=NoticeBatch.Status.RECEIVED,
         received_at__lt=now - after,
     ).exclude(pk__in=in_progress)
-    waiting = waiting.exclude(attempts__gte=NoticeBatch.FAILING_AFTER, last_error_at__gte=now - FAILING_RETRY_AFTER)
+    waiting = waiting.exclude(NoticeBatch.failing(), last_error_at__gte=now - FAILING_RETRY_AFTER)
     return list(waiting.order_by("pk").values_list("pk", flat=True))
 
 
@@ -97,12 +99,14 @@ def waiting_work(batches: QuerySet[NoticeBatch] | None = None) -> WaitingWork:
     """Over every batch (operators), or over the batches a user may see (`batches_for(user)`)."""
     waiting = (batches if batches is not None else NoticeBatch.objects.all()).filter(status=NoticeBatch.Status.RECEIVED)
     figures = waiting.aggregate(
-        batches=Count("pk"),
-        notices=Sum("declared_count"),
-        oldest=Min("received_at"),
-        failing=Count("pk", filter=Q(attempts__gte=NoticeBatch.FAILING_AFTER)),
+        batches=Count("pk"), oldest=Min("received_at"), failing=Count("pk", filter=NoticeBatch.failing())
     )
-    return WaitingWork(figures["batches"], figures["notices"] or 0, figures["oldest"], figures["failing"])
+    # The notices still waiting: of a batch processed in parts, those of its parts not yet processed.
+    notices = 0
+    if figures["batches"]:
+        still = ArrivalNotice.objects.filter(batch__in=waiting.values("pk"), state=ArrivalNotice.State.RECEIVED)
+        notices = still.count()
+    return WaitingWork(figures["batches"], notices, figures["oldest"], figures["failing"])
 
 
 def batches_for(user: Any) -> QuerySet[NoticeBatch]:

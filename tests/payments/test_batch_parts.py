@@ -22,7 +22,7 @@ from payments import handlers, processing, selectors, services, storage, tasks
 from payments.models import ArrivalNotice, NoticeBatch
 from tests.factories import InsuredPersonFactory, first_village
 from tests.payments.conftest import notice
-from tests.payments.helpers import store
+from tests.payments.helpers import store, stranger
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -272,3 +272,47 @@ def test_a_part_delivered_again_while_the_last_part_finishes_the_batch_does_noth
     assert outcome == [False]  # no error: the batch was finished by the other part
     batch = NoticeBatch.objects.get(pk=stored.pk)
     assert (batch.status, batch.credited_count) == ("processed", len(persons))
+
+
+def test_a_reversal_of_a_payment_assigned_by_hand_locks_the_assigned_persons_year(tax_client, policy):
+    """The payment names an ID no one is registered under; a clerk assigned it to X. Its reversal
+    names the same ID and takes the payment back from X: X's person-year is locked with the rest."""
+    village = first_village(policy.region)
+    x = InsuredPersonFactory(village=village)
+    unknown = stranger(village)
+    paid = store(tax_client, [notice(unknown, voucher="PAY")], "PAY")
+    processing.batch_process(paid.pk)
+    waiting = ArrivalNotice.objects.get(voucher_no="PAY")
+    assert waiting.state == "unmatched"
+    processing.notice_assign(waiting.pk, person_id=x.pk, receivable_id=None)
+
+    reversing = store(tax_client, [notice(unknown, voucher="REV", reverses={"voucher_no": "PAY", "line_no": 1})], "REV")
+    reversals = reversing.notices.exclude(reverses_voucher_no="")
+    assert processing._reversal_person_years(reversals) == {(x.pk, 2026)}
+    processing.batch_process(reversing.pk)
+    assert dict(ArrivalNotice.objects.values_list("voucher_no", "state")) == {"PAY": "reversed", "REV": "credited"}
+    assert sum(AccountEntry.objects.filter(person=x).values_list("amount", flat=True)) == Decimal("0.00")
+    _check_ledger_clean()
+
+
+def test_a_batch_in_parts_keeps_failing_after_as_many_failures_a_part(tax_client, policy):
+    persons = _persons_in_both_parts(first_village(policy.region), 4)
+    stored = store(tax_client, [notice(p, voucher=f"V{i}") for i, p in enumerate(persons)], "FAILS")
+    # Both parts failed once a round, for FAILING_AFTER rounds less one: not failing yet.
+    NoticeBatch.objects.filter(pk=stored.pk).update(attempts=2 * NoticeBatch.FAILING_AFTER - 1, last_error="boom")
+    assert not NoticeBatch.objects.get(pk=stored.pk).is_failing
+    assert selectors.waiting_work().failing == 0
+    NoticeBatch.objects.filter(pk=stored.pk).update(attempts=2 * NoticeBatch.FAILING_AFTER)
+    assert NoticeBatch.objects.get(pk=stored.pk).is_failing
+    assert selectors.waiting_work().failing == 1
+
+
+def test_the_waiting_work_counts_the_notices_of_the_parts_not_yet_processed(tax_client, policy):
+    persons = _persons_in_both_parts(first_village(policy.region), 6)
+    stored = store(tax_client, [notice(p, voucher=f"V{i}") for i, p in enumerate(persons)], "HALF")
+    assert selectors.waiting_work().notices == len(persons)
+    processing.batch_process(stored.pk, 0)
+    in_part_1 = sum(_part_of(p.id_no, 2) == 1 for p in persons)
+    assert (selectors.waiting_work().batches, selectors.waiting_work().notices) == (1, in_part_1)
+    processing.batch_process(stored.pk, 1)
+    assert (selectors.waiting_work().batches, selectors.waiting_work().notices) == (0, 0)

@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
+from django.test import override_settings
 
 from insured import ledger
 from insured.models import AccountEntry
@@ -203,6 +204,88 @@ def test_a_reversal_waiting_for_a_batch_that_fails_is_sent_back(tax_client, poli
     assert len(outcome) == 1 and isinstance(outcome[0], processing.EarlierBatchWaiting)
     assert set(NoticeBatch.objects.values_list("status", flat=True)) == {"received"}
     assert not AccountEntry.objects.exists()
+
+
+@pytest.mark.parametrize("round_no", range(2))
+@override_settings(BATCH_PART_MIN_NOTICES=1000)  # one part a batch: the keys are the batches'
+def test_parts_waiting_for_earlier_ones_never_wait_in_a_circle(tax_client, policy, monkeypatch, round_no):
+    """A in hand; B reverses a payment of A; C reverses payments of A and of B. B and C both wait
+    for A; once A commits, neither may keep A while it waits for the other (a circle PostgreSQL
+    would break by aborting one)."""
+    village = first_village(policy.region)
+    x, y, z = (InsuredPersonFactory(village=village) for _ in range(3))
+    a = store(tax_client, [notice(x, voucher="PA1"), notice(y, voucher="PA2")], f"A{round_no}")
+    b = store(
+        tax_client,
+        [notice(z, voucher="PB"), notice(x, voucher="RA1", reverses={"voucher_no": "PA1", "line_no": 1})],
+        f"B{round_no}",
+    )
+    c = store(
+        tax_client,
+        [
+            notice(y, voucher="RA2", reverses={"voucher_no": "PA2", "line_no": 1}),
+            notice(z, voucher="RB", reverses={"voucher_no": "PB", "line_no": 1}),
+        ],
+        f"C{round_no}",
+    )
+    holding, released = threading.Event(), threading.Event()
+    real_lock = ledger.person_years_lock
+
+    def lock_and_hold(pairs):
+        figures = real_lock(pairs)
+        if threading.current_thread().name == "A":
+            holding.set()
+            assert released.wait(30)
+        return figures
+
+    # B has claimed its batch but looks for what it waits for only once C waits for A: C is then
+    # first in line for A, and B second.
+    c_waits = threading.Event()
+    real_waiting = processing._earlier_parts_waiting
+
+    def b_looks_late(batch_pk, reversals):
+        if threading.current_thread().name == "B":
+            assert c_waits.wait(30)
+        return real_waiting(batch_pk, reversals)
+
+    monkeypatch.setattr(ledger, "person_years_lock", lock_and_hold)
+    monkeypatch.setattr(processing, "_earlier_parts_waiting", b_looks_late)
+    errors: list[BaseException] = []
+
+    def work(pk: int) -> None:
+        try:
+            processing.batch_process(pk)
+        except BaseException as exc:  # reported by the assertion below
+            errors.append(exc)
+
+    threads = [_in_thread(work, a.pk, name="A")]
+    try:
+        assert holding.wait(30)
+        threads.append(_in_thread(work, b.pk, name="B"))
+        threads[-1].join(0.5)
+        threads.append(_in_thread(work, c.pk, name="C"))
+        threads[-1].join(0.5)
+        c_waits.set()
+        threads[1].join(0.5)
+        assert all(t.is_alive() for t in threads)  # B and C wait for A
+    finally:
+        c_waits.set()
+        released.set()
+        for thread in threads:
+            thread.join(60)
+    assert errors == []
+    assert set(NoticeBatch.objects.values_list("status", flat=True)) == {"processed"}
+    states = dict(ArrivalNotice.objects.values_list("voucher_no", "state"))
+    assert states == {
+        "PA1": "reversed",
+        "PA2": "reversed",
+        "PB": "reversed",
+        "RA1": "credited",
+        "RA2": "credited",
+        "RB": "credited",
+    }
+    assert sum(AccountEntry.objects.values_list("amount", flat=True)) == Decimal("0.00")
+    _check_ledger_clean()
 
 
 def test_a_reversal_never_overtakes_its_payment_stored_in_an_earlier_batch(tax_client, policy):
