@@ -31,7 +31,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -314,9 +314,7 @@ def _wait_for_earlier_parts(batch_pk: int, reversals: QuerySet[ArrivalNotice]) -
 
 def _earlier_parts_waiting(batch_pk: int, reversals: QuerySet[ArrivalNotice]) -> list[tuple[int, int]]:
     """(batch, part) of each earlier batch's part that holds a waiting payment the reversals take back."""
-    reversing = reversals.filter(reverses_voucher_no=OuterRef("voucher_no"), reverses_line_no=OuterRef("line_no"))
-    payments = ArrivalNotice.objects.filter(
-        Exists(reversing),
+    payments = _reversed_payments(reversals).filter(
         ~NoticeBatch.failing("batch__"),
         state=State.RECEIVED,
         batch_id__lt=batch_pk,
@@ -358,9 +356,18 @@ def _reversal_person_years(reversals: QuerySet[ArrivalNotice]) -> set[tuple[int,
         for person_id, year in reversals.annotate(person_pk=Subquery(persons)).values_list("person_pk", "year")
         if person_id is not None
     }
-    reversing = reversals.filter(reverses_voucher_no=OuterRef("voucher_no"), reverses_line_no=OuterRef("line_no"))
-    paid = ArrivalNotice.objects.filter(Exists(reversing), person__isnull=False).values_list("person_id", "year")
+    paid = _reversed_payments(reversals).filter(person__isnull=False).values_list("person_id", "year")
     return named | set(paid)
+
+
+def _reversed_payments(reversals: QuerySet[ArrivalNotice]) -> QuerySet[ArrivalNotice]:
+    """The payments the reversals take back: the first notice of each voucher line they name, found
+    by key (storage.first_notices), so the query is driven by the few reversals, never by the notices."""
+    lines = set(reversals.order_by().values_list("reverses_voucher_no", "reverses_line_no"))
+    if not lines:
+        return ArrivalNotice.objects.none()
+    firsts = storage.first_notices(reversals)
+    return ArrivalNotice.objects.order_by().filter(pk__in=[firsts[line] for line in lines if line in firsts])
 
 
 class Facts:
