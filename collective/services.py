@@ -580,9 +580,15 @@ def roster_discard(roster: Roster, *, user: AbstractBaseUser) -> Roster:
 # --- Payment: what payments tells us --------------------------------------------------------------------
 
 
-def _rosters_of(receivable_ids: list[int], status: str):
+def _lock_rosters(receivable_ids: list[int]) -> list[int]:
+    """Lock, in key order, the approved or paid rosters these receivables are rows of. The caller
+    then asks about them in a statement of its own, which sees every transaction that held them
+    committed: two transactions paying or taking back rows of one roster at once (two parts of a
+    batch, or two batches) each see the other's rows as they were until it commits, and the one that
+    locks the roster second decides on what both did."""
     roster_ids = set(RosterRow.objects.filter(receivable_id__in=receivable_ids).values_list("roster_id", flat=True))
-    return Roster.objects.select_for_update(of=("self",)).filter(pk__in=roster_ids, status=status).order_by("pk")
+    locked = Roster.objects.select_for_update(of=("self",)).filter(pk__in=roster_ids, status__in=Roster.APPROVED_STATES)
+    return list(locked.order_by("pk").values_list("pk", flat=True))
 
 
 def on_receivables_paid(receivables: list[Receivable]) -> None:
@@ -591,14 +597,12 @@ def on_receivables_paid(receivables: list[Receivable]) -> None:
     ids = [r.pk for r in receivables]
     paid_at = Receivable.objects.filter(pk=OuterRef("receivable_id")).values("paid_at")[:1]
     RosterRow.objects.filter(receivable_id__in=ids).update(paid_at=Subquery(paid_at))
-    # Each roster is locked first and asked afterwards, in a statement of its own: two transactions
-    # paying rows of one roster at once (two parts of a batch, or two batches) each see the other's
-    # rows unpaid until it commits, and the one that locks the roster second sees them paid.
-    locked = [roster.pk for roster in _rosters_of(ids, Status.APPROVED)]
+    locked = _lock_rosters(ids)
     if not locked:
         return
     unpaid = RosterRow.objects.filter(roster=OuterRef("pk"), paid_at__isnull=True)
-    for roster in Roster.objects.filter(pk__in=locked).exclude(Exists(unpaid)).order_by("pk"):
+    rosters = Roster.objects.filter(pk__in=locked, status=Status.APPROVED).exclude(Exists(unpaid))
+    for roster in rosters.order_by("pk"):
         roster.status, roster.paid_at = Status.PAID, timezone.now()
         _save(roster, None)
 
@@ -607,6 +611,9 @@ def on_receivables_reopened(receivables: list[Receivable]) -> None:
     """A reversal took a payment back: the row waits for payment again, and so does its roster."""
     ids = [r.pk for r in receivables]
     RosterRow.objects.filter(receivable_id__in=ids).update(paid_at=None)
-    for roster in _rosters_of(ids, Status.PAID):
+    locked = _lock_rosters(ids)
+    if not locked:
+        return
+    for roster in Roster.objects.filter(pk__in=locked, status=Status.PAID).order_by("pk"):
         roster.status, roster.paid_at = Status.APPROVED, None
         _save(roster, None)

@@ -161,6 +161,12 @@ class EarlierBatchWaiting(Exception):
     (serial processing in the order of arrival would have credited the payment first)."""
 
 
+class PaymentAssignedMeanwhile(EarlierBatchWaiting):
+    """A payment a reversal of this part takes back was assigned by hand to a person (and credited)
+    after the part chose the person-years to lock: the part is tried again, and locks that person's
+    year with the rest."""
+
+
 class BackPaymentApprovedMeanwhile(EarlierBatchWaiting):
     """A back payment for a past-year payment of this batch was approved after the batch read its
     receivables and before it locked the person-year (the approval held that lock): the batch is
@@ -199,7 +205,7 @@ def _part_process(batch_pk: int, part: int, parts: int) -> bool:
         if batch.status == NoticeBatch.Status.PROCESSED:
             return False
         waiting = storage.of_part(batch.notices.filter(state=State.RECEIVED), part, parts)
-        _wait_for_earlier_parts(batch.pk, waiting.exclude(reverses_voucher_no=""))
+        _wait_for_earlier_parts(batch.pk, batch.client_id, waiting.exclude(reverses_voucher_no=""))
         totals = Outcomes()
         # Payments first, then reversals: a reversal may take back a payment of this very batch.
         passes = (
@@ -267,7 +273,11 @@ def notice_assign(notice_pk: int, *, person_id: int, receivable_id: int | None) 
         decide = _decide_reversal if notice.reverses_voucher_no else _decide_payment
         source = ArrivalNotice.objects.filter(pk=notice_pk)
         client = TaxClient.objects.select_related("region").get(batches__notices=notice_pk)
-        outcome = _run_pass([notice], source, decide, client=client, forced=(person_id, receivable_id))
+        # A reversal posts to its payment's person-year: locked with the chosen person's.
+        lock_also = _reversal_person_years(source) if notice.reverses_voucher_no else frozenset()
+        outcome = _run_pass(
+            [notice], source, decide, client=client, forced=(person_id, receivable_id), lock_also=lock_also
+        )
         notice_row.refresh_from_db()
         if notice_row.state == State.UNMATCHED:
             raise rules.RuleViolation(f"assignment_{notice_row.reason}", ArrivalNotice.Reason(notice_row.reason).label)
@@ -297,25 +307,27 @@ def _claim(batch_pk: int, part: int) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s::int, %s::int)", [BATCH_LOCK_CLASS + part, batch_pk])
 
 
-def _wait_for_earlier_parts(batch_pk: int, reversals: QuerySet[ArrivalNotice]) -> None:
+def _wait_for_earlier_parts(batch_pk: int, client_id: int, reversals: QuerySet[ArrivalNotice]) -> None:
     """Before any work: a reversal never overtakes its payment still waiting in an earlier batch
     (one that is not failing). If workers are crediting those payments' parts now, this part waits
     for them to commit; if one is not in any worker's hands, this part goes back at once
     (EarlierBatchWaiting), instead of after its payments are decided. The same check runs again
     under the locks (Facts._wait_for_earlier_batches), where it is authoritative."""
-    pending = _earlier_parts_waiting(batch_pk, reversals)
+    pending = _earlier_parts_waiting(batch_pk, client_id, reversals)
     if pending and connection.vendor == "postgresql" and all(_in_hand(*each) for each in pending):
         for earlier_pk, part in pending:
             _wait_until_done(earlier_pk, part)
-        pending = _earlier_parts_waiting(batch_pk, reversals)
+        pending = _earlier_parts_waiting(batch_pk, client_id, reversals)
     if pending:
         raise EarlierBatchWaiting(f"a reversal of batch {batch_pk} waits for batch {pending[0][0]} to be processed")
 
 
-def _earlier_parts_waiting(batch_pk: int, reversals: QuerySet[ArrivalNotice]) -> list[tuple[int, int]]:
-    """(batch, part) of each earlier batch's part that holds a waiting payment the reversals take back."""
+def _earlier_parts_waiting(batch_pk: int, client_id: int, reversals: QuerySet[ArrivalNotice]) -> list[tuple[int, int]]:
+    """(batch, part) of each earlier batch's part that holds a waiting payment the reversals take
+    back (a reversal takes back only its own client's payments)."""
     payments = _reversed_payments(reversals).filter(
         ~NoticeBatch.failing("batch__"),
+        batch__client_id=client_id,
         state=State.RECEIVED,
         batch_id__lt=batch_pk,
         batch__status=NoticeBatch.Status.RECEIVED,
@@ -443,6 +455,7 @@ class Facts:
         payment another batch is crediting is read once that batch has committed."""
         self.person_years = ledger.person_years_lock(pairs)
         self.originals, self.original_entries = self._reversed_payments(notices)
+        self._reversed_payments_locked()
         entry_ids = [e.pk for entries in self.original_entries.values() for e in entries]
         # An entry leaves an account once (AccountEntry.reverses is one-to-one): one refunded, or
         # on a refund application that is being paid, cannot be reversed as well.
@@ -477,6 +490,17 @@ class Facts:
         ).exclude(pk__in=list(self.receivables_by_pk))
         if any((r.person_id, r.year, r.kind) in missing for r in live):
             raise BackPaymentApprovedMeanwhile("a back payment was approved meanwhile; the batch is tried again")
+
+    def _reversed_payments_locked(self) -> None:
+        """Under the locks: every credited payment a reversal of the pass takes back is of a
+        person-year the pass holds (a reversal posts to its payment's person, whom a clerk may
+        have chosen since the part read them)."""
+        if self.batch_pk is None:
+            return
+        held = set(self.person_years)
+        credited = {(o.person_id, o.year) for o in self.originals.values() if o.state == State.CREDITED}
+        if credited - held:
+            raise PaymentAssignedMeanwhile("a reversed payment was assigned meanwhile; the part is tried again")
 
     def _wait_for_earlier_batches(self) -> None:
         if self.batch_pk is None:

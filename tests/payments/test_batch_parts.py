@@ -257,11 +257,11 @@ def test_a_part_delivered_again_while_the_last_part_finishes_the_batch_does_noth
     paused, released = threading.Event(), threading.Event()
     real_wait = processing._wait_for_earlier_parts
 
-    def pause_then_wait(batch_pk, reversals):
+    def pause_then_wait(batch_pk, client_id, reversals):
         if threading.current_thread().name == "again":
             paused.set()  # part 0 again: it read the batch waiting, and found nothing left to do
             assert released.wait(30)
-        return real_wait(batch_pk, reversals)
+        return real_wait(batch_pk, client_id, reversals)
 
     monkeypatch.setattr(processing, "_wait_for_earlier_parts", pause_then_wait)
     outcome: list = []
@@ -319,3 +319,32 @@ def test_the_waiting_work_counts_the_notices_of_the_parts_not_yet_processed(tax_
     assert (selectors.waiting_work().batches, selectors.waiting_work().notices) == (1, in_part_1)
     processing.batch_process(stored.pk, 1)
     assert (selectors.waiting_work().batches, selectors.waiting_work().notices) == (0, 0)
+
+
+def test_a_reversal_whose_payment_is_assigned_meanwhile_is_tried_again(tax_client, policy, monkeypatch):
+    """The part chose its locks while the payment still waited; a clerk then assigned the payment
+    to X. The part must not post to X's year unlocked: it is tried again, and locks it."""
+    village = first_village(policy.region)
+    x = InsuredPersonFactory(village=village)
+    unknown = stranger(village)
+    processing.batch_process(store(tax_client, [notice(unknown, voucher="PAY")], "PAY").pk)
+    waiting = ArrivalNotice.objects.get(voucher_no="PAY")
+    reversing = store(tax_client, [notice(unknown, voucher="REV", reverses={"voucher_no": "PAY", "line_no": 1})], "REV")
+    real_choice = processing._reversal_person_years
+    assign = processing.notice_assign
+
+    def choose_then_assign(reversals):
+        chosen = real_choice(reversals)
+        if not AccountEntry.objects.filter(person=x).exists():
+            clerk = _in_thread(lambda: assign(waiting.pk, person_id=x.pk, receivable_id=None))
+            clerk.join(30)
+        return chosen
+
+    monkeypatch.setattr(processing, "_reversal_person_years", choose_then_assign)
+    with pytest.raises(processing.PaymentAssignedMeanwhile):
+        processing.batch_process(reversing.pk)
+    assert ArrivalNotice.objects.get(voucher_no="PAY").state == "credited"  # the clerk's assignment stands
+    assert processing.batch_process(reversing.pk) is True
+    assert dict(ArrivalNotice.objects.values_list("voucher_no", "state")) == {"PAY": "reversed", "REV": "credited"}
+    assert sum(AccountEntry.objects.filter(person=x).values_list("amount", flat=True)) == Decimal("0.00")
+    _check_ledger_clean()

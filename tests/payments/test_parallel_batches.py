@@ -243,10 +243,10 @@ def test_parts_waiting_for_earlier_ones_never_wait_in_a_circle(tax_client, polic
     c_waits = threading.Event()
     real_waiting = processing._earlier_parts_waiting
 
-    def b_looks_late(batch_pk, reversals):
+    def b_looks_late(batch_pk, client_id, reversals):
         if threading.current_thread().name == "B":
             assert c_waits.wait(30)
-        return real_waiting(batch_pk, reversals)
+        return real_waiting(batch_pk, client_id, reversals)
 
     monkeypatch.setattr(ledger, "person_years_lock", lock_and_hold)
     monkeypatch.setattr(processing, "_earlier_parts_waiting", b_looks_late)
