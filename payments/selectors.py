@@ -242,9 +242,10 @@ REMEDIES: dict[str, Remedy] = {
     Reason.RECEIVABLE_MISMATCH: Remedy(
         gettext_lazy(
             "Person, kind or year differ from the receivable: assign the payment to the right person and "
-            "receivable, or ask tax to correct it."
+            "receivable, ask tax to correct it, or refund it to the payer."
         ),
         assign=True,
+        refund=True,
         who=gettext_lazy("tax bureau"),
     ),
     Reason.AMOUNT_MISMATCH: Remedy(

@@ -11,9 +11,9 @@ from openpyxl import load_workbook
 from payments.models import ArrivalNotice, ManualAssignment
 from payments.selectors import DEFAULT_REMEDY, REMEDIES, remedy_for
 from tests.accounts import credit
-from tests.factories import make_user
+from tests.factories import InsuredPersonFactory, make_user
 from tests.payments.conftest import notice
-from tests.payments.helpers import process, stranger
+from tests.payments.helpers import process, stranger, support_receivable
 
 pytestmark = pytest.mark.django_db
 Reason = ArrivalNotice.Reason
@@ -104,3 +104,21 @@ def test_the_queue_export_is_refused_to_the_village(client, policy, tax_client, 
     village = policy.region.children.first().children.first()
     client.force_login(make_user("village_accountant", village))
     assert client.get("/payments/queue/export.xlsx").status_code == 403
+
+
+def test_a_payment_quoting_another_persons_paid_receivable_is_a_mismatch_to_assign_or_refund(
+    client, clerk, tax_client, insured
+):
+    """Who a receivable is for is compared before its state: another person's receivable, paid or
+    not, is a mismatch, which may be assigned, corrected by tax, or refunded to the payer."""
+    receivable = support_receivable(insured)
+    fields = {"kind": receivable.kind, "amount": f"{receivable.amount:.2f}", "receivable_no": receivable.number}
+    process(tax_client, [notice(insured, voucher="OWNER", **fields)], batch_id="B-OWNER")
+    assert ArrivalNotice.objects.get(voucher_no="OWNER").state == "credited"
+    someone_else = InsuredPersonFactory(village=insured.village)
+    process(tax_client, [notice(someone_else, voucher="OTHER", **fields)], batch_id="B-OTHER")
+    assert ArrivalNotice.objects.get(voucher_no="OTHER").reason == Reason.RECEIVABLE_MISMATCH
+    client.force_login(clerk)
+    row = _row(client, "OTHER")
+    assert "或请税务部门更正，或退还缴费人" in row
+    assert "/assign/" in row and "退费" in row
