@@ -4,15 +4,12 @@ guarantee of processing a batch whole still holds."""
 
 from __future__ import annotations
 
-import hashlib
-import io
 import threading
 from decimal import Decimal
 
 import psycopg
 import pytest
 from django.conf import settings
-from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
 
@@ -21,40 +18,19 @@ from insured.models import AccountEntry
 from payments import handlers, processing, selectors, services, storage, tasks
 from payments.models import ArrivalNotice, NoticeBatch
 from tests.factories import InsuredPersonFactory, first_village
+from tests.payments.concurrency import check_ledger_clean, hold_after, in_thread, part_of
 from tests.payments.conftest import notice
 from tests.payments.helpers import store, stranger
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _part_of(id_no: str, parts: int) -> int:
-    """The part as the SQL works it out (storage.PersonPart), written again here to check it."""
-    digest = hashlib.md5(id_no.encode()).digest()
-    return (digest[0] * 256 + digest[1]) % parts
-
-
 def _persons_in_both_parts(village, count: int):
     """At least `count` registered persons, some in each of two parts."""
     persons = [InsuredPersonFactory(village=village) for _ in range(count)]
-    while {_part_of(p.id_no, 2) for p in persons} != {0, 1}:
+    while {part_of(p.id_no, 2) for p in persons} != {0, 1}:
         persons.append(InsuredPersonFactory(village=village))
     return persons
-
-
-def _in_thread(target, *args, name: str | None = None) -> threading.Thread:
-    def run() -> None:
-        try:
-            target(*args)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run, name=name)
-    thread.start()
-    return thread
-
-
-def _check_ledger_clean() -> None:
-    call_command("check_ledger", stdout=io.StringIO())  # raises CommandError on any difference
 
 
 def test_a_batch_is_cut_in_parts_by_its_size(tax_client, policy):
@@ -82,7 +58,7 @@ def test_the_parts_split_the_notices_by_person_the_same_way_in_every_batch(tax_c
             b: set(storage.of_part(b.notices.all(), part, 2).values_list("insured_id_no", flat=True))
             for b in (first, second)
         }
-        assert ids[first] == ids[second] == {p.id_no for p in persons if _part_of(p.id_no, 2) == part}
+        assert ids[first] == ids[second] == {p.id_no for p in persons if part_of(p.id_no, 2) == part}
     # Four parts cut the same notices finer; every notice still in exactly one.
     assert sum(storage.of_part(first.notices.all(), p, 4).count() for p in range(4)) == len(persons)
 
@@ -111,26 +87,17 @@ def test_the_part_that_commits_last_marks_the_batch_processed(tax_client, policy
     assert AccountEntry.objects.filter(kind=AccountEntry.Kind.OWN).count() == len(persons)
     with pytest.raises(ValueError):
         processing.batch_process(stored.pk, 2)
-    _check_ledger_clean()
+    check_ledger_clean()
 
 
 def test_two_workers_credit_the_two_parts_of_one_batch_side_by_side(tax_client, policy, monkeypatch):
     persons = _persons_in_both_parts(first_village(policy.region), 20)
     stored = store(tax_client, [notice(p, voucher=f"V{i}") for i, p in enumerate(persons)], "SIDE")
-    holding, released = threading.Event(), threading.Event()
-    real_lock = ledger.person_years_lock
-
-    def lock_and_hold(pairs):
-        figures = real_lock(pairs)
-        if threading.current_thread().name == "part-0":
-            holding.set()  # part 0 holds its person-years and its claim, and waits
-            assert released.wait(30)
-        return figures
-
-    monkeypatch.setattr(ledger, "person_years_lock", lock_and_hold)
-    thread = _in_thread(processing.batch_process, stored.pk, 0, name="part-0")
+    # Part 0 holds its person-years and its claim, and waits.
+    hold = hold_after(monkeypatch, ledger, "person_years_lock", "part-0")
+    thread = in_thread(processing.batch_process, stored.pk, 0, name="part-0")
     try:
-        assert holding.wait(30), "part 0 never reached its locks"
+        assert hold.holding.wait(30), "part 0 never reached its locks"
         # Part 1 touches none of part 0's persons: it commits while part 0 is in progress.
         assert processing.batch_process(stored.pk, 1) is False
         assert NoticeBatch.objects.get(pk=stored.pk).status == "received"
@@ -138,12 +105,12 @@ def test_two_workers_credit_the_two_parts_of_one_batch_side_by_side(tax_client, 
         NoticeBatch.objects.filter(pk=stored.pk).update(received_at=stored.received_at.replace(year=2020))
         assert stored.pk not in selectors.batches_to_redispatch()
     finally:
-        released.set()
+        hold.released.set()
         thread.join(60)
     assert not thread.is_alive()
     batch = NoticeBatch.objects.get(pk=stored.pk)
     assert (batch.status, batch.credited_count, batch.unmatched_count) == ("processed", len(persons), 0)
-    _check_ledger_clean()
+    check_ledger_clean()
 
 
 def test_two_workers_on_the_parts_of_overlapping_batches_credit_each_payment_once(tax_client, policy):
@@ -165,7 +132,7 @@ def test_two_workers_on_the_parts_of_overlapping_batches_credit_each_payment_onc
         except BaseException as exc:  # reported by the assertion below
             errors.append(exc)
 
-    threads = [_in_thread(work, b.pk, part) for b in (left, right) for part in range(2)]
+    threads = [in_thread(work, b.pk, part) for b in (left, right) for part in range(2)]
     for thread in threads:
         thread.join(60)
     assert errors == []
@@ -177,7 +144,7 @@ def test_two_workers_on_the_parts_of_overlapping_batches_credit_each_payment_onc
     assert ArrivalNotice.objects.filter(state="unmatched", reason="own_already_paid").count() == len(persons)
     counted = sum(b.credited_count + b.duplicate_count + b.unmatched_count for b in batches.values())
     assert counted == 2 * len(persons) + 1  # every notice counted once, by the part that decided it
-    _check_ledger_clean()
+    check_ledger_clean()
 
 
 def test_a_reversal_of_another_persons_payment_in_another_part_does_not_match(tax_client, policy):
@@ -185,8 +152,8 @@ def test_a_reversal_of_another_persons_payment_in_another_part_does_not_match(ta
     person. In parts the payment may still wait in the other part: the reversal is refused the same."""
     village = first_village(policy.region)
     persons = _persons_in_both_parts(village, 12)
-    payer = next(p for p in persons if _part_of(p.id_no, 2) == 0)
-    other = next(p for p in persons if _part_of(p.id_no, 2) == 1)
+    payer = next(p for p in persons if part_of(p.id_no, 2) == 0)
+    other = next(p for p in persons if part_of(p.id_no, 2) == 1)
     payment = notice(payer, voucher="PAY")
     reversal = notice(other, voucher="REV", reverses={"voucher_no": "PAY", "line_no": 1})
     mixed = store(tax_client, [payment, reversal], "MIXED")
@@ -198,7 +165,7 @@ def test_a_reversal_of_another_persons_payment_in_another_part_does_not_match(ta
     assert processing.batch_process(mixed.pk, 0) is True
     assert ArrivalNotice.objects.get(voucher_no="PAY").state == "credited"
     assert AccountEntry.objects.filter(source_key__startswith="reversal:").count() == 0
-    _check_ledger_clean()
+    check_ledger_clean()
 
 
 def test_a_reversal_in_the_same_part_as_its_payment_takes_it_back(tax_client, policy):
@@ -216,7 +183,7 @@ def test_a_reversal_in_the_same_part_as_its_payment_takes_it_back(tax_client, po
     assert sum(AccountEntry.objects.filter(person=person).values_list("amount", flat=True)) == Decimal("0.00")
     batch = NoticeBatch.objects.get(pk=stored.pk)
     assert (batch.credited_count, batch.reversed_count) == (len(others) + 1, 1)
-    _check_ledger_clean()
+    check_ledger_clean()
 
 
 def test_a_batch_is_handed_to_the_workers_one_task_a_part(tax_client, policy, monkeypatch):
@@ -268,7 +235,7 @@ def test_a_part_delivered_again_while_the_last_part_finishes_the_batch_does_noth
 
     monkeypatch.setattr(processing, "_wait_for_earlier_parts", pause_then_wait)
     outcome: list = []
-    again = _in_thread(lambda: outcome.append(processing.batch_process(stored.pk, 0)), name="again")
+    again = in_thread(lambda: outcome.append(processing.batch_process(stored.pk, 0)), name="again")
     try:
         assert paused.wait(30)
         assert processing.batch_process(stored.pk, 1) is True  # the last part finishes the batch
@@ -298,7 +265,7 @@ def test_a_reversal_of_a_payment_assigned_by_hand_locks_the_assigned_persons_yea
     processing.batch_process(reversing.pk)
     assert dict(ArrivalNotice.objects.values_list("voucher_no", "state")) == {"PAY": "reversed", "REV": "credited"}
     assert sum(AccountEntry.objects.filter(person=x).values_list("amount", flat=True)) == Decimal("0.00")
-    _check_ledger_clean()
+    check_ledger_clean()
 
 
 def test_a_batch_in_parts_keeps_failing_after_as_many_failures_a_part(tax_client, policy):
@@ -318,7 +285,7 @@ def test_the_waiting_work_counts_the_notices_of_the_parts_not_yet_processed(tax_
     stored = store(tax_client, [notice(p, voucher=f"V{i}") for i, p in enumerate(persons)], "HALF")
     assert selectors.waiting_work().notices == len(persons)
     processing.batch_process(stored.pk, 0)
-    in_part_1 = sum(_part_of(p.id_no, 2) == 1 for p in persons)
+    in_part_1 = sum(part_of(p.id_no, 2) == 1 for p in persons)
     assert (selectors.waiting_work().batches, selectors.waiting_work().notices) == (1, in_part_1)
     processing.batch_process(stored.pk, 1)
     assert (selectors.waiting_work().batches, selectors.waiting_work().notices) == (0, 0)
@@ -339,7 +306,7 @@ def test_a_reversal_whose_payment_is_assigned_meanwhile_is_tried_again(tax_clien
     def choose_then_assign(reversals):
         chosen = real_choice(reversals)
         if not AccountEntry.objects.filter(person=x).exists():
-            clerk = _in_thread(lambda: assign(waiting.pk, person_id=x.pk, receivable_id=None))
+            clerk = in_thread(lambda: assign(waiting.pk, person_id=x.pk, receivable_id=None))
             clerk.join(30)
         return chosen
 
@@ -350,4 +317,4 @@ def test_a_reversal_whose_payment_is_assigned_meanwhile_is_tried_again(tax_clien
     assert processing.batch_process(reversing.pk) is True
     assert dict(ArrivalNotice.objects.values_list("voucher_no", "state")) == {"PAY": "reversed", "REV": "credited"}
     assert sum(AccountEntry.objects.filter(person=x).values_list("amount", flat=True)) == Decimal("0.00")
-    _check_ledger_clean()
+    check_ledger_clean()

@@ -4,13 +4,11 @@ guarantee of serial processing still holds."""
 
 from __future__ import annotations
 
-import io
 import threading
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import transaction
 from django.test import override_settings
 
 from insured import ledger
@@ -18,26 +16,11 @@ from insured.models import AccountEntry
 from payments import processing
 from payments.models import ArrivalNotice, NoticeBatch, VoucherLine
 from tests.factories import InsuredPersonFactory, first_village
+from tests.payments.concurrency import check_ledger_clean, hold_after, in_thread
 from tests.payments.conftest import notice
 from tests.payments.helpers import store
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _in_thread(target, *args, name: str | None = None) -> threading.Thread:
-    def run() -> None:
-        try:
-            target(*args)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run, name=name)
-    thread.start()
-    return thread
-
-
-def _check_ledger_clean() -> None:
-    call_command("check_ledger", stdout=io.StringIO())  # raises CommandError on any difference
 
 
 def test_a_batch_of_other_persons_is_processed_while_another_batch_is_in_progress(tax_client, policy, monkeypatch):
@@ -47,32 +30,22 @@ def test_a_batch_of_other_persons_is_processed_while_another_batch_is_in_progres
     slow = store(tax_client, [notice(p, voucher=f"VA{i}") for i, p in enumerate(first)], "SLOW")
     quick = store(tax_client, [notice(p, voucher=f"VB{i}") for i, p in enumerate(second)], "QUICK")
 
-    holding, released = threading.Event(), threading.Event()
-    real_lock = ledger.person_years_lock
-    slow_thread_name = "slow-batch"
-
-    def lock_and_hold(pairs):
-        figures = real_lock(pairs)
-        if threading.current_thread().name == slow_thread_name:
-            holding.set()  # SLOW holds its person-years and its claim, and waits
-            assert released.wait(30)
-        return figures
-
-    monkeypatch.setattr(ledger, "person_years_lock", lock_and_hold)
-    thread = _in_thread(processing.batch_process, slow.pk, name=slow_thread_name)
+    # SLOW holds its person-years and its claim, and waits.
+    hold = hold_after(monkeypatch, ledger, "person_years_lock", "slow-batch")
+    thread = in_thread(processing.batch_process, slow.pk, name="slow-batch")
     try:
-        assert holding.wait(30), "the slow batch never reached its locks"
+        assert hold.holding.wait(30), "the slow batch never reached its locks"
         # One batch at a time would make this wait for SLOW; it touches none of SLOW's person-years.
         assert processing.batch_process(quick.pk) is True
         assert NoticeBatch.objects.get(pk=slow.pk).status == NoticeBatch.Status.RECEIVED
     finally:
-        released.set()
+        hold.released.set()
         thread.join(60)
     assert not thread.is_alive()
     statuses = dict(NoticeBatch.objects.values_list("batch_id", "status"))
     assert statuses == {"SLOW": "processed", "QUICK": "processed"}
     assert ArrivalNotice.objects.filter(state=ArrivalNotice.State.CREDITED).count() == 6
-    _check_ledger_clean()
+    check_ledger_clean()
 
 
 @pytest.mark.parametrize("round_no", range(3))
@@ -99,7 +72,7 @@ def test_two_workers_on_overlapping_batches_credit_each_payment_once(tax_client,
         except BaseException as exc:  # reported by the assertion below
             errors.append(exc)
 
-    threads = [_in_thread(work, b.pk) for b in batches]
+    threads = [in_thread(work, b.pk) for b in batches]
     for thread in threads:
         thread.join(60)
     assert errors == []
@@ -115,7 +88,7 @@ def test_two_workers_on_overlapping_batches_credit_each_payment_once(tax_client,
     waiting = ArrivalNotice.objects.filter(state="unmatched")
     assert waiting.count() == 8
     assert set(waiting.values_list("reason", flat=True)) == {ArrivalNotice.Reason.OWN_ALREADY_PAID}
-    _check_ledger_clean()
+    check_ledger_clean()
 
 
 def test_a_reversal_of_a_payment_in_a_batch_in_progress_waits_until_it_commits(tax_client, policy, monkeypatch):
@@ -126,38 +99,26 @@ def test_a_reversal_of_a_payment_in_a_batch_in_progress_waits_until_it_commits(t
         [notice(person, voucher="REV", reverses={"voucher_no": "PAY", "line_no": 1})],
         "REVERSING",
     )
-    holding, released = threading.Event(), threading.Event()
-    real_lock = ledger.person_years_lock
-    reached_locks: list[str] = []
-
-    def lock_and_hold(pairs):
-        figures = real_lock(pairs)
-        reached_locks.append(threading.current_thread().name)
-        if threading.current_thread().name == "paying":
-            holding.set()
-            assert released.wait(30)
-        return figures
-
-    monkeypatch.setattr(ledger, "person_years_lock", lock_and_hold)
-    payer = _in_thread(processing.batch_process, paying.pk, name="paying")
+    hold = hold_after(monkeypatch, ledger, "person_years_lock", "paying")
+    payer = in_thread(processing.batch_process, paying.pk, name="paying")
     reverser = None
     try:
-        assert holding.wait(30)
+        assert hold.holding.wait(30)
         # Another worker holds the payment's batch: the reversal's batch waits for it before any work.
-        reverser = _in_thread(processing.batch_process, reversing.pk, name="reversing")
+        reverser = in_thread(processing.batch_process, reversing.pk, name="reversing")
         reverser.join(1)
-        assert reverser.is_alive() and reached_locks == ["paying"]
+        assert reverser.is_alive() and hold.reached == ["paying"]
     finally:
-        released.set()
+        hold.released.set()
         payer.join(60)
         if reverser is not None:
             reverser.join(60)
     assert not payer.is_alive() and not reverser.is_alive()
-    assert reached_locks == ["paying", "reversing"]
+    assert hold.reached == ["paying", "reversing"]
     assert set(NoticeBatch.objects.values_list("status", flat=True)) == {"processed"}
     assert dict(ArrivalNotice.objects.values_list("voucher_no", "state")) == {"PAY": "reversed", "REV": "credited"}
     assert sum(AccountEntry.objects.values_list("amount", flat=True)) == Decimal("0.00")
-    _check_ledger_clean()
+    check_ledger_clean()
 
 
 def test_a_reversal_waiting_for_a_batch_that_fails_is_sent_back(tax_client, policy, monkeypatch):
@@ -166,18 +127,8 @@ def test_a_reversal_waiting_for_a_batch_that_fails_is_sent_back(tax_client, poli
     reversing = store(
         tax_client, [notice(person, voucher="REV", reverses={"voucher_no": "PAY", "line_no": 1})], "REVERSING"
     )
-    holding, released = threading.Event(), threading.Event()
-    real_lock = ledger.person_years_lock
-
-    def lock_hold_and_fail(pairs):
-        figures = real_lock(pairs)
-        if threading.current_thread().name == "paying":
-            holding.set()
-            assert released.wait(30)
-            raise RuntimeError("the worker crediting the payment fails")
-        return figures
-
-    monkeypatch.setattr(ledger, "person_years_lock", lock_hold_and_fail)
+    failure = RuntimeError("the worker crediting the payment fails")
+    hold = hold_after(monkeypatch, ledger, "person_years_lock", "paying", then_raise=failure)
     outcome: list[BaseException] = []
 
     def reverse() -> None:
@@ -190,14 +141,14 @@ def test_a_reversal_waiting_for_a_batch_that_fails_is_sent_back(tax_client, poli
         with pytest.raises(RuntimeError):
             processing.batch_process(paying.pk)
 
-    payer = _in_thread(pay, name="paying")
+    payer = in_thread(pay, name="paying")
     try:
-        assert holding.wait(30)
-        reverser = _in_thread(reverse, name="reversing")
+        assert hold.holding.wait(30)
+        reverser = in_thread(reverse, name="reversing")
         reverser.join(1)
         assert reverser.is_alive()
     finally:
-        released.set()
+        hold.released.set()
         payer.join(60)
     reverser.join(60)
     # The payment was not credited after all: the reversal goes back to wait, nothing written.
@@ -228,16 +179,7 @@ def test_parts_waiting_for_earlier_ones_never_wait_in_a_circle(tax_client, polic
         ],
         f"C{round_no}",
     )
-    holding, released = threading.Event(), threading.Event()
-    real_lock = ledger.person_years_lock
-
-    def lock_and_hold(pairs):
-        figures = real_lock(pairs)
-        if threading.current_thread().name == "A":
-            holding.set()
-            assert released.wait(30)
-        return figures
-
+    hold = hold_after(monkeypatch, ledger, "person_years_lock", "A")
     # B has claimed its batch but looks for what it waits for only once C waits for A: C is then
     # first in line for A, and B second.
     c_waits = threading.Event()
@@ -248,7 +190,6 @@ def test_parts_waiting_for_earlier_ones_never_wait_in_a_circle(tax_client, polic
             assert c_waits.wait(30)
         return real_waiting(batch_pk, client_id, reversals)
 
-    monkeypatch.setattr(ledger, "person_years_lock", lock_and_hold)
     monkeypatch.setattr(processing, "_earlier_parts_waiting", b_looks_late)
     errors: list[BaseException] = []
 
@@ -258,19 +199,19 @@ def test_parts_waiting_for_earlier_ones_never_wait_in_a_circle(tax_client, polic
         except BaseException as exc:  # reported by the assertion below
             errors.append(exc)
 
-    threads = [_in_thread(work, a.pk, name="A")]
+    threads = [in_thread(work, a.pk, name="A")]
     try:
-        assert holding.wait(30)
-        threads.append(_in_thread(work, b.pk, name="B"))
+        assert hold.holding.wait(30)
+        threads.append(in_thread(work, b.pk, name="B"))
         threads[-1].join(0.5)
-        threads.append(_in_thread(work, c.pk, name="C"))
+        threads.append(in_thread(work, c.pk, name="C"))
         threads[-1].join(0.5)
         c_waits.set()
         threads[1].join(0.5)
         assert all(t.is_alive() for t in threads)  # B and C wait for A
     finally:
         c_waits.set()
-        released.set()
+        hold.released.set()
         for thread in threads:
             thread.join(60)
     assert errors == []
@@ -285,7 +226,7 @@ def test_parts_waiting_for_earlier_ones_never_wait_in_a_circle(tax_client, polic
         "RB": "credited",
     }
     assert sum(AccountEntry.objects.values_list("amount", flat=True)) == Decimal("0.00")
-    _check_ledger_clean()
+    check_ledger_clean()
 
 
 def test_a_reversal_never_overtakes_its_payment_stored_in_an_earlier_batch(tax_client, policy):
@@ -302,7 +243,7 @@ def test_a_reversal_never_overtakes_its_payment_stored_in_an_earlier_batch(tax_c
     processing.batch_process(paying.pk)
     processing.batch_process(reversing.pk)
     assert dict(ArrivalNotice.objects.values_list("voucher_no", "state")) == {"PAY": "reversed", "REV": "credited"}
-    _check_ledger_clean()
+    check_ledger_clean()
 
 
 def test_a_reversal_of_a_payment_in_a_batch_that_keeps_failing_waits_in_the_queue(tax_client, policy):
@@ -325,7 +266,7 @@ def test_a_voucher_line_pushed_twice_at_once_is_first_for_the_push_that_stored_i
     stored: dict[str, NoticeBatch] = {}
     with transaction.atomic():
         stored["first"] = store(tax_client, [notice(person, voucher="VX")], "FIRST")
-        thread = _in_thread(
+        thread = in_thread(
             lambda: stored.setdefault("second", store(tax_client, [notice(person, voucher="VX")], "SECOND"))
         )
         thread.join(1)
@@ -339,4 +280,4 @@ def test_a_voucher_line_pushed_twice_at_once_is_first_for_the_push_that_stored_i
     processing.batch_process(stored["first"].pk)
     states = dict(ArrivalNotice.objects.values_list("batch__batch_id", "state"))
     assert states == {"FIRST": "credited", "SECOND": "duplicate"}
-    _check_ledger_clean()
+    check_ledger_clean()
