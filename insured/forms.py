@@ -5,6 +5,9 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.forms.utils import flatatt
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from insured.identity import parse_resident_id
@@ -35,6 +38,29 @@ def unfocus(form: forms.Form) -> None:
         field.widget.attrs.pop("autofocus", None)
 
 
+class QuickSelect(forms.Select):
+    """A select with the HTML of Django's own, written in Python: Django's template includes a
+    template for every option, which for a county's hundred villages took a tenth of the person
+    list's time on every request (docs/benchmarks.md)."""
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]
+        html = [format_html('<select name="{}"{}>', widget["name"], flatatt(widget["attrs"]))]
+        for group_name, options, _index in widget["optgroups"]:
+            if group_name:
+                html.append(format_html('\n  <optgroup label="{}">', group_name))
+            html += [
+                format_html(
+                    '\n  <option value="{}"{}>{}</option>', option["value"], flatatt(option["attrs"]), option["label"]
+                )
+                for option in options
+            ]
+            if group_name:
+                html.append("\n  </optgroup>")
+        html.append("\n</select>")
+        return mark_safe("".join(html))  # noqa: S308 - every part above is escaped by format_html
+
+
 class PersonSearchForm(forms.Form):
     q = forms.CharField(label=_("Resident ID, person number or name"), max_length=50, required=False)
 
@@ -48,8 +74,8 @@ class PersonFilterForm(forms.Form):
     """The list's filters, in the query string (no personal data): township, village, status and
     this year's contribution. Only the regions inside the user's scope are offered."""
 
-    township = forms.ChoiceField(label=_("Township"), required=False)
-    village = forms.ChoiceField(label=_("Village"), required=False)
+    township = forms.ChoiceField(label=_("Township"), required=False, widget=QuickSelect)
+    village = forms.ChoiceField(label=_("Village"), required=False, widget=QuickSelect)
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("All")), *InsuredPerson.Status.choices]
     )
@@ -57,37 +83,54 @@ class PersonFilterForm(forms.Form):
 
     def __init__(self, *args: Any, scope: Region, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        below = Region.objects.filter(code__startswith=scope.prefix).select_related("parent").order_by("code")
-        self._townships = {r.code: r for r in below if r.level == Region.Level.TOWNSHIP}
-        self._villages = {r.code: r for r in below if r.level == Region.Level.VILLAGE}
-        self.fields["township"].choices = [("", _("All")), *((c, r.name) for c, r in self._townships.items())]
-        self.fields["village"].choices = [("", _("All")), *self._village_groups()]
+        # The county's hundreds of villages as plain rows, not model instances: the list builds this
+        # form on every request (docs/benchmarks.md); only a region chosen becomes a Region.
+        below = (
+            Region.objects.filter(
+                code__startswith=scope.prefix, level__in=(Region.Level.TOWNSHIP, Region.Level.VILLAGE)
+            )
+            .order_by("code")
+            .values_list("pk", "code", "name", "level", "parent__name")
+        )
+        self._townships: dict[str, tuple[int, str]] = {}
+        self._villages: dict[str, tuple[int, str]] = {}
+        groups: dict[str, list[tuple[str, str]]] = {}
+        for pk, code, name, level, parent_name in below:
+            if level == Region.Level.TOWNSHIP:
+                self._townships[code] = (pk, name)
+            else:
+                self._villages[code] = (pk, name)
+                groups.setdefault(parent_name or "", []).append((code, name))
+        self.fields["township"].choices = [("", _("All")), *((c, name) for c, (_pk, name) in self._townships.items())]
+        self.fields["village"].choices = [("", _("All")), *groups.items()]
         self.fields["payment"].choices = [("", _("All")), *PaymentState.choices]
         if scope.level == Region.Level.VILLAGE:
             del self.fields["township"], self.fields["village"]
         elif scope.level == Region.Level.TOWNSHIP:
             del self.fields["township"]
 
-    def _village_groups(self) -> list[tuple[str, list[tuple[str, str]]]]:
-        groups: dict[str, list[tuple[str, str]]] = {}
-        for code, village in self._villages.items():
-            groups.setdefault(village.parent.name if village.parent else "", []).append((code, village.name))
-        return list(groups.items())
-
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         township, village = data.get("township"), data.get("village")
-        if township and village and not village.startswith(self._townships[township].prefix):
+        if township and village and not village.startswith(self._region(township, Region.Level.TOWNSHIP).prefix):
             raise ValidationError(_("The village chosen is not in the township chosen."), code="village_elsewhere")
         return data
+
+    def _region(self, code: str | None, level: str) -> Region | None:
+        """The region offered under this code, or None."""
+        offered = self._townships if level == Region.Level.TOWNSHIP else self._villages
+        if not code or code not in offered:
+            return None
+        pk, name = offered[code]
+        return Region(pk=pk, code=code, name=name, level=level)
 
     def filters(self, query: str = "") -> PersonFilters:
         """The filters chosen; those that do not parse are left out (the form shows why)."""
         data = self.cleaned_data if self.is_valid() else {}
         return PersonFilters(
             query=query,
-            township=self._townships.get(data.get("township") or ""),
-            village=self._villages.get(data.get("village") or ""),
+            township=self._region(data.get("township"), Region.Level.TOWNSHIP),
+            village=self._region(data.get("village"), Region.Level.VILLAGE),
             status=data.get("status") or "",
             payment=data.get("payment") or "",
         )

@@ -23,11 +23,13 @@ def persons_in_scope(user: Any) -> QuerySet[InsuredPerson]:
     return access.scoped(InsuredPerson.objects.select_related("village__parent"), user, "village")
 
 
-def person_rows(user: Any, params: Mapping[str, Any]) -> QuerySet[InsuredPerson]:
+def person_rows(user: Any, params: Mapping[str, Any], form: PersonFilterForm | None = None) -> QuerySet[InsuredPerson]:
     """The person list as the page shows it: `params` holds the filters, the search (`q`, kept in
-    the session by the page) and the `year` whose contribution is shown."""
-    filters = PersonFilterForm({k: params[k] for k in FILTERS if k in params}, scope=access.scope_region(user))
-    return selectors.person_list(persons_in_scope(user), filters.filters(params.get("q", "")), int(params["year"]))
+    the session by the page) and the `year` whose contribution is shown; `form`, the filters' form
+    the page has already built from them."""
+    if form is None:
+        form = PersonFilterForm({k: params[k] for k in FILTERS if k in params}, scope=access.scope_region(user))
+    return selectors.person_list(persons_in_scope(user), form.filters(params.get("q", "")), int(params["year"]))
 
 
 def person_columns(user: Any, params: Mapping[str, Any]) -> list[Column]:

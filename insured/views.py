@@ -18,6 +18,7 @@ from insured import access, access_log, exports, ledger, lists, selectors, servi
 from insured.forms import AccessLogFilterForm, PersonFilterForm, PersonForm, PersonSearchForm, add_rule_error
 from insured.history import person_history
 from insured.models import AccountEntry, InsuredPerson
+from insured.paging import CappedPaginator
 from insured.plugins import PersonPage, SourceLink, person_panels
 from insured.plugins import entry_sources as person_entry_sources
 from insured.rules import RuleViolation
@@ -90,7 +91,9 @@ def person_search(request: HttpRequest) -> HttpResponse:
     context = {
         "form": PersonSearchForm(initial={"q": params["q"]}),
         "filters": filters,
-        "page": Paginator(lists.person_rows(request.user, params), PAGE_SIZE).get_page(request.GET.get("page")),
+        "page": CappedPaginator(lists.person_rows(request.user, params, filters), PAGE_SIZE).get_page(
+            request.GET.get("page")
+        ),
         "query": params["q"],
         "year": params["year"],
         "sees_contribution": access.has_capability(request.user, access.CONTRIBUTION_VIEW),

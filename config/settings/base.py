@@ -342,6 +342,11 @@ BATCH_REDISPATCH_AFTER_SECONDS = env.int("BATCH_REDISPATCH_AFTER_SECONDS", defau
 BATCH_PARTS = env.int("BATCH_PARTS", default=2)
 BATCH_PART_MIN_NOTICES = env.int("BATCH_PART_MIN_NOTICES", default=1000)
 
+# The person list counts its rows no further than this; past it, it says "more than" and pages
+# through these first rows (insured/paging.py: an exact count of a county's million persons cost most
+# of the page's time).
+LIST_COUNT_CAP = env.int("LIST_COUNT_CAP", default=10_000)
+
 # /healthz answers 503 when a batch has waited longer than this to be processed.
 HEALTH_WAITING_LIMIT_SECONDS = env.int("HEALTH_WAITING_LIMIT_SECONDS", default=120)
 

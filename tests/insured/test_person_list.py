@@ -154,6 +154,39 @@ def test_pages_are_numbered_and_keep_the_filters(client, tree):
     assert 'href="?status=enrolled&amp;page=2"' in page
 
 
+def test_a_list_longer_than_the_cap_is_not_counted_to_its_end(client, tree, people, settings):
+    """A county's million persons are not counted on every page (docs/benchmarks.md): past the cap
+    the list says "more than", pages through the cap's rows, and a narrower list is counted exactly."""
+    settings.LIST_COUNT_CAP = 3
+    client.force_login(make_user(Role.CLERK, tree["county"]))
+    response = client.get(LIST)
+    page = response.context["page"]
+    assert page.paginator.over_cap and page.paginator.count == 3
+    assert page.paginator.num_pages == 1 and len(page.object_list) == 3  # the first three in pinyin order
+    assert _names(response) == ["阿依古丽", "陈丽", "王秀兰"]
+    assert "超过3名参保人，仅列出前3名。请按乡镇、村、状态或姓名缩小范围。" in response.content.decode()
+    narrower = client.get(f"{LIST}?township=211370100000")
+    assert not narrower.context["page"].paginator.over_cap
+    assert narrower.context["page"].paginator.count == 3
+    assert "共3名参保人" in narrower.content.decode()
+    unpaid = client.get(f"{LIST}?payment={PaymentState.NONE}").context["page"].paginator
+    assert (unpaid.count, unpaid.over_cap) == (2, False)  # a filter on the year's contribution counts too
+    settings.LIST_COUNT_CAP = 1
+    with_pages = client.get(f"{LIST}?page=1").content.decode()
+    assert "超过1名参保人" in with_pages and "仅列前1条，实际更多" not in with_pages  # one page: no pager
+
+
+def test_the_pager_says_when_it_reaches_only_the_first_rows(client, tree, settings):
+    for i in range(30):
+        InsuredPersonFactory(village=tree["village11"], id_no=make_id_no(dt.date(1971, 1, 1), i + 1))
+    settings.LIST_COUNT_CAP = 27
+    client.force_login(make_user(Role.CLERK, tree["county"]))
+    page = client.get(f"{LIST}?page=2").content.decode()
+    assert "仅列前27条，实际更多" in page
+    assert '<strong aria-current="page">2</strong>' in page
+    assert 'href="?page=3"' not in page  # the pages end at the cap's rows
+
+
 def test_a_search_is_posted_kept_in_the_session_and_combines_with_the_filters(client, tree, people):
     client.force_login(make_user(Role.CLERK, tree["county"]))
     response = client.post(f"{LIST}?status=enrolled", {"q": "2113701970"})
