@@ -21,8 +21,8 @@ class CappedPaginator(Paginator):
     """Paginator whose count stops at `cap` (settings.LIST_COUNT_CAP): `over_cap` says there are
     more rows than that, and the pages then reach the cap's rows and no further."""
 
-    def __init__(self, object_list: Any, per_page: int, cap: int | None = None, **kwargs: Any) -> None:
-        super().__init__(object_list, per_page, **kwargs)
+    def __init__(self, object_list: Any, per_page: int, *args: Any, cap: int | None = None, **kwargs: Any) -> None:
+        super().__init__(object_list, per_page, *args, **kwargs)
         self.cap = settings.LIST_COUNT_CAP if cap is None else cap
 
     @cached_property

@@ -177,6 +177,16 @@ def test_a_list_longer_than_the_cap_is_not_counted_to_its_end(client, tree, peop
     assert "超过1名参保人" in with_pages and "仅列前1条，实际更多" not in with_pages  # one page: no pager
 
 
+def test_a_search_past_the_cap_says_what_it_matched(client, tree, people, settings):
+    InsuredPersonFactory(village=tree["village12"], name="王小明", id_no=make_id_no(dt.date(1970, 1, 1), 91))
+    settings.LIST_COUNT_CAP = 1
+    client.force_login(make_user(Role.CLERK, tree["county"]))
+    response = client.post(LIST, {"q": "王"}, follow=True)
+    page = response.context["page"]
+    assert page.paginator.over_cap and _names(response) == ["王小明"]  # xiao before xiu
+    assert "与“王”相符的参保人超过1名，仅列出前1名" in response.content.decode()
+
+
 def test_the_pager_says_when_it_reaches_only_the_first_rows(client, tree, settings):
     for i in range(30):
         InsuredPersonFactory(village=tree["village11"], id_no=make_id_no(dt.date(1971, 1, 1), i + 1))
