@@ -42,6 +42,7 @@ import io
 import json
 import logging
 import math
+import os
 import pstats
 import random
 import re
@@ -722,25 +723,47 @@ def run_copy(stream: Stream, county: County, gov_uscc: str, batch_size: int) -> 
 # --------------------------------------------------------------------------- phase: push and process
 
 
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_of(pid: int) -> float:
+    """CPU seconds (user + system) a process has used, from /proc (Linux)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def machine_busy() -> float:
+    """CPU seconds every core of the machine has spent on anything but waiting, from /proc/stat."""
+    with open("/proc/stat") as stat:
+        ticks = [int(v) for v in stat.readline().split()[1:]]
+    idle = ticks[3] + ticks[4]  # idle, iowait
+    return (sum(ticks[:8]) - idle) / TICK
+
+
 def push_batches(client, records: list[Rec], county: County, gov_uscc: str, batch_size: int, timers: Timers, tag: str):
     from payments.signing import sign
 
-    build = post = 0.0
+    build = post = app_cpu = build_cpu = 0.0
     statuses: Counter = Counter()
     batch_ids = []
     for number, start in enumerate(range(0, len(records), batch_size), start=1):
         began = time.perf_counter()
+        cpu_began = time.process_time()
         batch_id = f"{tag}-{number:05d}"
         body = batch_body(batch_id, [notice_dict(r, county, gov_uscc) for r in records[start : start + batch_size]])
         timestamp = str(int(time.time()))
         headers = {"X-Client-Id": CLIENT_ID, "X-Timestamp": timestamp, "X-Signature": sign(SECRET, timestamp, body)}
         sent = time.perf_counter()
+        cpu_sent = time.process_time()
         timers.push_profile(entering=True)
         response = client.post(URL, data=body, content_type="application/json", headers=headers)
         timers.push_profile(entering=False)
         done = time.perf_counter()
         build += sent - began
         post += done - sent
+        app_cpu += time.process_time() - cpu_sent
+        build_cpu += cpu_sent - cpu_began
         statuses[response.status_code] += 1
         if response.status_code != 202:
             raise SystemExit(f"batch {batch_id}: HTTP {response.status_code}: {response.content[:2000]!r}")
@@ -748,7 +771,7 @@ def push_batches(client, records: list[Rec], county: County, gov_uscc: str, batc
         if number % 10 == 0 or start + batch_size >= len(records):
             done_n = min(start + batch_size, len(records))
             print(f"  pushed {done_n:>9,} notices, {done_n / post:>8,.0f}/s so far", flush=True)
-    return build, post, statuses, batch_ids
+    return build, post, statuses, batch_ids, app_cpu, build_cpu
 
 
 def run_push(stream: Stream, county: County, gov_uscc: str, batch_size: int, timers: Timers, tag: str) -> dict:
@@ -759,12 +782,16 @@ def run_push(stream: Stream, county: County, gov_uscc: str, batch_size: int, tim
     from payments.signing import sign
 
     client = Client()
+    connection.ensure_connection()
+    backend = sql_exec("SELECT pg_backend_pid()")[0][0]  # the connection the push and processing use
+    backend_cpu, busy = cpu_of(backend), machine_busy()
     wall = time.perf_counter()
     with connection.execute_wrapper(timers.sql_wrapper):
-        build, post, statuses, batch_ids = push_batches(
+        build, post, statuses, batch_ids, app_cpu, build_cpu = push_batches(
             client, stream.records, county, gov_uscc, batch_size, timers, tag
         )
     wall = time.perf_counter() - wall
+    backend_cpu, busy = cpu_of(backend) - backend_cpu, machine_busy() - busy
     # The status endpoint, as tax would ask it, for the last batch.
     timestamp = str(int(time.time()))
     path = f"{URL}{batch_ids[-1]}/"
@@ -783,6 +810,11 @@ def run_push(stream: Stream, county: County, gov_uscc: str, batch_size: int, tim
         "post": post,
         "build": build,
         "wall": wall,
+        # CPU seconds of the end to end: this process's while it posted (the application, push and
+        # processing), its PostgreSQL backend's, and every core's busy time less the client's building.
+        "cpu_app": app_cpu,
+        "cpu_backend": backend_cpu,
+        "cpu_machine": busy - build_cpu,
         "statuses": dict(statuses),
         "processed_batches": processed,
         "last_status": last.json() if last.status_code == 200 else {"http": last.status_code},
@@ -964,6 +996,12 @@ def render(args, info, stream, naive, copy, push, timers: Timers, figures: dict,
             push["summary_refresh"],
             n / push["summary_refresh"],
         ),
+        "",
+        f"CPU a notice, end to end: {1e6 * push['cpu_app'] / n:,.0f} µs in the application (push and "
+        f"processing, this process), {1e6 * push['cpu_backend'] / n:,.0f} µs in its PostgreSQL backend; "
+        f"{1e6 * push['cpu_machine'] / n:,.0f} µs of busy CPU on the whole machine ({push['cpu_machine']:,.1f} s "
+        f"over {push['post']:,.1f} s on {info['nproc']} cores, without the client's building). On "
+        f"{info['nproc']} cores, 20,000 notices/s allow at most {int(info['nproc']) * 1e6 / 20_000:,.0f} µs a notice.",
         "",
         "Where the end-to-end time goes:",
         "",
