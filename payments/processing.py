@@ -304,7 +304,12 @@ def _claim(batch_pk: int, part: int) -> None:
     (and wait while another worker processes it)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s::int, %s::int)", [BATCH_LOCK_CLASS + part, batch_pk])
+            cursor.execute("SELECT pg_advisory_xact_lock(%s::int, %s::int)", _claim_key(batch_pk, part))
+
+
+def _claim_key(batch_pk: int, part: int) -> list[int]:
+    """The advisory lock that claims a part of a batch: (class, key) as payments.selectors reads it."""
+    return [BATCH_LOCK_CLASS + part, batch_pk]
 
 
 def _wait_for_earlier_parts(batch_pk: int, client_id: int, reversals: QuerySet[ArrivalNotice]) -> None:
@@ -342,7 +347,7 @@ def _earlier_parts_waiting(batch_pk: int, client_id: int, reversals: QuerySet[Ar
 # the other's, so however many parts wait for each other's earlier ones, none waits in a circle.
 def _in_hand(batch_pk: int, part: int) -> bool:
     """Whether a worker is processing this part of a batch now (its claim is held)."""
-    key = [BATCH_LOCK_CLASS + part, batch_pk]
+    key = _claim_key(batch_pk, part)
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_lock(%s::int, %s::int)", key)
         if not cursor.fetchone()[0]:
@@ -353,7 +358,7 @@ def _in_hand(batch_pk: int, part: int) -> bool:
 
 def _wait_until_done(batch_pk: int, part: int) -> None:
     """Wait for the worker processing this part of a batch to commit or give up."""
-    key = [BATCH_LOCK_CLASS + part, batch_pk]
+    key = _claim_key(batch_pk, part)
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_lock(%s::int, %s::int)", key)
         cursor.execute("SELECT pg_advisory_unlock(%s::int, %s::int)", key)
